@@ -1,0 +1,1 @@
+"""Align stage: sentence alignment between the articles of a story (not built yet)."""

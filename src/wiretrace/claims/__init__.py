@@ -1,0 +1,1 @@
+"""Claims stage: attributions, claims, conflicts (not built yet)."""

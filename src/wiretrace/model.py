@@ -1,0 +1,265 @@
+"""The typed data model every stage shares.
+
+One `Article` flows through ingest and clean; one `Story` collects what the
+story-level stages (align, provenance, claims) find. Everything is a plain
+dataclass so it pickles into a Ray task and serialises to the JSON report
+without a framework in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Relation = Literal["copy", "rewrite", "translation", "cites"]
+AlignLabel = Literal["verbatim", "paraphrase"]
+ConflictKind = Literal["number", "denial", "assessment", "date", "other"]
+
+
+@dataclass(slots=True)
+class Removed:
+    """A block the cleaner dropped, kept so a user can see and undo it."""
+
+    text: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article, from raw input to cleaned text and metadata.
+
+    `id` is a hash of the cleaned text plus title, so the same article read
+    twice (from the same or another file) is stored once.
+    """
+
+    source: str
+    text: str = ""
+    title: str | None = None
+    external_id: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    byline: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    published: str | None = None
+    language: str | None = None
+    cited_sources: list[str] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Raw input kept only in memory for the cleaner; never reported.
+    raw_html: str | None = None
+    raw_text: str | None = None
+    id: str = ""
+
+    def compute_id(self) -> str:
+        basis = (self.title or "").strip() + "\n" + " ".join(self.text.split())
+        self.id = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+        return self.id
+
+    def to_report(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "external_id": self.external_id,
+            "url": self.url,
+            "title": self.title,
+            "outlet": self.outlet,
+            "byline": list(self.byline),
+            "dateline": self.dateline,
+            "published": self.published,
+            "language": self.language,
+            "text": self.text,
+            "cited_sources": list(self.cited_sources),
+            "removed": [asdict(r) for r in self.removed],
+            "metadata": _jsonable(self.metadata),
+        }
+
+    @classmethod
+    def from_report(cls, data: dict[str, Any]) -> Article:
+        return cls(
+            id=data["id"],
+            source=data["source"],
+            external_id=data.get("external_id"),
+            url=data.get("url"),
+            title=data.get("title"),
+            outlet=data.get("outlet"),
+            byline=list(data.get("byline") or []),
+            dateline=data.get("dateline"),
+            published=data.get("published"),
+            language=data.get("language"),
+            text=data.get("text") or "",
+            cited_sources=list(data.get("cited_sources") or []),
+            removed=[Removed(**r) for r in data.get("removed") or []],
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence with character offsets into its article's cleaned text."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class SentencePair:
+    """Two aligned sentences: `a` in the edge's source article, `b` in its target."""
+
+    a: int
+    b: int
+    label: AlignLabel
+    score: float
+
+
+@dataclass(slots=True)
+class Passage:
+    """A run of aligned sentences, merged so a reader sees blocks, not dots."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    label: AlignLabel
+    score: float
+
+
+@dataclass(slots=True)
+class Alignment:
+    """Sentence alignment between two articles of a story (undirected)."""
+
+    a: str
+    b: str
+    pairs: list[SentencePair] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    share_a: float = 0.0  # share of a's sentences aligned to b
+    share_b: float = 0.0
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Why a decision was taken: a kind, a human sentence and a weight."""
+
+    kind: str
+    detail: str
+    weight: float = 0.0
+
+
+@dataclass(slots=True)
+class ReuseEdge:
+    """`source` was reused by `target` (direction decided from evidence)."""
+
+    source: str
+    target: str
+    relation: Relation
+    share: float
+    confidence: float
+    pairs: list[SentencePair] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Origin:
+    """Where a group of articles comes from; may be absent from the corpus.
+
+    `kind` is "agency"/"outlet" for a named organisation cited by the
+    articles, "article" when the origin is an article in the corpus.
+    `secondary` origins back only some sentences (`sentences` maps
+    article id to sentence indexes).
+    """
+
+    name: str
+    kind: str
+    article_ids: list[str]
+    closest_witness: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+    secondary: bool = False
+    sentences: dict[str, list[int]] = field(default_factory=dict)
+    in_corpus: bool = False
+
+
+@dataclass(slots=True)
+class Addition:
+    """What an article added beyond its origin, and what it dropped."""
+
+    article_id: str
+    origin: str
+    added: list[int] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    added_text: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Attribution:
+    """Who said what, with character spans into the article's text."""
+
+    article_id: str
+    source: tuple[int, int] | None
+    cue: tuple[int, int] | None
+    content: tuple[int, int]
+    source_text: str | None = None
+    cue_text: str | None = None
+    content_text: str = ""
+    kind: str = "indirect"  # direct | indirect | mixed | according_to
+    speaker: str | None = None  # resolved, normalised speaker
+    anonymous: bool = False
+
+
+@dataclass(slots=True)
+class Claim:
+    """A statement grouped across the story's articles."""
+
+    id: str
+    text: str
+    kind: Literal["claim", "quote"]
+    speaker: str | None
+    attributed_to: list[str]
+    article_ids: list[str]
+    origins: list[str]
+    independent_origins: int
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Conflict:
+    kind: ConflictKind
+    claim_ids: list[str]
+    article_ids: list[str]
+    summary: str
+    sides: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Story:
+    """A cluster of articles about one event and what the stages found in it.
+
+    Fields stay None until the stage that fills them has run, so the report
+    can leave out what was not built instead of faking it.
+    """
+
+    id: str
+    article_ids: list[str]
+    title: str = ""
+    summary: str = ""
+    alignments: list[Alignment] | None = None
+    reuse: list[ReuseEdge] | None = None
+    origins: list[Origin] | None = None
+    independent_origins: int | None = None
+    independent_origin_chains: list[dict[str, Any]] | None = None
+    additions: list[Addition] | None = None
+    attributions: list[Attribution] | None = None
+    claims: list[Claim] | None = None
+    conflicts: list[Conflict] | None = None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,1 @@
+"""Provenance stage: reuse edges, origins, independent origins (not built yet)."""

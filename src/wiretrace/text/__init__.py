@@ -1,0 +1,1 @@
+"""Shared text utilities: sentences, normalisation, shingles, embeddings."""

