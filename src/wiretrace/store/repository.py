@@ -1,0 +1,288 @@
+"""SQLite repository for articles, runs, stories and stage state.
+
+Every write that must stay consistent (a batch of articles; a cluster state
+together with the story assignments it implies) happens in one transaction,
+so a run killed half-way leaves the store as it was before that step and
+the next run picks up what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wiretrace.model import Article
+from wiretrace.store.schema import MIGRATIONS
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store:
+    """A wiretrace database file. Use as a context manager or call close()."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a wiretrace database ({exc})") from exc
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.row_factory = sqlite3.Row
+        self._migrate()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: schema version {current} is newer than this wiretrace ({len(MIGRATIONS)})")
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            with self.transaction() as c:
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(
+                    "INSERT INTO meta(key, value) VALUES('schema_version', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                    (str(version),),
+                )
+
+    # -- runs ----------------------------------------------------------------------
+    def start_run(self, inputs: list[str]) -> int:
+        with self.transaction() as c:
+            cur = c.execute("INSERT INTO runs(started, inputs) VALUES(?, ?)", (_now(), json.dumps(inputs)))
+            return int(cur.lastrowid)
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], errors: list[str], timings: dict[str, float]
+    ) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE runs SET finished=?, status=?, counts=?, errors=?, timings=? WHERE id=?",
+                (_now(), status, json.dumps(counts), json.dumps(errors), json.dumps(timings), run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            for key in ("inputs", "counts", "errors", "timings"):
+                d[key] = json.loads(d[key])
+            out.append(d)
+        return out
+
+    # -- articles ------------------------------------------------------------------
+    def add_articles(self, articles: Iterable[Article], run_id: int | None) -> list[str]:
+        """Store articles in one transaction; return the ids that were new."""
+        new: list[str] = []
+        with self.transaction() as c:
+            for art in articles:
+                if not art.id:
+                    art.compute_id()
+                cur = c.execute(
+                    "INSERT OR IGNORE INTO articles(id, source, external_id, url, title, outlet, published, language,"
+                    " data, first_run, added) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        art.id, art.source, art.external_id, art.url, art.title, art.outlet, art.published,
+                        art.language, json.dumps(art.to_report(), ensure_ascii=False), run_id, _now(),
+                    ),
+                )
+                if cur.rowcount:
+                    new.append(art.id)
+                c.execute(
+                    "INSERT OR IGNORE INTO article_sources(article_id, source, run_id) VALUES(?,?,?)",
+                    (art.id, art.source, run_id),
+                )
+        return new
+
+    def has_article(self, article_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
+
+    def get_article(self, article_id: str) -> Article | None:
+        row = self.conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
+        return Article.from_report(json.loads(row[0])) if row else None
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
+                out[row[0]] = Article.from_report(json.loads(row[1]))
+        return out
+
+    def iter_articles(self) -> Iterator[Article]:
+        for row in self.conn.execute("SELECT data FROM articles ORDER BY rowid"):
+            yield Article.from_report(json.loads(row[0]))
+
+    def count_articles(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def unassigned_article_ids(self) -> list[str]:
+        """Stored articles not yet in any story (new, or left by an interrupted run)."""
+        rows = self.conn.execute(
+            "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM story_articles) ORDER BY rowid"
+        )
+        return [r[0] for r in rows]
+
+    # -- clustering ----------------------------------------------------------------
+    def load_state(self, name: str) -> bytes | None:
+        row = self.conn.execute("SELECT value FROM stage_state WHERE name=?", (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def apply_clustering(
+        self,
+        run_id: int | None,
+        state_name: str,
+        state: bytes,
+        assignments: dict[str, str],
+        events: list[dict[str, Any]],
+    ) -> set[str]:
+        """Save the cluster state and the assignments it implies, atomically.
+
+        Returns the ids of stories that changed (gained, lost or swapped articles).
+        """
+        touched: set[str] = set()
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO stage_state(name, value, run_id) VALUES(?,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET value=excluded.value, run_id=excluded.run_id",
+                (state_name, state, run_id),
+            )
+            for article_id, story_id in assignments.items():
+                old = c.execute("SELECT story_id FROM story_articles WHERE article_id=?", (article_id,)).fetchone()
+                if old and old[0] == story_id:
+                    continue
+                if old:
+                    touched.add(old[0])
+                touched.add(story_id)
+                c.execute(
+                    "INSERT INTO stories(id, created_run, updated_run) VALUES(?,?,?) ON CONFLICT(id) DO NOTHING",
+                    (story_id, run_id, run_id),
+                )
+                c.execute(
+                    "INSERT INTO story_articles(article_id, story_id) VALUES(?,?) "
+                    "ON CONFLICT(article_id) DO UPDATE SET story_id=excluded.story_id",
+                    (article_id, story_id),
+                )
+            for event in events:
+                c.execute(
+                    "INSERT INTO story_events(run_id, kind, data) VALUES(?,?,?)",
+                    (run_id, str(event.get("kind", "event")), json.dumps(event, default=str)),
+                )
+            # Stories left empty by a merge disappear; their ids live on in story_events.
+            for sid in list(touched):
+                n = c.execute("SELECT COUNT(*) FROM story_articles WHERE story_id=?", (sid,)).fetchone()[0]
+                if n == 0:
+                    c.execute("DELETE FROM stories WHERE id=?", (sid,))
+                    touched.discard(sid)
+                else:
+                    c.execute("UPDATE stories SET n_articles=?, updated_run=? WHERE id=?", (n, run_id, sid))
+        return touched
+
+    def story_events(self) -> list[dict[str, Any]]:
+        return [
+            {"run_id": r["run_id"], "kind": r["kind"], **json.loads(r["data"])}
+            for r in self.conn.execute("SELECT * FROM story_events ORDER BY id")
+        ]
+
+    # -- stories -------------------------------------------------------------------
+    def story_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM stories ORDER BY rowid")]
+
+    def story_article_ids(self, story_id: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT sa.article_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+            "WHERE sa.story_id=? ORDER BY a.rowid",
+            (story_id,),
+        )
+        return [r[0] for r in rows]
+
+    def stories_needing_analysis(self) -> list[str]:
+        """Stories whose stage results are missing (new, changed, or an interrupted run)."""
+        rows = self.conn.execute("SELECT id FROM stories WHERE data = '{}' ORDER BY rowid")
+        return [r[0] for r in rows]
+
+    def invalidate_stories(self, story_ids: Iterable[str]) -> None:
+        with self.transaction() as c:
+            for sid in story_ids:
+                c.execute("UPDATE stories SET data='{}' WHERE id=?", (sid,))
+
+    def save_story(self, story: dict[str, Any], run_id: int | None) -> None:
+        """Store one story's report entry (the JSON report's `stories[]` item)."""
+        published = [p for p in story.get("_published", []) if p]
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
+                " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
+                (
+                    story.get("title", ""),
+                    story.get("summary", ""),
+                    len(story.get("article_ids", [])),
+                    story.get("independent_origins"),
+                    len(story["conflicts"]) if story.get("conflicts") is not None else None,
+                    min(published) if published else None,
+                    max(published) if published else None,
+                    json.dumps({k: v for k, v in story.items() if not k.startswith("_")}, ensure_ascii=False),
+                    run_id,
+                    story["id"],
+                ),
+            )
+
+    def get_story(self, story_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
+        if not row:
+            return None
+        data = json.loads(row[0])
+        return data or None
+
+    def list_stories(self) -> list[dict[str, Any]]:
+        """Summary rows for every story (for listings; full data via get_story)."""
+        rows = self.conn.execute(
+            "SELECT id, title, summary, n_articles, n_independent, n_conflicts, first_published, last_published,"
+            " updated_run FROM stories ORDER BY rowid"
+        )
+        return [dict(r) for r in rows]

@@ -1,0 +1,71 @@
+"""Schema migrations, applied in order; `meta.schema_version` records the last one.
+
+Add a migration by appending to MIGRATIONS; never edit a released one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: articles, runs, stories and stage state
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started TEXT NOT NULL,
+        finished TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        inputs TEXT NOT NULL DEFAULT '[]',
+        counts TEXT NOT NULL DEFAULT '{}',
+        errors TEXT NOT NULL DEFAULT '[]',
+        timings TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT,
+        url TEXT,
+        title TEXT,
+        outlet TEXT,
+        published TEXT,
+        language TEXT,
+        data TEXT NOT NULL,
+        first_run INTEGER REFERENCES runs(id),
+        added TEXT NOT NULL
+    );
+    CREATE TABLE article_sources (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        source TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id),
+        PRIMARY KEY (article_id, source)
+    );
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        summary TEXT NOT NULL DEFAULT '',
+        n_articles INTEGER NOT NULL DEFAULT 0,
+        n_independent INTEGER,
+        n_conflicts INTEGER,
+        first_published TEXT,
+        last_published TEXT,
+        data TEXT NOT NULL DEFAULT '{}',
+        created_run INTEGER REFERENCES runs(id),
+        updated_run INTEGER REFERENCES runs(id)
+    );
+    CREATE TABLE story_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        story_id TEXT NOT NULL REFERENCES stories(id)
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE story_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER REFERENCES runs(id),
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE TABLE stage_state (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    );
+    """,
+]
