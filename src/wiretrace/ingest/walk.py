@@ -18,7 +18,7 @@ from wiretrace.ingest.text import read_text
 from wiretrace.ingest.warc import read_warc
 from wiretrace.model import Article
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
+TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 JSON_SUFFIXES = {".json"}

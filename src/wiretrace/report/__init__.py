@@ -1,1 +1,1 @@
-"""report stage."""
+"""Report: the JSON contract (report.schema.json) and the self-contained HTML view."""

@@ -223,6 +223,10 @@ class Store:
                     c.execute("UPDATE stories SET n_articles=?, updated_run=? WHERE id=?", (n, run_id, sid))
         return touched
 
+    def story_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT story_id FROM story_articles WHERE article_id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     def story_events(self) -> list[dict[str, Any]]:
         return [
             {"run_id": r["run_id"], "kind": r["kind"], **json.loads(r["data"])}

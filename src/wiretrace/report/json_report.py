@@ -1,0 +1,105 @@
+"""Turn model objects into the JSON report contract, and validate against it.
+
+The contract is documented in docs/report-format.md; fields are only ever
+added. A story field whose stage has not run is left out, never faked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from wiretrace import __version__
+from wiretrace.model import Article, Story
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+def _edge(edge: Any) -> dict[str, Any]:
+    d = asdict(edge)
+    d["from"] = d.pop("source")
+    d["to"] = d.pop("target")
+    return d
+
+
+def _attribution(att: Any) -> dict[str, Any]:
+    d = asdict(att)
+    for key in ("source", "cue", "content"):
+        if d[key] is not None:
+            d[key] = list(d[key])
+    return d
+
+
+def story_to_report(story: Story, stages: list[str], articles: dict[str, Article] | None = None) -> dict[str, Any]:
+    """The report's `stories[]` item for one story."""
+    out: dict[str, Any] = {
+        "id": story.id,
+        "title": story.title,
+        "summary": story.summary,
+        "article_ids": list(story.article_ids),
+        "stages": list(stages),
+    }
+    if story.alignments is not None:
+        out["alignments"] = [asdict(a) for a in story.alignments]
+    if story.reuse is not None:
+        out["reuse"] = [_edge(e) for e in story.reuse]
+    if story.origins is not None:
+        out["origins"] = [asdict(o) for o in story.origins]
+    if story.independent_origins is not None:
+        out["independent_origins"] = story.independent_origins
+    if story.independent_origin_chains is not None:
+        out["independent_origin_chains"] = story.independent_origin_chains
+    if story.additions is not None:
+        out["additions"] = [asdict(a) for a in story.additions]
+    if story.attributions is not None:
+        out["attributions"] = [_attribution(a) for a in story.attributions]
+    if story.claims is not None:
+        out["claims"] = [asdict(c) for c in story.claims]
+    if story.conflicts is not None:
+        out["conflicts"] = [asdict(c) for c in story.conflicts]
+    if articles is not None:
+        out["_published"] = sorted(a.published for aid in story.article_ids if (a := articles.get(aid)) and a.published)
+    return out
+
+
+def build_report(
+    articles: list[Article],
+    stories: list[dict[str, Any]],
+    errors: list[dict[str, str]],
+    run: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "wiretrace_version": __version__,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": run,
+        "errors": errors,
+        "articles": [a.to_report() for a in articles],
+        "stories": [{k: v for k, v in s.items() if not k.startswith("_")} for s in stories],
+    }
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate(report: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when the report breaks the contract."""
+    import jsonschema
+
+    jsonschema.validate(report, schema())
+    ids = {a["id"] for a in report["articles"]}
+    for story in report["stories"]:
+        missing = [aid for aid in story["article_ids"] if aid not in ids]
+        if missing:
+            raise jsonschema.ValidationError(f"story {story['id']} names articles not in the report: {missing}")
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
