@@ -38,10 +38,26 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared.lower()
         except (UnicodeDecodeError, LookupError):
             pass
-    best = from_bytes(data[:2_000_000]).best()
+    best = _pick(from_bytes(data[:2_000_000]))
     if best is None or best.encoding is None:
         raise DecodeError("could not detect the text encoding")
     try:
         return data.decode(best.encoding), best.encoding
     except UnicodeDecodeError as exc:
         raise DecodeError(f"undecodable as {best.encoding}: {exc}") from exc
+
+
+# On a tie, the legacy encodings most common on the web win (WHATWG maps latin-1 to cp1252).
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15", "cp1251", "gb18030", "shift_jis", "euc_kr")
+
+
+def _pick(matches):  # noqa: ANN001, ANN202 - charset_normalizer's CharsetMatches
+    best = matches.best()
+    if best is None:
+        return None
+    tied = [m for m in matches if m.chaos <= best.chaos + 0.005 and m.coherence >= best.coherence - 0.01]
+    for name in _PREFERRED:
+        for m in tied:
+            if m.encoding == name:
+                return m
+    return best

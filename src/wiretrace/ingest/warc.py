@@ -35,5 +35,5 @@ def read_warc(data: bytes, path: str) -> Iterator[Article | ReadError]:
                 yield ReadError(source, str(exc))
                 continue
             yield Article(source=url or source, raw_html=html, url=url, metadata={"warc": source})
-    except (ArchiveLoadFailed, ValueError, EOFError, OSError) as exc:
+    except (ArchiveLoadFailed, ValueError, EOFError, OSError, AttributeError, KeyError) as exc:  # warcio's parse errors
         yield ReadError(f"{path}#record{record_no + 1}", f"broken WARC record ({exc}); later records skipped")
