@@ -64,7 +64,21 @@ def _progress() -> tuple[Progress, object]:
     return bar, update
 
 
-def run_analyze(paths: list[str], output: Path, db: Path) -> int:
+def _executor(name: str, workers: int):  # -> Executor
+    from wiretrace.executors import LocalExecutor
+
+    if name == "local":
+        return LocalExecutor()
+    if name == "ray":
+        try:
+            from wiretrace.executors.ray import RayExecutor
+        except ImportError as exc:
+            raise typer.BadParameter(f"Ray is not installed ({exc}); pip install 'wiretrace[scale]'") from exc
+        return RayExecutor(num_cpus=workers)
+    raise typer.BadParameter(f"unknown executor {name!r}: use 'local' or 'ray'")
+
+
+def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2) -> int:
     """Shared by `analyze` and `demo`; returns the exit code."""
     from wiretrace.executors.local import analyze as run
     from wiretrace.executors.local import report_for
@@ -84,10 +98,14 @@ def run_analyze(paths: list[str], output: Path, db: Path) -> int:
     except StoreError as exc:
         err.print(f"error: {exc}")
         return 2
+    runner = _executor(executor, workers)
     with store:
         bar, update = _progress()
-        with bar:
-            result = run(paths, store, ctx, update)
+        try:
+            with bar:
+                result = run(paths, store, ctx, update, runner)
+        finally:
+            runner.close()
         for e in result.errors:
             err.print(f"error: {e}", markup=False)
         for w in result.warnings:
@@ -113,12 +131,14 @@ def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .html .json .jsonl .warc .rss .xml, .gz).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report file: .json or .html.")],
     db: Annotated[Path, typer.Option("--db", help="SQLite store; a second run extends its stories.")] = DEFAULT_DB,
+    executor: Annotated[str, typer.Option("--executor", help="'local' (this process) or 'ray' (local Ray cluster).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", help="CPUs for the Ray executor.")] = 2,
 ) -> None:
     """Read, store and analyse articles; write a JSON or self-contained HTML report.
 
     Example: wiretrace analyze news/ more.jsonl -o report.html --db news.db
     """
-    raise typer.Exit(run_analyze(paths, output, db))
+    raise typer.Exit(run_analyze(paths, output, db, executor, workers))
 
 
 @app.command()

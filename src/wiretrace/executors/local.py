@@ -1,4 +1,4 @@
-"""Run the pipeline in this process: read -> clean -> store -> cluster -> story stages -> store.
+"""Run the pipeline (in this process, or through an executor such as Ray): read -> clean -> store -> cluster -> story stages -> store.
 
 This is the only place (with the CLI and the web app) that wires stages to
 the store. Each step commits on its own, so an interrupted run leaves the
@@ -9,11 +9,12 @@ articles are clustered, stories without results are analysed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wiretrace.executors import Executor, LocalExecutor
 from wiretrace.ingest import ReadError, read_paths
 from wiretrace.model import Article, Story
 from wiretrace.pipeline import Context, article_stages, run_story_stages, story_stages
@@ -50,17 +51,32 @@ def clean_batch(batch: list[Article], ctx: Context) -> list[Article]:
     return batch
 
 
-def ingest(
-    paths: Iterable[str | Path], store: Store, run_id: int, ctx: Context, result: AnalyzeResult, progress: Progress
-) -> None:
-    """Read, clean and store in batches; each batch is one transaction."""
+def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult) -> Iterator[list[Article]]:
     batch: list[Article] = []
-    seen: set[str] = set()
+    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes):
+        if isinstance(item, ReadError):
+            result.errors.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
-    def flush() -> None:
-        if not batch:
-            return
-        cleaned = clean_batch(batch, ctx)
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store,
+    run_id: int,
+    ctx: Context,
+    result: AnalyzeResult,
+    progress: Progress,
+    executor: Executor,
+) -> None:
+    """Read on the driver, clean through the executor, store each batch in one transaction."""
+    seen: set[str] = set()
+    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result), ctx):
         keep: list[Article] = []
         for art in cleaned:
             for warning in art.metadata.get("warnings", []) or []:
@@ -74,17 +90,7 @@ def ingest(
             if art.id not in seen:
                 seen.add(art.id)
                 result.article_ids.append(art.id)
-        progress("read", len(batch), None)
-        batch.clear()
-
-    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes):
-        if isinstance(item, ReadError):
-            result.errors.append(item)
-            continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+        progress("read", len(cleaned), None)
 
 
 def cluster_pending(store: Store, run_id: int, ctx: Context, progress: Progress) -> set[str]:
@@ -115,30 +121,43 @@ def analyse_story(story_id: str, article_ids: list[str], articles: dict[str, Art
     return story_to_report(story, [name for name, _ in story_stages()], articles)
 
 
-def analyse_pending(store: Store, run_id: int, ctx: Context, progress: Progress) -> None:
+def _analyse_item(item: tuple[str, list[str], dict[str, Article]], ctx: Context) -> dict[str, Any]:
+    return analyse_story(item[0], item[1], item[2], ctx)
+
+
+def analyse_pending(store: Store, run_id: int, ctx: Context, progress: Progress, executor: Executor) -> None:
     todo = store.stories_needing_analysis()
-    for sid in todo:
-        ids = store.story_article_ids(sid)
-        articles = store.get_articles(ids)
-        store.save_story(analyse_story(sid, ids, articles, ctx), run_id)
+
+    def items() -> Iterator[tuple[str, list[str], dict[str, Article]]]:
+        for sid in todo:
+            ids = store.story_article_ids(sid)
+            yield sid, ids, store.get_articles(ids)
+
+    for story in executor.map(_analyse_item, items(), ctx):
+        store.save_story(story, run_id)
         progress("stories", 1, len(todo))
 
 
 def analyze(
-    paths: list[str], store: Store, ctx: Context | None = None, progress: Progress | None = None
+    paths: list[str],
+    store: Store,
+    ctx: Context | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> AnalyzeResult:
     ctx = ctx or Context()
+    executor = executor or LocalExecutor()
     progress = progress or _no_progress
     run_id = store.start_run([str(p) for p in paths])
     result = AnalyzeResult(run_id=run_id)
     status = "failed"
     try:
         t0 = time.perf_counter()
-        ingest(paths, store, run_id, ctx, result, progress)
+        ingest(paths, store, run_id, ctx, result, progress, executor)
         t1 = time.perf_counter()
         cluster_pending(store, run_id, ctx, progress)
         t2 = time.perf_counter()
-        analyse_pending(store, run_id, ctx, progress)
+        analyse_pending(store, run_id, ctx, progress, executor)
         t3 = time.perf_counter()
         result.timings = {"read_clean_store": t1 - t0, "cluster": t2 - t1, "story_stages": t3 - t2}
         story_ids: list[str] = []
