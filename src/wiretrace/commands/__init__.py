@@ -14,7 +14,6 @@ _COMMANDS = [
     ("align", "wiretrace.commands.align", "align_command"),
     ("attributions", "wiretrace.commands.attributions", "attributions_command"),
     ("serve", "wiretrace.commands.serve", "serve_command"),
-    ("scale", "wiretrace.commands.scale", "scale_command"),
 ]
 
 

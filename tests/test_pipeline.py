@@ -1,0 +1,178 @@
+"""End to end through the real CLI, store and stages: the spine's promises."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wiretrace.cli import app
+from wiretrace.executors import local
+from wiretrace.pipeline import Context
+from wiretrace.report.json_report import validate
+from wiretrace.samples import corpus_path
+from wiretrace.store import Store
+
+DATA = Path(__file__).parent / "data" / "ingest"
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+runner = CliRunner()
+
+
+def analyze(tmp_path: Path, *paths: str | Path, db: str = "w.db", out: str = "r.json") -> tuple[int, dict, str]:
+    result = runner.invoke(app, ["analyze", *map(str, paths), "-o", str(tmp_path / out), "--db", str(tmp_path / db)])
+    report = json.loads((tmp_path / out).read_text()) if (tmp_path / out).exists() and out.endswith(".json") else {}
+    return result.exit_code, report, result.output
+
+
+def test_sample_corpus_report_is_valid_and_rerun_adds_nothing(tmp_path):
+    code, report, _ = analyze(tmp_path, corpus_path())
+    assert code == 0
+    validate(report)
+    assert len(report["articles"]) == 6
+    assert report["run"]["counts"]["articles_new"] == 6
+    with Store(tmp_path / "w.db") as store:
+        n_stories = len(store.story_ids())
+    code, again, _ = analyze(tmp_path, corpus_path(), out="r2.json")
+    assert code == 0
+    assert again["run"]["counts"]["articles_new"] == 0
+    with Store(tmp_path / "w.db") as store:
+        assert store.count_articles() == 6
+        assert len(store.story_ids()) == n_stories
+        assert [r["status"] for r in store.runs()] == ["ok", "ok"]
+    assert sorted(a["id"] for a in again["articles"]) == sorted(a["id"] for a in report["articles"])
+
+
+def test_mixed_folder_two_articles_two_errors(tmp_path):
+    code, report, output = analyze(tmp_path, DATA / "mixed")
+    assert code == 0
+    assert len(report["articles"]) == 2
+    assert {Path(e["source"]).name for e in report["errors"]} == {"binary.txt", "empty.txt"}
+    assert "binary.txt" in output and "empty.txt" in output
+    with Store(tmp_path / "w.db") as store:
+        assert store.count_articles() == 2
+
+
+def test_nothing_readable_exits_2(tmp_path):
+    code, report, output = analyze(tmp_path, DATA / "mixed" / "empty.txt", DATA / "truncated.txt.gz")
+    assert code == 2
+    assert report["articles"] == [] and len(report["errors"]) == 2
+    assert "truncated" in output
+
+
+def test_second_batch_extends_existing_stories(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for f in corpus_path().iterdir():
+        if f.name == "README.md":
+            continue
+        target = first if f.name.startswith(("meridian", "northgate", "port-sella")) else second
+        shutil.copy(f, target / f.name)
+    analyze(tmp_path, first, db="halves.db")
+    code, report, _ = analyze(tmp_path, second, db="halves.db", out="r2.json")
+    assert code == 0
+    validate(report)
+    analyze(tmp_path, corpus_path(), db="once.db", out="r3.json")
+
+    def partition(db: str) -> set[frozenset[str]]:
+        with Store(tmp_path / db) as store:
+            return {frozenset(store.story_article_ids(s)) for s in store.story_ids()}
+
+    assert partition("halves.db") == partition("once.db")
+
+
+def test_interrupted_run_is_completed_by_the_next(tmp_path, monkeypatch):
+    db = tmp_path / "w.db"
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(local, "analyse_pending", boom)
+    with Store(db) as store, pytest.raises(KeyboardInterrupt):
+        local.analyze([str(corpus_path())], store, Context())
+    with Store(db) as store:
+        assert store.count_articles() == 6
+        assert store.runs()[-1]["status"] == "failed"
+        pending = store.stories_needing_analysis()
+        assert pending  # clustered but not analysed
+    monkeypatch.undo()
+    # Die inside clustering this time, on a fresh store: articles stored, nothing assigned.
+    db2 = tmp_path / "w2.db"
+    monkeypatch.setattr(local, "cluster_pending", boom)
+    with Store(db2) as store, pytest.raises(KeyboardInterrupt):
+        local.analyze([str(corpus_path())], store, Context())
+    monkeypatch.undo()
+    with Store(db2) as store:
+        assert len(store.unassigned_article_ids()) == 6
+    for path in (db, db2):
+        code, report, _ = analyze(tmp_path, corpus_path(), db=path.name, out=path.stem + ".json")
+        assert code == 0
+        validate(report)
+        with Store(path) as store:
+            assert store.count_articles() == 6
+            assert store.unassigned_article_ids() == []
+            assert store.stories_needing_analysis() == []
+            assert sum(len(store.story_article_ids(s)) for s in store.story_ids()) == 6
+
+
+def test_html_report_is_self_contained(tmp_path):
+    code, _, _ = analyze(tmp_path, corpus_path(), out="r.html")
+    assert code == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "<html" in html and "Velmora" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://cdn" not in html
+    assert "<script src=" not in html
+
+
+def test_extract_json_lines(tmp_path):
+    result = runner.invoke(app, ["extract", str(DATA / "page.html"), str(DATA / "articles.jsonl"), "--json"])
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 3
+    assert lines[0]["source"] == str(DATA / "page.html")
+    assert "Ferry workers" in lines[0]["text"]
+    assert lines[1]["external_id"] == "a-1"
+    assert "malformed JSON" in result.output
+
+
+def test_every_command_has_help_with_an_example():
+    for args in (["--help"], ["analyze", "--help"], ["extract", "--help"], ["demo", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0
+        assert "Example" in result.output
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="../shared/seeds not present")
+def test_seeds_report(tmp_path):
+    code, report, _ = analyze(tmp_path, SEEDS)
+    assert code == 0
+    validate(report)
+    assert len(report["articles"]) == 5
+    _, again, _ = analyze(tmp_path, SEEDS, out="again.json")
+    assert again["run"]["counts"]["articles_new"] == 0
+
+
+@pytest.mark.ray
+def test_ray_executor_gives_the_same_stories(tmp_path):
+    pytest.importorskip("ray")
+    result = runner.invoke(
+        app,
+        ["analyze", str(corpus_path()), "-o", str(tmp_path / "ray.json"), "--db", str(tmp_path / "ray.db"),
+         "--executor", "ray", "--workers", "2"],
+    )
+    assert result.exit_code == 0, result.output
+    ray_report = json.loads((tmp_path / "ray.json").read_text())
+    validate(ray_report)
+    _, local_report, _ = analyze(tmp_path, corpus_path(), db="local.db", out="local.json")
+
+    def shape(report: dict) -> set[frozenset[str]]:
+        return {frozenset(s["article_ids"]) for s in report["stories"]}
+
+    assert shape(ray_report) == shape(local_report)
+    strip = ("alignments",)
+    assert [{k: v for k, v in s.items() if k not in strip} for s in ray_report["stories"]] == [
+        {k: v for k, v in s.items() if k not in strip} for s in local_report["stories"]
+    ]
