@@ -1,1 +1,53 @@
-"""Align stage: sentence alignment between the articles of a story (not built yet)."""
+"""Align stage: sentence alignment between the articles of a story.
+
+`run` fills `story.alignments` with one `Alignment` per article pair that
+shares at least one sentence: pairs labelled `verbatim` (equal after
+normalisation, or a near-identical copy) or `paraphrase` (the classifier
+says same content), merged into passages, with the share of each side's
+sentences that is aligned. Sentence indexes are those of
+`wiretrace.text.sentences.split(article.text)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from wiretrace.align.features import family_of, load_classifier
+from wiretrace.align.pairs import Doc, _trigram_index, align_docs, embed_docs, make_doc, min_cosine
+from wiretrace.model import Alignment, Article, Story
+
+__all__ = ["run", "align_articles", "story_docs"]
+
+
+def story_docs(story: Story, articles: Mapping[str, Article], ctx) -> dict[str, Doc]:
+    """Prepared and embedded sentences of every article, cached on the context per story."""
+
+    def build() -> dict[str, Doc]:
+        docs = {aid: make_doc(aid, articles[aid].text or "") for aid in story.article_ids if aid in articles}
+        embed_docs(list(docs.values()), ctx.embedder())
+        return docs
+
+    key = "align.docs:" + story.id + ":" + ",".join(
+        f"{aid}:{hash(articles[aid].text)}" for aid in story.article_ids if aid in articles
+    )
+    return ctx.cached(key, build)
+
+
+def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
+    """Alignments of every article pair that shares at least one sentence."""
+    clf = load_classifier(family_of(embedder))
+    min_cos = min_cosine(embedder)
+    out: list[Alignment] = []
+    indexes = {d.id: _trigram_index(d) for d in docs}
+    for i, x in enumerate(docs):
+        for y in docs[i + 1 :]:
+            al = align_docs(x, y, clf, min_cos, indexes[y.id])
+            if al.pairs:
+                out.append(al)
+    return out
+
+
+def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
+    docs = story_docs(story, articles, ctx)
+    story.alignments = align_articles([docs[a] for a in story.article_ids if a in docs], ctx.embedder())
+    return story

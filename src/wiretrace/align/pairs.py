@@ -1,0 +1,163 @@
+"""Sentence alignment between the articles of a story.
+
+Candidates come from cheap signals only: the embedding top-k of every
+sentence against each other article (one small matrix product per article
+pair) plus shared word trigrams from an inverted index. The feature
+extraction and classifier run on those candidates alone, so the cost grows
+with candidate pairs, not with all sentence pairs; a greedy one-to-one
+matching then keeps the best partner of each sentence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from wiretrace.align.features import Classifier, Prepared, family_of, load_classifier, pair_features, prepare
+from wiretrace.model import Alignment, Sentence, SentencePair
+from wiretrace.text.sentences import split
+
+MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings
+TOP_K = 3
+VERBATIM_RATIO = 95.0  # rapidfuzz ratio on normalised words: a copy with a typo or a changed quote mark
+
+
+@dataclass(slots=True)
+class Doc:
+    """An article's sentences with what alignment needs, computed once."""
+
+    id: str
+    sentences: list[Sentence]
+    usable: list[int]
+    prepared: dict[int, Prepared] = field(default_factory=dict)
+    emb: np.ndarray | None = None  # rows follow `usable`
+
+
+def make_doc(article_id: str, text: str) -> Doc:
+    sents = split(text, article_id)
+    prepared = {s.index: prepare(s.text) for s in sents}
+    usable = [i for i, p in prepared.items() if len(p.toks) >= MIN_WORDS]
+    return Doc(article_id, sents, usable, prepared)
+
+
+def embed_docs(docs: list[Doc], embedder) -> None:
+    """Embed all usable sentences of the story in one length-sorted batch (less padding)."""
+    texts = sorted({d.sentences[i].text for d in docs for i in d.usable}, key=len)
+    if not texts:
+        for d in docs:
+            d.emb = np.zeros((0, 1), dtype=np.float32)
+        return
+    vecs = embedder.encode(texts)
+    row = {t: k for k, t in enumerate(texts)}
+    for d in docs:
+        d.emb = vecs[[row[d.sentences[i].text] for i in d.usable]] if d.usable else np.zeros((0, vecs.shape[1]))
+
+
+def _trigram_index(doc: Doc) -> dict[tuple[str, str, str], list[int]]:
+    index: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i in doc.usable:
+        for g in doc.prepared[i].trigrams:
+            index[g].append(i)
+    return index
+
+
+@dataclass(slots=True)
+class Scored:
+    a: int
+    b: int
+    label: str
+    score: float
+
+
+def label_pair(p: Prepared, q: Prepared, cos: float, clf: Classifier) -> tuple[str | None, float]:
+    """('verbatim'|'paraphrase'|None, score) for one sentence pair."""
+    if p.folded == q.folded or (
+        min(len(p.toks), len(q.toks)) >= MIN_WORDS and fuzz.ratio(p.folded, q.folded) >= VERBATIM_RATIO
+    ):
+        return "verbatim", 1.0
+    prob = float(clf.proba(np.array(pair_features(p, q, cos)))[0])
+    return ("paraphrase" if prob >= clf.threshold else None), prob
+
+
+def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[int, int], float]:
+    """Embedding top-k both ways plus trigram hits: {(i, j): cosine}."""
+    cands: dict[tuple[int, int], float] = {}
+    if not x.usable or not y.usable:
+        return cands
+    sim = x.emb @ y.emb.T
+    k = min(TOP_K, sim.shape[1])
+    for r in range(sim.shape[0]):
+        for c in np.argpartition(-sim[r], k - 1)[:k]:
+            if sim[r, c] >= min_cos:
+                cands[(x.usable[r], y.usable[c])] = float(sim[r, c])
+    k = min(TOP_K, sim.shape[0])
+    for c in range(sim.shape[1]):
+        for r in np.argpartition(-sim[:, c], k - 1)[:k]:
+            if sim[r, c] >= min_cos:
+                cands[(x.usable[r], y.usable[c])] = float(sim[r, c])
+    y_index = y_index if y_index is not None else _trigram_index(y)
+    pos_x = {i: r for r, i in enumerate(x.usable)}
+    pos_y = {j: c for c, j in enumerate(y.usable)}
+    for i in x.usable:
+        hits: dict[int, int] = defaultdict(int)
+        for g in x.prepared[i].trigrams:
+            for j in y_index.get(g, ()):
+                hits[j] += 1
+        for j, n in hits.items():
+            if n >= 2 and (i, j) not in cands:
+                cands[(i, j)] = float(sim[pos_x[i], pos_y[j]])
+    return cands
+
+
+def align_docs(x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None) -> Alignment:
+    """Alignment of two prepared, embedded documents."""
+    scored: list[Scored] = []
+    for (i, j), cos in candidate_pairs(x, y, min_cos, y_index).items():
+        label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf)
+        if label:
+            scored.append(Scored(i, j, label, score))
+    scored.sort(key=lambda s: (-(s.label == "verbatim"), -s.score, s.a, s.b))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[SentencePair] = []
+    for s in scored:
+        if s.a in used_a or s.b in used_b:
+            continue
+        used_a.add(s.a)
+        used_b.add(s.b)
+        pairs.append(SentencePair(a=s.a, b=s.b, label=s.label, score=round(s.score, 4)))
+    pairs.sort(key=lambda p: (p.a, p.b))
+    from wiretrace.align.passages import merge_passages
+
+    return Alignment(
+        a=x.id,
+        b=y.id,
+        pairs=pairs,
+        passages=merge_passages(pairs),
+        share_a=round(len(pairs) / len(x.usable), 4) if x.usable else 0.0,
+        share_b=round(len(pairs) / len(y.usable), 4) if y.usable else 0.0,
+    )
+
+
+def min_cosine(embedder) -> float:
+    """Below this cosine a pair is never a candidate (the lexical fallback scores lower)."""
+    return 0.25 if getattr(embedder, "is_lexical", True) else 0.5
+
+
+def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b") -> tuple[Alignment, Doc, Doc]:
+    """Align two raw texts (the `wiretrace align A B` path)."""
+    x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
+    embed_docs([x, y], embedder)
+    clf = load_classifier(family_of(embedder))
+    return align_docs(x, y, clf, min_cosine(embedder)), x, y
+
+
+def score_pair(text_a: str, text_b: str, embedder) -> tuple[str | None, float]:
+    """Label and score of two single sentences (the `--pairs` path, MRPC-style)."""
+    emb = embedder.encode([text_a, text_b])
+    cos = float(emb[0] @ emb[1])
+    clf = load_classifier(family_of(embedder))
+    return label_pair(prepare(text_a), prepare(text_b), cos, clf)
