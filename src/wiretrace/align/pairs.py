@@ -72,14 +72,19 @@ class Scored:
     score: float
 
 
-def label_pair(p: Prepared, q: Prepared, cos: float, clf: Classifier) -> tuple[str | None, float]:
-    """('verbatim'|'paraphrase'|None, score) for one sentence pair."""
+STORY_THRESHOLD = 0.5  # inside a story, precision first: reuse edges are built on these pairs
+
+
+def label_pair(
+    p: Prepared, q: Prepared, cos: float, clf: Classifier, threshold: float | None = None
+) -> tuple[str | None, float]:
+    """('verbatim'|'paraphrase'|None, score) for one sentence pair (MRPC-fit threshold unless given)."""
     if p.folded == q.folded or (
         min(len(p.toks), len(q.toks)) >= MIN_WORDS and fuzz.ratio(p.folded, q.folded) >= VERBATIM_RATIO
     ):
         return "verbatim", 1.0
     prob = float(clf.proba(np.array(pair_features(p, q, cos)))[0])
-    return ("paraphrase" if prob >= clf.threshold else None), prob
+    return ("paraphrase" if prob >= (clf.threshold if threshold is None else threshold) else None), prob
 
 
 def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[int, int], float]:
@@ -116,7 +121,7 @@ def align_docs(x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None) ->
     """Alignment of two prepared, embedded documents."""
     scored: list[Scored] = []
     for (i, j), cos in candidate_pairs(x, y, min_cos, y_index).items():
-        label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf)
+        label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf, max(clf.threshold, STORY_THRESHOLD))
         if label:
             scored.append(Scored(i, j, label, score))
     scored.sort(key=lambda s: (-(s.label == "verbatim"), -s.score, s.a, s.b))

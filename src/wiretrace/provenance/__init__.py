@@ -1,1 +1,150 @@
-"""Provenance stage: reuse edges, origins, independent origins (not built yet)."""
+"""Provenance stage: who reused whom, the origins behind a story, and what each version added.
+
+`run` needs `story.alignments` (the align stage runs first; it is run here
+when missing) and fills `story.reuse`, `story.origins`,
+`story.independent_origins`, `story.independent_origin_chains` and
+`story.additions`. Every decision carries its evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from wiretrace.model import Article, Evidence, Origin, Story
+from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair
+from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
+from wiretrace.provenance.sources import Profile, profile_article, story_media_names
+
+__all__ = ["run", "profiles"]
+
+
+def profiles(ids: list[str], articles: Mapping[str, Article], sentences: dict[str, list[str]]) -> dict[str, Profile]:
+    known = story_media_names(
+        [articles[a].text or "" for a in ids] + [articles[a].title or "" for a in ids]
+        + [articles[a].dateline or "" for a in ids]
+    )
+    return {a: profile_article(articles[a], sentences[a], known) for a in ids}
+
+
+def _label(article: Article) -> str:
+    return article.outlet or article.title or article.id
+
+
+def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
+    from wiretrace import align
+
+    ids = [a for a in story.article_ids if a in articles]
+    if story.alignments is None:
+        story = align.run(story, articles, ctx)
+    docs = align.story_docs(story, articles, ctx)
+    sentences = {a: [s.text for s in docs[a].sentences] for a in ids}
+    usable = {a: set(docs[a].usable) for a in ids}
+    profs = profiles(ids, articles, sentences)
+
+    infos: dict[frozenset, PairInfo] = {}
+    for al in story.alignments or []:
+        if al.a not in usable or al.b not in usable:
+            continue
+        reuse = [p for p in al.pairs if not is_quote_pair(sentences[al.a][p.a], sentences[al.b][p.b])]
+        infos[frozenset((al.a, al.b))] = PairInfo(al, reuse, len(usable[al.a]), len(usable[al.b]))
+
+    labels = {a: _label(articles[a]) for a in ids}
+    origin_of, groups = resolve(ids, profs, infos, labels)
+
+    edges = []
+    for info in infos.values():
+        if not info.significant():
+            continue
+        a, b = info.alignment.a, info.alignment.b
+        shared = origin_of[a] if origin_of[a] == origin_of[b] else None
+        g = groups.get(shared) if shared else None
+        named = g is not None and g.kind != "article"
+        prior = None
+        if named and g.witness in (a, b):
+            # inside one origin group the closest witness is upstream of the rest
+            prior = (g.witness, 2.0, f"{g.witness} is the closest witness of {shared}, which both credit")
+        edges.append(direct(info, profs[a], profs[b], articles[a].published, articles[b].published,
+                            shared if named else None, articles[a].language, articles[b].language, prior))
+    edges, dropped = prune_edges(edges, groups, origin_of, infos)
+    edges.extend(_citation_edges(ids, profs, infos, edges))
+    edges.sort(key=lambda e: (-e.share, e.source, e.target))
+
+    aligned_to_witness: dict[str, set[int]] = {}
+    for aid in ids:
+        g = groups[origin_of[aid]]
+        if g.witness and g.witness != aid:
+            info = infos.get(frozenset((aid, g.witness)))
+            if info:
+                aligned_to_witness[aid] = {p.a for p in info.alignment.pairs} if info.alignment.a == aid else {
+                    p.b for p in info.alignment.pairs}
+
+    origins: list[Origin] = []
+    chains = []
+    for name, g in sorted(groups.items(), key=lambda kv: (-len(kv[1].members), kv[0])):
+        in_corpus = g.kind == "article" or any(
+            n == name for n in (articles[g.witness].outlet, *articles[g.witness].byline) if n
+        ) if g.witness else False
+        ev = list(g.evidence)
+        for m in g.members:
+            p = profs[m]
+            if p.primary() == name:
+                ev.append(Evidence("credit", f"{m} credits {name} ({p.weights[name]:.1f} weighted mentions)",
+                                   float(p.weights[name])))
+            elif g.kind != "article":
+                ev.append(Evidence("inherited", f"{m} credits no medium and reuses text from {name}'s group", 0.5))
+        origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
+                              evidence=ev, in_corpus=in_corpus))
+        chains.append(_chain(g, edges))
+    origins.extend(secondary_origins(ids, profs, origin_of, groups, aligned_to_witness, sentences, usable))
+
+    story.reuse = edges
+    story.origins = origins
+    story.independent_origins = len(groups)
+    story.independent_origin_chains = chains
+    story.additions = additions(groups, infos, sentences, usable)
+    if dropped:
+        for c in chains:
+            c["explained_edges"] = [d for d in dropped if origin_of.get(d["from"]) == c["origin"]]
+    return story
+
+
+def _citation_edges(ids, profs, infos, edges) -> list:
+    """`cites` edges: an article credits another's publisher without reusing enough of its text."""
+    from wiretrace.model import ReuseEdge
+
+    have = {frozenset((e.source, e.target)) for e in edges}
+    out = []
+    for a in ids:
+        pa = profs[a]
+        names = {n for n in (pa.publisher, pa.outlet) if n}
+        if not names:
+            continue
+        for b in ids:
+            if a == b or frozenset((a, b)) in have:
+                continue
+            pb = profs[b]
+            hit = sorted(names & {c.name for c in pb.credits if c.cue != "dateline"} - {pb.publisher, pb.outlet})
+            if hit:
+                info = infos.get(frozenset((a, b)))
+                k = len(info.reuse_pairs) if info else 0
+                n_b = (info.n_b if info.alignment.b == b else info.n_a) if info else 1
+                out.append(ReuseEdge(source=a, target=b, relation="cites", share=round(k / max(1, n_b), 4),
+                                     confidence=0.6, evidence=[Evidence("citation", f"{b} credits {', '.join(hit)}, "
+                                                                        f"publisher of {a}", 1.0)]))
+    return out
+
+
+def _chain(g, edges) -> dict:
+    links = []
+    if g.kind != "article" and g.witness:
+        links.append({"from": g.name, "to": g.witness, "relation": "closest_witness"})
+    into = {e.target: e for e in edges if e.relation != "cites"}
+    for m in g.members:
+        if m == g.witness:
+            continue
+        e = into.get(m)
+        if e is not None:
+            links.append({"from": e.source, "to": m, "relation": e.relation, "share": e.share})
+        else:
+            links.append({"from": g.name, "to": m, "relation": "cites"})
+    return {"origin": g.name, "kind": g.kind, "closest_witness": g.witness, "articles": list(g.members), "links": links}
