@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.align.features import family_of, load_classifier
-from wiretrace.align.pairs import Doc, _trigram_index, align_docs, embed_docs, make_doc, min_cosine
+from wiretrace.align.pairs import Doc, _trigram_index, align_docs, cosine_accept, embed_docs, make_doc, min_cosine
 from wiretrace.model import Alignment, Article, Story
 
 __all__ = ["run", "align_articles", "story_docs"]
@@ -41,7 +41,7 @@ def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
     indexes = {d.id: _trigram_index(d) for d in docs}
     for i, x in enumerate(docs):
         for y in docs[i + 1 :]:
-            al = align_docs(x, y, clf, min_cos, indexes[y.id])
+            al = align_docs(x, y, clf, min_cos, indexes[y.id], cosine_accept(embedder))
             if al.pairs:
                 out.append(al)
     return out

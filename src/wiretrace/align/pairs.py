@@ -73,6 +73,10 @@ class Scored:
 
 
 STORY_THRESHOLD = 0.5  # inside a story, precision first: reuse edges are built on these pairs
+# A rewrite often keeps a sentence's content but trims or extends it, which MRPC's strict "same meaning" labels
+# call a non-paraphrase; with a real sentence model a very close embedding counts too (never with the lexical fallback).
+STORY_COS = 0.78
+STORY_COS_MIN_PROB = 0.15
 
 
 def label_pair(
@@ -117,11 +121,15 @@ def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[
     return cands
 
 
-def align_docs(x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None) -> Alignment:
-    """Alignment of two prepared, embedded documents."""
+def align_docs(
+    x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None, cos_accept: float | None = None
+) -> Alignment:
+    """Alignment of two prepared, embedded documents (`cos_accept`: cosine that also counts as paraphrase)."""
     scored: list[Scored] = []
     for (i, j), cos in candidate_pairs(x, y, min_cos, y_index).items():
         label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf, max(clf.threshold, STORY_THRESHOLD))
+        if label is None and cos_accept is not None and cos >= cos_accept and score >= STORY_COS_MIN_PROB:
+            label, score = "paraphrase", max(score, cos * 0.6)
         if label:
             scored.append(Scored(i, j, label, score))
     scored.sort(key=lambda s: (-(s.label == "verbatim"), -s.score, s.a, s.b))
@@ -152,12 +160,16 @@ def min_cosine(embedder) -> float:
     return 0.25 if getattr(embedder, "is_lexical", True) else 0.5
 
 
+def cosine_accept(embedder) -> float | None:
+    return None if getattr(embedder, "is_lexical", True) else STORY_COS
+
+
 def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b") -> tuple[Alignment, Doc, Doc]:
     """Align two raw texts (the `wiretrace align A B` path)."""
     x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
     embed_docs([x, y], embedder)
     clf = load_classifier(family_of(embedder))
-    return align_docs(x, y, clf, min_cosine(embedder)), x, y
+    return align_docs(x, y, clf, min_cosine(embedder), cos_accept=cosine_accept(embedder)), x, y
 
 
 def score_pair(text_a: str, text_b: str, embedder) -> tuple[str | None, float]:

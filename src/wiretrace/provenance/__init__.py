@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from wiretrace.model import Article, Evidence, Origin, Story
 from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
-from wiretrace.provenance.sources import Profile, profile_article, story_media_names
+from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
 
 __all__ = ["run", "profiles"]
 
@@ -49,7 +49,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         infos[frozenset((al.a, al.b))] = PairInfo(al, reuse, len(usable[al.a]), len(usable[al.b]))
 
     labels = {a: _label(articles[a]) for a in ids}
-    origin_of, groups = resolve(ids, profs, infos, labels)
+    agencies = story_agency_names([articles[a].text or "" for a in ids] + [articles[a].dateline or "" for a in ids])
+    origin_of, groups = resolve(ids, profs, infos, labels, agencies)
 
     edges = []
     for info in infos.values():
@@ -64,9 +65,10 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             # inside one origin group the closest witness is upstream of the rest
             prior = (g.witness, 2.0, f"{g.witness} is the closest witness of {shared}, which both credit")
         edges.append(direct(info, profs[a], profs[b], articles[a].published, articles[b].published,
-                            shared if named else None, articles[a].language, articles[b].language, prior))
+                            shared if named else None, articles[a].language, articles[b].language, prior,
+                            (sentences[a], sentences[b])))
     edges, dropped = prune_edges(edges, groups, origin_of, infos)
-    edges.extend(_citation_edges(ids, profs, infos, edges))
+    edges.extend(_citation_edges(ids, profs, infos, edges, groups))
     edges.sort(key=lambda e: (-e.share, e.source, e.target))
 
     aligned_to_witness: dict[str, set[int]] = {}
@@ -95,7 +97,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
                               evidence=ev, in_corpus=in_corpus))
         chains.append(_chain(g, edges))
-    origins.extend(secondary_origins(ids, profs, origin_of, groups, aligned_to_witness, sentences, usable))
+    origins.extend(secondary_origins(ids, profs, origin_of, groups, aligned_to_witness, sentences, usable,
+                                     agencies))
 
     story.reuse = edges
     story.origins = origins
@@ -108,15 +111,18 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     return story
 
 
-def _citation_edges(ids, profs, infos, edges) -> list:
-    """`cites` edges: an article credits another's publisher without reusing enough of its text."""
+def _citation_edges(ids, profs, infos, edges, groups) -> list:
+    """`cites` edges: an article credits another's publisher without reusing enough of its text.
+
+    When the credited name is an origin with a closest witness, only that witness stands for it.
+    """
     from wiretrace.model import ReuseEdge
 
     have = {frozenset((e.source, e.target)) for e in edges}
     out = []
     for a in ids:
         pa = profs[a]
-        names = {n for n in (pa.publisher, pa.outlet) if n}
+        names = {n for n in (pa.publisher, pa.outlet) if n and not (n in groups and groups[n].witness not in (None, a))}
         if not names:
             continue
         for b in ids:

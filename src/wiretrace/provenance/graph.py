@@ -61,6 +61,19 @@ class PairInfo:
         return k >= MIN_PAIRS or (k >= 2 and self.share_min >= MIN_SHARE and min(self.n_a, self.n_b) <= 6)
 
 
+def word_containment(pairs: list[SentencePair], sa: list[str], sb: list[str]) -> tuple[float, float]:
+    """Share of a's content words (over aligned sentences) found in b, and the reverse."""
+    from wiretrace.align.features import STOPWORDS
+    from wiretrace.text.normalize import words
+
+    ta = {w for p in pairs for w in words(sa[p.a]) if w not in STOPWORDS}
+    tb = {w for p in pairs for w in words(sb[p.b]) if w not in STOPWORDS}
+    if not ta or not tb:
+        return 0.0, 0.0
+    inter = len(ta & tb)
+    return inter / len(ta), inter / len(tb)
+
+
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -97,6 +110,7 @@ def direct(
     lang_a: str | None = None,
     lang_b: str | None = None,
     prior: tuple[str, float, str] | None = None,
+    sentences: tuple[list[str], list[str]] | None = None,
 ) -> ReuseEdge:
     """A directed edge for one significant alignment, with the evidence that set its direction."""
     al = info.alignment
@@ -142,11 +156,21 @@ def direct(
                 round(w, 3),
             )
         )
+    if sentences and info.reuse_pairs:
+        wa, wb = word_containment(info.reuse_pairs, sentences[0], sentences[1])
+        if abs(wa - wb) > 0.05:
+            w = 0.5 * (wa - wb)
+            s += w
+            kept = al.a if wa > wb else al.b
+            ev.append(Evidence("word_containment", f"{wa:.0%} of {al.a}'s aligned words recur in {al.b}, {wb:.0%} the "
+                               f"other way: {kept}'s wording is kept and extended", round(w, 3)))
     if s >= 0:
         source, target, pairs, share = al.a, al.b, info.reuse_pairs, share_b
     else:
         source, target, share = al.b, al.a, share_a
         pairs = [SentencePair(a=p.b, b=p.a, label=p.label, score=p.score) for p in info.reuse_pairs]
+        for e in ev:  # weights read as support for the chosen direction
+            e.weight = -e.weight
     relation = "copy" if copy else "rewrite"
     if lang_a and lang_b and lang_a.split("-")[0] != lang_b.split("-")[0]:
         relation = "translation"

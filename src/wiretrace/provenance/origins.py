@@ -44,8 +44,8 @@ def aligned_map(al: Alignment, side: str) -> set[int]:
     return {p.a for p in al.pairs} if side == "a" else {p.b for p in al.pairs}
 
 
-def origin_kind(name: str, prof_by_id: dict[str, Profile]) -> str:
-    if name in AGENCIES:
+def origin_kind(name: str, prof_by_id: dict[str, Profile], agencies: set[str] | None = None) -> str:
+    if name in AGENCIES or name in (agencies or set()):
         return "agency"
     return "agency" if any(p.publisher == name for p in prof_by_id.values()) else "outlet"
 
@@ -80,6 +80,7 @@ def resolve(
     profs: dict[str, Profile],
     infos: dict[frozenset, PairInfo],
     labels: dict[str, str],
+    agencies: set[str] | None = None,
 ) -> tuple[dict[str, str], dict[str, Group]]:
     """Article id -> origin name, and the groups."""
     origin_of: dict[str, str] = {}
@@ -88,7 +89,7 @@ def resolve(
         prim = profs[aid].primary()
         if prim:
             origin_of[aid] = prim
-            groups.setdefault(prim, Group(prim, origin_kind(prim, profs))).members.append(aid)
+            groups.setdefault(prim, Group(prim, origin_kind(prim, profs, agencies))).members.append(aid)
     # Articles crediting no medium: inherit through their strongest reuse link, else stand alone.
     pending = [a for a in ids if a not in origin_of]
     changed = True
@@ -127,6 +128,7 @@ def secondary_origins(
     aligned_to_witness: dict[str, set[int]],
     sentences: dict[str, list[str]],
     usable: dict[str, set[int]],
+    agencies: set[str] | None = None,
 ) -> list[Origin]:
     """Media credited for part of an article's text, besides its primary origin."""
     found: dict[str, dict[str, list[int]]] = defaultdict(dict)
@@ -159,7 +161,7 @@ def secondary_origins(
         out.append(
             Origin(
                 name=name,
-                kind=origin_kind(name, profs),
+                kind=origin_kind(name, profs, agencies),
                 article_ids=sorted(by_article),
                 closest_witness=witness,
                 evidence=ev[name],

@@ -96,7 +96,7 @@ _STOP_NAMES = {
 def canonical(name: str) -> str:
     """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'."""
     name = re.sub(r"^(?:the|The)\s+", "", name.strip(" .,;:'\"’"))
-    name = re.sub(rf"\s+{_MEDIA_NOUN}$", "", name, flags=re.I)
+    name = re.sub(r"\s+(?:news\s+agency|press\s+agency|agency|website|web\s*site|news\s+site|newspaper|outlet)$", "", name)
     return _ALIAS.get(name.casefold(), name)
 
 
@@ -118,6 +118,20 @@ def story_media_names(texts: Iterable[str]) -> set[str]:
                 name = canonical(m.group("name"))
                 if name.casefold() not in _STOP_NAMES and len(name) > 1:
                     found.add(name)
+    return found
+
+
+_AGENCY_AFTER = re.compile(rf"{_POSS}(?P<name>{NAME})\s+(?:news\s+|press\s+)?agency\b")
+_AGENCY_BEFORE = re.compile(rf"\b(?:news|press)\s+agency\s+(?P<name>{NAME})")
+
+
+def story_agency_names(texts: Iterable[str]) -> set[str]:
+    """Names described as an agency, or credited in a dateline (an agency's house style)."""
+    found: set[str] = set()
+    for text in texts:
+        for rx in (_AGENCY_AFTER, _AGENCY_BEFORE, _DATELINE):
+            for m in rx.finditer(text):
+                found.add(canonical(m.group("name")))
     return found
 
 

@@ -1,0 +1,180 @@
+"""Alignment and provenance benchmarks (run on demand, not in the test suite).
+
+    python benchmarks/alignment.py mrpc       # held-out paraphrase accuracy/F1 through `align --pairs` code path
+    python benchmarks/alignment.py basil      # copy/rewrite edges between independent Fox/NYT/HuffPost versions (want ~0)
+    python benchmarks/alignment.py insciout   # direction paper -> press release, both input orders
+    python benchmarks/alignment.py speed      # a 20-article story (ECB+ topic) through align + provenance
+
+Data is read from ../shared/data/ and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from wiretrace.model import Article, Story
+from wiretrace.pipeline import Context
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        print(f"missing {path}: skipping", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def bench_mrpc(_args) -> None:
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    from fit_paraphrase import load_mrpc
+    from wiretrace.commands.align import pairs_jsonl
+
+    path = DATA / "paraphrase" / "mrpc_train.tsv"
+    _need(path)
+    a, b, y = load_mrpc(path)
+    _, te = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=13)
+    lines = [f"{a[i]}\t{b[i]}" for i in te]
+    ctx = Context()
+    t0 = time.time()
+    rows = pairs_jsonl(lines, ctx.embedder())
+    pred = np.array([r["paraphrase"] for r in rows])
+    gold = y[te]
+    print(json.dumps({"embedder": ctx.embedder().name, "pairs": len(te), "accuracy": round(accuracy_score(gold, pred), 4),
+                      "f1": round(f1_score(gold, pred), 4), "f1_always_yes": round(f1_score(gold, np.ones(len(te))), 4),
+                      "seconds": round(time.time() - t0, 1)}))
+
+
+def _run_story(arts: list[Article], ctx: Context) -> Story:
+    import wiretrace.align as align
+    import wiretrace.provenance as provenance
+
+    story = Story(id="bench-" + arts[0].id, article_ids=[a.id for a in arts])
+    amap = {a.id: a for a in arts}
+    story = align.run(story, amap, ctx)
+    return provenance.run(story, amap, ctx)
+
+
+def bench_basil(args) -> None:
+    path = DATA / "clustering" / "basil.jsonl"
+    _need(path)
+    by_event: dict[str, list[dict]] = defaultdict(list)
+    for line in path.open(encoding="utf-8"):
+        d = json.loads(line)
+        by_event[d["triplet_uuid"]].append(d)
+    ctx = Context()
+    n_edges = defaultdict(int)
+    t0 = time.time()
+    shown = []
+    for k, (uuid, docs) in enumerate(sorted(by_event.items())):
+        if args.limit and k >= args.limit:
+            break
+        arts = [Article(source=d["source"], id=f"{d['source']}-{uuid[:8]}", title=d.get("title"), text=d["text"],
+                        outlet=d["source"], published=d.get("date")) for d in docs]
+        story = _run_story(arts, ctx)
+        for e in story.reuse or []:
+            n_edges[e.relation] += 1
+            if e.relation in ("copy", "rewrite"):
+                amap = {a.id: a for a in arts}
+                from wiretrace.text.sentences import split
+
+                sa, sb = split(amap[e.source].text), split(amap[e.target].text)
+                shown.append({"event": uuid, "edge": f"{e.source} -> {e.target}", "relation": e.relation,
+                              "share": e.share, "pairs": [(sa[p.a].text[:160], sb[p.b].text[:160], p.label, p.score)
+                                                          for p in e.pairs]})
+    print(json.dumps({"events": min(len(by_event), args.limit or len(by_event)), "edges": dict(n_edges),
+                      "seconds": round(time.time() - t0, 1)}))
+    for s in shown:
+        print(json.dumps(s, ensure_ascii=False, indent=1))
+
+
+def bench_insciout(_args) -> None:
+    from wiretrace.align.pairs import align_texts
+    from wiretrace.model import SentencePair
+    from wiretrace.provenance.graph import PairInfo, direct
+    from wiretrace.provenance.sources import Profile
+    from wiretrace.text.sentences import split
+
+    path = DATA / "reuse" / "insciout_train.jsonl"
+    _need(path)
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    ctx = Context()
+    emb = ctx.embedder()
+    correct = both = aligned = 0
+    for r in rows:
+        paper, release = r["abstract_conclusion"], r["press_release_conclusion"]
+        votes = []
+        for first_is_paper in (True, False):
+            ta, tb = (paper, release) if first_is_paper else (release, paper)
+            al, x, y = align_texts(ta, tb, emb, "A", "B")
+            pairs = al.pairs or [SentencePair(0, 0, "paraphrase", 0.0)]  # the data says they are a rewrite
+            if first_is_paper and al.pairs:
+                aligned += 1
+            info = PairInfo(al, pairs, max(1, len(x.usable)), max(1, len(y.usable)))
+            e = direct(info, Profile("A"), Profile("B"), None, None, None,
+                       sentences=([s.text for s in split(ta)], [s.text for s in split(tb)]))
+            votes.append((e.source == "A") == first_is_paper)
+        correct += sum(votes)
+        both += all(votes)
+    n = len(rows)
+    print(json.dumps({"pairs": n, "direction_correct_share": round(correct / (2 * n), 4),
+                      "correct_in_both_orders": round(both / n, 4), "aligned_by_classifier": round(aligned / n, 4)}))
+
+
+def bench_speed(args) -> None:
+    path = DATA / "clustering" / "ecbplus.jsonl"
+    _need(path)
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for line in path.open(encoding="utf-8"):
+        d = json.loads(line)
+        by_topic[str(d.get("topic"))].append(d)
+    topic, docs = max(by_topic.items(), key=lambda kv: len(kv[1]))
+    docs = docs[: args.articles]
+    arts = [Article(source="ecb", id=f"ecb{i}", text=d["text"], title=d.get("title")) for i, d in enumerate(docs)]
+    ctx = Context()
+    ctx.embedder().encode(["warm up"])
+    import wiretrace.align as align
+    from wiretrace.align.pairs import candidate_pairs
+
+    amap = {a.id: a for a in arts}
+    story = Story(id="speed", article_ids=list(amap))
+    t0 = time.time()
+    docs_ = align.story_docs(story, amap, ctx)
+    t_embed = time.time() - t0
+    t1 = time.time()
+    story = align.run(story, amap, ctx)
+    t_align = time.time() - t1
+    import wiretrace.provenance as provenance
+
+    t2 = time.time()
+    provenance.run(story, amap, ctx)
+    t_prov = time.time() - t2
+    n_sent = sum(len(d.usable) for d in docs_.values())
+    ids = list(docs_)
+    all_pairs = sum(len(docs_[a].usable) * len(docs_[b].usable) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    cands = sum(len(candidate_pairs(docs_[a], docs_[b], 0.5)) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    print(json.dumps({"topic": topic, "articles": len(arts), "sentences": n_sent, "all_sentence_pairs": all_pairs,
+                      "candidate_pairs": cands, "embed_s": round(t_embed, 2), "align_s_after_embed": round(t_align, 2),
+                      "provenance_s": round(t_prov, 2), "total_s": round(t_embed + t_align + t_prov, 2)}))
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["mrpc", "basil", "insciout", "speed"])
+    ap.add_argument("--limit", type=int, default=0, help="basil: first N events only")
+    ap.add_argument("--articles", type=int, default=20)
+    args = ap.parse_args()
+    {"mrpc": bench_mrpc, "basil": bench_basil, "insciout": bench_insciout, "speed": bench_speed}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""`wiretrace align`: the sentence alignment of two files, or paraphrase labels for a TSV of pairs.
+
+Register with `app.command("align")(align_command)`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def _read_article(path: Path):
+    """Read and clean one file like `analyze` does; plain text when the readers are unavailable."""
+    from wiretrace.model import Article
+
+    try:
+        from wiretrace.executors.local import clean_batch
+        from wiretrace.ingest import ReadError, read_paths
+        from wiretrace.pipeline import Context
+
+        items = [i for i in read_paths([str(path)]) if not isinstance(i, ReadError)]
+        if items:
+            return clean_batch(items[:1], Context())[0]
+    except ImportError:
+        pass
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")
+    first = next((k for k, line in enumerate(lines) if line.strip()), 0)
+    return Article(source=str(path), title=lines[first].strip() if lines else None, text="\n".join(lines[first + 1 :]))
+
+
+def alignment_json(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b") -> dict[str, Any]:
+    """The alignment of two texts as a JSON-ready dict (pairs carry both sentences)."""
+    from dataclasses import asdict
+
+    from wiretrace.align.pairs import align_texts
+
+    al, x, y = align_texts(text_a, text_b, embedder, id_a, id_b)
+    return {
+        "a": id_a,
+        "b": id_b,
+        "embedder": embedder.name,
+        "sentences_a": len(x.sentences),
+        "sentences_b": len(y.sentences),
+        "share_a": al.share_a,
+        "share_b": al.share_b,
+        "pairs": [
+            {**asdict(p), "text_a": x.sentences[p.a].text, "text_b": y.sentences[p.b].text} for p in al.pairs
+        ],
+        "passages": [asdict(p) for p in al.passages],
+    }
+
+
+def pairs_jsonl(lines: list[str], embedder) -> list[dict[str, Any]]:
+    """One result per `text_a<TAB>text_b` line: label verbatim|paraphrase|none, paraphrase yes/no, score."""
+    import numpy as np
+
+    from wiretrace.align.features import family_of, load_classifier, prepare
+    from wiretrace.align.pairs import label_pair
+
+    rows = []
+    for n, line in enumerate(lines, 1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            rows.append({"line": n, "error": "expected text_a<TAB>text_b"})
+            continue
+        a, b = line.split("\t", 1)
+        rows.append({"line": n, "a": a, "b": b})
+    ok = [r for r in rows if "error" not in r]
+    if ok:
+        ea = embedder.encode([r["a"] for r in ok])
+        eb = embedder.encode([r["b"] for r in ok])
+        cos = (np.asarray(ea) * np.asarray(eb)).sum(axis=1)
+        clf = load_classifier(family_of(embedder))
+        for r, c in zip(ok, cos, strict=True):
+            label, score = label_pair(prepare(r.pop("a")), prepare(r.pop("b")), float(c), clf)
+            r.update({"label": label or "none", "paraphrase": label is not None, "score": round(score, 4)})
+    return rows
+
+
+def align_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="Two article files to align.")] = None,
+    pairs: Annotated[
+        Path | None, typer.Option("--pairs", help="TSV file, one text_a<TAB>text_b per line: prints one JSON line each.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the alignment as JSON.")] = False,
+) -> None:
+    """Align the sentences of two articles, or label sentence pairs as paraphrases.
+
+    Examples: wiretrace align a.txt b.html --json; wiretrace align --pairs pairs.tsv
+    """
+    from wiretrace.pipeline import Context
+
+    embedder = Context().embedder()
+    if pairs is not None:
+        if not pairs.exists():
+            print(f"error: {pairs}: no such file", file=sys.stderr)
+            raise typer.Exit(2)
+        with pairs.open(encoding="utf-8-sig", errors="replace") as fh:
+            for row in pairs_jsonl(fh.readlines(), embedder):
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        raise typer.Exit(0)
+    files = files or []
+    if len(files) != 2:
+        print("error: give exactly two files (or --pairs FILE.tsv)", file=sys.stderr)
+        raise typer.Exit(2)
+    for f in files:
+        if not f.exists():
+            print(f"error: {f}: no such file", file=sys.stderr)
+            raise typer.Exit(2)
+    art_a, art_b = _read_article(files[0]), _read_article(files[1])
+    result = alignment_json(art_a.text, art_b.text, embedder, str(files[0]), str(files[1]))
+    if json_out:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        print(f"{result['a']} <-> {result['b']}: {len(result['pairs'])} aligned sentences "
+              f"({result['share_a']:.0%} of a, {result['share_b']:.0%} of b)")
+        for p in result["pairs"]:
+            print(f"[{p['label']} {p['score']:.2f}] a{p['a']}: {p['text_a']}\n{'':>20} b{p['b']}: {p['text_b']}")
+    raise typer.Exit(0)
