@@ -1,1 +1,286 @@
-"""Claims stage: attributions, claims, conflicts (not built yet)."""
+"""Claims stage: who said what, how many independent origins stand behind it, where versions conflict.
+
+`run(story, articles, ctx)` fills `story.attributions`, `story.claims` and
+`story.conflicts`; `extract_attributions(text, nlp=None)` works on raw text
+(the `wiretrace attributions` command). It runs after provenance: a claim's
+origins are the origins of the articles that carry it (a secondary origin
+wins for the sentences it covers). Without provenance each article counts as
+its own origin, and every mention says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from wiretrace.claims.attributions import RawAttribution, extract_attributions, load_nlp
+from wiretrace.claims.conflicts import find_conflicts
+from wiretrace.claims.grouping import Unit, group, is_statement, pair_scores, strip_quotes
+from wiretrace.claims.sources import (
+    Speaker,
+    acronyms,
+    is_anonymous,
+    named_key,
+    resolve_reference,
+    same_anonymous,
+    unify_names,
+)
+from wiretrace.model import Article, Attribution, Claim, Origin, Story
+from wiretrace.text.sentences import split
+
+__all__ = ["run", "extract_attributions", "RawAttribution", "origins_for"]
+
+NO_PROVENANCE = "provenance not run: each article counted as its own origin"
+
+
+def _nlp(ctx):
+    def factory():
+        try:
+            return load_nlp(ctx.config.spacy_model, ner=False)
+        except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
+            print(f"wiretrace.claims: spaCy model {ctx.config.spacy_model!r} failed to load ({exc}); "
+                  "attributions from regex rules only", file=sys.stderr)
+            return False
+
+    return ctx.cached("claims.nlp:" + ctx.config.spacy_model, factory)
+
+
+def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
+    nlp = _nlp(ctx)
+    ids = [a for a in story.article_ids if a in articles]
+    texts = [articles[a].text or "" for a in ids]
+    docs = list(nlp.pipe(texts)) if nlp else [None] * len(ids)
+    aliases = acronyms(texts + [articles[a].title or "" for a in ids])
+
+    attributions: list[Attribution] = []
+    units: list[Unit] = []
+    raw_speakers: list[tuple[int, str]] = []  # (attribution index, source text)
+    for aid, text, doc in zip(ids, texts, docs, strict=True):
+        raws = extract_attributions(text, nlp=False) if doc is None else _from_doc(doc)
+        sents = split(text, aid)
+        earlier: list[tuple[str, Speaker]] = []
+        art_atts: list[int] = []
+        for raw in sorted(raws, key=lambda r: r.content.start):
+            speaker = _speaker_in_article(raw, earlier, aliases)
+            att = Attribution(
+                article_id=aid,
+                source=(raw.source.start, raw.source.end) if raw.source else None,
+                cue=(raw.cue.start, raw.cue.end) if raw.cue else None,
+                content=(raw.content.start, raw.content.end),
+                source_text=raw.source.text if raw.source else None,
+                cue_text=raw.cue.text if raw.cue else None,
+                content_text=raw.content.text,
+                kind=raw.kind,
+                speaker=speaker.key if speaker else None,
+                anonymous=speaker.anonymous if speaker else False,
+            )
+            if speaker is not None and raw.source is not None:
+                earlier.append((raw.source.text, speaker))
+                raw_speakers.append((len(attributions), speaker.label))
+            art_atts.append(len(attributions))
+            attributions.append(att)
+        units.extend(_units(aid, text, sents, doc, attributions, art_atts))
+
+    labels = _unify_speakers(attributions)
+    for u in units:
+        if u.attribution is not None:
+            att = attributions[u.attribution]
+            u.speaker_key = att.speaker
+            u.speaker_label = labels.get(att.speaker or "", att.speaker)
+            u.anonymous = att.anonymous
+
+    embedder = ctx.embedder()
+    verbatim = _verbatim_pairs(story)
+    scores = pair_scores(units, embedder, verbatim)
+    from wiretrace.claims.grouping import _paraphrase_scorer
+
+    threshold = getattr(_paraphrase_scorer(embedder), "threshold", 0.8)
+    clusters = group(units, scores, threshold)
+    claims: list[Claim] = []
+    unit_claim: dict[int, str] = {}
+    for members in clusters:
+        claim = _claim(story, [units[i] for i in members], scores, members)
+        claims.append(claim)
+        for i in members:
+            unit_claim[i] = claim.id
+    story.attributions = attributions
+    story.claims = claims
+    story.conflicts = find_conflicts(units, unit_claim, scores, claims)
+    return story
+
+
+def _from_doc(doc):
+    from wiretrace.claims.attributions import _from_doc as from_doc
+
+    return from_doc(doc)
+
+
+def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]], aliases: dict[str, str]):
+    if raw.source is None:
+        return None
+    text = raw.source.text.strip()
+    ref = resolve_reference(text, earlier)
+    if ref is not None:
+        return ref
+    if is_anonymous(text):
+        return Speaker("anon:" + text, text, True, [text])
+    key = named_key(text, aliases)
+    if not key:
+        return None
+    return Speaker("name:" + key, text, False, [text])
+
+
+def _unify_speakers(attributions: list[Attribution]) -> dict[str, str]:
+    """Rewrite speaker keys so one source has one key across the story; return {key: label}."""
+    names = {a.speaker[5:] for a in attributions if a.speaker and a.speaker.startswith("name:")}
+    name_map = unify_names(names)
+    anon = sorted({a.speaker for a in attributions if a.speaker and a.speaker.startswith("anon:")})
+    anon_map: dict[str, str] = {}
+    for k in anon:
+        desc = k[5:].split("|")[-1]
+        for rep in dict.fromkeys(anon_map.values()):
+            if same_anonymous(desc, rep[5:].split("|")[-1]):
+                anon_map[k] = rep
+                break
+        else:
+            anon_map[k] = k
+    labels: dict[str, str] = {}
+    for a in attributions:
+        if not a.speaker:
+            continue
+        if a.speaker.startswith("name:"):
+            a.speaker = "name:" + name_map.get(a.speaker[5:], a.speaker[5:])
+            labels.setdefault(a.speaker, a.speaker[5:].title())
+        elif a.speaker.startswith("anon:"):
+            a.speaker = anon_map.get(a.speaker, a.speaker)
+            labels.setdefault(a.speaker, a.speaker[5:].split("|")[-1])
+    return labels
+
+
+def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art_atts: list[int]) -> list[Unit]:
+    out: list[Unit] = []
+    for s in sents:
+        if doc is not None:
+            span = doc.char_span(s.start, s.end, alignment_mode="expand")
+            if span is None or not is_statement(span):
+                continue
+        elif len(s.text.split()) < 6:
+            continue
+        best = None
+        for k in art_atts:
+            att = attributions[k]
+            anchor = att.cue[0] if att.cue else att.content[0]
+            # The attribution whose content opens first carries the sentence's main statement
+            # ('"Q," said X, who stressed that R' -> Q; 'X reported A, noting B' -> A).
+            if s.start <= anchor < s.end and (best is None or _order(att) < _order(attributions[best])):
+                best = k
+        if best is None:
+            # A quote whose speaker sits in the next sentence: its content lies in this one.
+            for k in art_atts:
+                att = attributions[k]
+                if s.start <= att.content[0] < s.end and att.content[1] <= s.end + 2:
+                    best = k
+                    break
+        unit = Unit(aid, s.index, s.text, s.start, s.end, s.text, "claim")
+        if best is not None:
+            att = attributions[best]
+            content = strip_quotes(att.content_text)
+            if len(content.split()) >= 4:
+                unit.text = content
+            unit.attribution = best
+            unit.kind = "quote" if att.kind in ("direct", "mixed") and att.content_text.lstrip()[:1] in "\"“«" else "claim"
+            unit.spans = {
+                "content": list(att.content),
+                "source": list(att.source) if att.source else None,
+                "cue": list(att.cue) if att.cue else None,
+            }
+        out.append(unit)
+    return out
+
+
+def _order(att: Attribution) -> tuple[int, int]:
+    return (att.content[0], att.content[1] - att.content[0])
+
+
+def _verbatim_pairs(story: Story) -> set[tuple[tuple[str, int], tuple[str, int]]]:
+    out: set[tuple[tuple[str, int], tuple[str, int]]] = set()
+    for al in story.alignments or []:
+        for p in al.pairs:
+            if p.label == "verbatim":
+                out.add(((al.a, p.a), (al.b, p.b)))
+    return out
+
+
+def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:
+    """The origins behind one sentence: a secondary origin covering it wins over the article's primary ones."""
+    origins = story.origins or []
+    secondary = [o for o in origins if o.secondary and sentence in o.sentences.get(article_id, [])]
+    if secondary:
+        return secondary
+    return [o for o in origins if not o.secondary and article_id in o.article_ids]
+
+
+def _derived(a: Origin, b: Origin) -> bool:
+    """`a` rests on `b`: a's witness article is itself one of b's articles."""
+    return a.name != b.name and a.closest_witness is not None and a.kind == "article" and a.closest_witness in b.article_ids
+
+
+def independent(origins: list[Origin]) -> int:
+    uniq = {o.name: o for o in origins}
+    return sum(1 for o in uniq.values() if not any(_derived(o, p) for p in uniq.values()))
+
+
+def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
+    # The representative: the mention closest to all others (the medoid), so the claim reads like its group.
+    rep_pos = max(range(len(idx)), key=lambda p: sum(scores[idx[p], q] for q in idx))
+    rep = members[rep_pos]
+    article_ids = list(dict.fromkeys(u.article_id for u in members))
+    mentions: list[dict[str, Any]] = []
+    all_origins: dict[str, Origin] = {}
+    for u in members:
+        m: dict[str, Any] = {
+            "article_id": u.article_id,
+            "sentence_index": u.index,
+            "sentence": u.sentence,
+            "spans": {"sentence": [u.start, u.end], **u.spans},
+            "speaker": u.speaker_label,
+        }
+        if story.origins is None:
+            m["origins"] = []
+            m["evidence"] = NO_PROVENANCE
+        else:
+            os_ = origins_for(story, u.article_id, u.index)
+            m["origins"] = [o.name for o in os_]
+            for o in os_:
+                all_origins[o.name] = o
+        mentions.append(m)
+    speakers = [u for u in members if u.speaker_key]
+    speaker = None
+    attributed: list[str] = []
+    if speakers:
+        counts: dict[str, int] = {}
+        for u in speakers:
+            counts[u.speaker_label or u.speaker_key] = counts.get(u.speaker_label or u.speaker_key, 0) + 1
+        attributed = sorted(counts, key=lambda k: -counts[k])
+        speaker = attributed[0]
+    if story.origins is None:
+        origins: list[str] = []
+        n_independent = len(article_ids)
+    else:
+        origins = list(all_origins)
+        n_independent = independent(list(all_origins.values()))
+    kind = "quote" if sum(u.kind == "quote" for u in members) * 2 >= len(members) and rep.kind == "quote" else "claim"
+    cid = "c" + hashlib.sha1(f"{story.id}|{rep.article_id}|{rep.index}".encode()).hexdigest()[:10]
+    return Claim(
+        id=cid,
+        text=rep.text,
+        kind=kind,
+        speaker=speaker,
+        attributed_to=attributed,
+        article_ids=article_ids,
+        origins=origins,
+        independent_origins=n_independent,
+        mentions=mentions,
+    )

@@ -260,7 +260,12 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
             subj_left = min([verb.left_edge.i] + [c.left_edge.i for c in verb.children if c.dep_ in _SUBJ])
             cs = sent.start_char
             ce = doc[subj_left].idx if subj_left > comp.right_edge.i else ce
-    elif verb.dep_ in ("ccomp", "parataxis") and verb.head.i < verb.i:
+    elif (
+        verb.dep_ in ("ccomp", "parataxis")
+        and verb.head.i < verb.i
+        and verb.left_edge.i > 0
+        and doc[verb.left_edge.i - 1].text in (",", "”", '"', "’", "'", "—", "–", "-")
+    ):
         # "..., X said" parsed with the quote as the head clause.
         head = verb.head
         cs = head.left_edge.idx

@@ -1,0 +1,275 @@
+"""Where versions of the story disagree, with both sides named.
+
+No NLI model installs without downloading weights at run time (see
+docs/dependencies), so conflicts come from explicit signals:
+- number: the same quantity (same scale word and the same noun after it,
+  "3.7 million Syrian refugees" / "3.6 million Syrian refugees") with different
+  values in different articles;
+- denial: a sentence that refutes, denies or rejects a report or claim, set
+  against the articles that repeat that claim without the denial;
+- assessment: opposite judgements (progress / unsatisfactory) of the story's
+  meetings, talks or contacts in different articles;
+- date: mentions of one claim giving different explicit dates.
+Each conflict carries both sides: article, sentence, claim id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wiretrace.claims.grouping import Unit
+from wiretrace.model import Claim, Conflict
+from wiretrace.text.normalize import fold, words
+
+_SCALES = {"million", "billion", "thousand", "hundred", "percent", "per", "%", "trillion"}
+_QTY = re.compile(
+    r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!-)\s*(million|billion|trillion|thousand|percent|per cent|%)?"
+    r"\s+((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)"
+)
+_NOUN_STOP = {
+    "the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "who", "that", "which", "it", "is", "are", "was",
+    "were", "currently", "now", "some", "more", "than", "over", "about", "people", "years", "year", "times", "days",
+}
+_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+_DENIAL = re.compile(
+    r"\b(refut\w*|den(?:y|ies|ied|ial)|reject\w*|dismiss\w*|disput\w*|debunk\w*|untrue|not true|baseless|"
+    r"fabricat\w*|fake news|no truth)\b",
+    re.I,
+)
+_ANAPHOR = re.compile(r"\b(these|those|the|such|this|that)\s+(claims?|reports?|allegations?|news|story|stories|"
+                      r"accounts?|reporting|statements?)\b|\b(denied|refuted|rejected|dismissed)\s+(it|them)\b", re.I)
+_POSITIVE = {
+    "progress", "advances", "successful", "success", "positive", "constructive", "fruitful",
+    "productive", "breakthrough", "satisfactory", "encouraging", "good",
+}
+_NEGATIVE = {
+    "unsatisfactory", "failed", "failure", "fruitless", "unproductive", "stalled", "deadlock", "deadlocked",
+    "disappointing", "setback", "collapsed", "inconclusive", "unsuccessful",
+}
+_NEGATORS = {"no", "not", "little", "never", "without", "n't", "lack"}
+_EVENT = {
+    "meeting", "meetings", "talks", "contacts", "negotiations", "results", "result", "discussions", "relations",
+    "ties", "dialogue", "rapprochement", "session", "sessions", "summit", "contact",
+}
+
+
+def _side(u: Unit, claim_id: str, role: str) -> dict[str, Any]:
+    return {"article_id": u.article_id, "sentence": u.sentence, "claim_id": claim_id, "sentence_index": u.index,
+            "role": role}
+
+
+def _value(num: str, scale: str | None) -> float:
+    v = float(num.replace(",", ""))
+    mult = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}.get((scale or "").lower(), 1.0)
+    return v * mult
+
+
+def quantities(text: str) -> list[tuple[float, str, frozenset[str], str]]:
+    """(value, scale, noun words, matched text) for the counted things in a sentence; years and dates left out."""
+    out = []
+    for m in _QTY.finditer(text):
+        num, scale, tail = m.group(1), (m.group(2) or "").lower(), m.group(3)
+        if not scale and re.fullmatch(r"(1[89]|20)\d\d", num):
+            continue  # a year
+        before = fold(text[max(0, m.start() - 12) : m.start()])
+        if any(b in before.split()[-1:] for b in list(_MONTH_ABBR) + _MONTHS):
+            continue  # a date ("Sept 15")
+        nouns = [w for w in words(tail) if w not in _NOUN_STOP and not w[0].isdigit()]
+        if not nouns:
+            continue
+        out.append((_value(num, scale), "percent" if scale in ("%", "per cent") else scale, frozenset(nouns),
+                    m.group(0).strip()))
+    return out
+
+
+def _number_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+    found: list[tuple[int, tuple, int, tuple]] = []
+    qs = {i: quantities(u.sentence) for i, u in enumerate(units)}
+    for i, a in enumerate(units):
+        for j in range(i + 1, len(units)):
+            b = units[j]
+            if a.article_id == b.article_id:
+                continue
+            for qa in qs[i]:
+                for qb in qs[j]:
+                    if qa[1] != qb[1] or qa[0] == qb[0]:
+                        continue
+                    shared = qa[2] & qb[2]
+                    # The same counted thing: two noun words in common, or the whole (single) noun.
+                    if len(shared) >= 2 or (shared and shared == qa[2] == qb[2]):
+                        found.append((i, qa, j, qb))
+    merged: dict[frozenset[str], Conflict] = {}
+    for i, qa, j, qb in found:
+        key = frozenset(qa[2] & qb[2]) | {qa[1]}
+        conf = merged.get(key)
+        if conf is None:
+            conf = Conflict(kind="number", claim_ids=[], article_ids=[], summary="", sides=[])
+            merged[key] = conf
+        for k, q in ((i, qa), (j, qb)):
+            u = units[k]
+            if not any(s["article_id"] == u.article_id and s["sentence_index"] == u.index for s in conf.sides):
+                side = _side(u, unit_claim[k], "states")
+                side["quantity"] = q[3]
+                conf.sides.append(side)
+    out = []
+    for key, conf in merged.items():
+        vals = sorted({s["quantity"] for s in conf.sides})
+        noun = " ".join(sorted(w for w in key if w not in _SCALES and w))
+        conf.summary = f"different numbers for the same quantity ({noun}): " + " vs ".join(
+            f"{s['quantity']!r} ({s['article_id']})" for s in conf.sides
+        )
+        if len(vals) < 2:
+            continue
+        _fill_ids(conf)
+        out.append(conf)
+    return out
+
+
+def _denial_conflicts(units: list[Unit], unit_claim: dict[int, str], claims: dict[str, Claim], scores) -> list[Conflict]:
+    out: list[Conflict] = []
+    by_article: dict[str, list[int]] = {}
+    for i, u in enumerate(units):
+        by_article.setdefault(u.article_id, []).append(i)
+    for i, u in enumerate(units):
+        if not _DENIAL.search(u.sentence):
+            continue
+        if _ANAPHOR.search(u.sentence):
+            prior = [k for k in by_article[u.article_id] if units[k].index < u.index]
+            if not prior:
+                continue
+            target = prior[-1]  # the claim the denial points back to
+        else:
+            continue  # "X denied that ...": the denied content is this unit itself
+        denied_claim = unit_claim[target]
+        others = [k for k, cid in unit_claim.items() if cid == denied_claim and units[k].article_id != u.article_id]
+        if not others:
+            # Not grouped: the closest statement elsewhere that the paraphrase score still links.
+            cands = [k for k in range(len(units)) if units[k].article_id != u.article_id and scores[target, k] >= 0.3]
+            others = sorted(cands, key=lambda k: -scores[target, k])[:1]
+        if not others:
+            continue
+        sides = [_side(units[k], unit_claim[k], "reports") for k in others]
+        sides.append(_side(units[target], unit_claim[target], "reports"))
+        sides.append(_side(u, unit_claim[i], "denies"))
+        m = _DENIAL.search(u.sentence)
+        conf = Conflict(
+            kind="denial",
+            claim_ids=[],
+            article_ids=[],
+            summary=f"{u.article_id} says the claim was {m.group(0) if m else 'denied'} "
+            f"(\"{u.sentence.strip()[:120]}\"); {', '.join(sorted({units[k].article_id for k in others}))} "
+            "repeat it without the denial",
+            sides=sides,
+        )
+        _fill_ids(conf)
+        out.append(conf)
+    return out
+
+
+def polarity(text: str) -> int:
+    """+1 positive assessment of a meeting/talks/contacts, -1 negative, 0 none."""
+    toks = words(text)
+    if not any(t in _EVENT for t in toks):
+        return 0
+    pos = neg = 0
+    for k, t in enumerate(toks):
+        negated = any(x in _NEGATORS for x in toks[max(0, k - 2) : k])
+        if t in _POSITIVE:
+            if negated:
+                neg += 1
+            else:
+                pos += 1
+        elif t in _NEGATIVE:
+            if negated:
+                pos += 1
+            else:
+                neg += 1
+    return (pos > neg) - (neg > pos)
+
+
+def _assessment_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+    pol = {i: polarity(u.sentence) for i, u in enumerate(units)}
+    neg = [i for i, p in pol.items() if p < 0]
+    pos = [i for i, p in pol.items() if p > 0]
+    out: list[Conflict] = []
+    for cid in dict.fromkeys(unit_claim[i] for i in neg):
+        negs = [i for i in neg if unit_claim[i] == cid]
+        n_articles = {units[i].article_id for i in negs}
+        poss = [i for i in pos if units[i].article_id not in n_articles]
+        if not poss:
+            continue
+        sides = [_side(units[i], unit_claim[i], "positive") for i in poss]
+        sides += [_side(units[i], unit_claim[i], "negative") for i in negs]
+        conf = Conflict(
+            kind="assessment",
+            claim_ids=[],
+            article_ids=[],
+            summary="opposite assessments of the talks: "
+            + "; ".join(f"{units[i].article_id}: {_assess_words(units[i].text)}" for i in poss + negs),
+            sides=sides,
+        )
+        _fill_ids(conf)
+        out.append(conf)
+    return out
+
+
+def _assess_words(text: str) -> str:
+    toks = words(text)
+    hits = [t for t in toks if t in _POSITIVE or t in _NEGATIVE]
+    return ", ".join(dict.fromkeys(hits))
+
+
+def dates(text: str) -> set[str]:
+    out = set()
+    for m in re.finditer(r"\b([A-Z][a-z]{2,8})\.?\s+(\d{1,2})\b", text):
+        mon = _MONTH_ABBR.get(m.group(1).lower()[:4].rstrip(".")) or _MONTH_ABBR.get(m.group(1).lower()[:3])
+        if mon and m.group(1).lower() in (mon, mon[:3], "sept"):
+            out.add(f"{mon} {int(m.group(2))}")
+    for d in _WEEKDAYS:
+        if re.search(rf"\b{d}\b", text, re.I):
+            out.add(d)
+    return out
+
+
+def _date_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+    out: list[Conflict] = []
+    by_claim: dict[str, list[int]] = {}
+    for i, cid in unit_claim.items():
+        by_claim.setdefault(cid, []).append(i)
+    for cid, members in by_claim.items():
+        dated = [(i, dates(units[i].sentence)) for i in members]
+        dated = [(i, d) for i, d in dated if d]
+        if len({units[i].article_id for i, _ in dated}) < 2:
+            continue
+        all_sets = [d for _, d in dated]
+        if any(a & b for k, a in enumerate(all_sets) for b in all_sets[k + 1 :]):
+            continue
+        conf = Conflict(
+            kind="date",
+            claim_ids=[],
+            article_ids=[],
+            summary="different dates for the same claim: "
+            + "; ".join(f"{units[i].article_id}: {', '.join(sorted(d))}" for i, d in dated),
+            sides=[_side(units[i], cid, "dates") for i, _ in dated],
+        )
+        _fill_ids(conf)
+        out.append(conf)
+    return out
+
+
+def _fill_ids(conf: Conflict) -> None:
+    conf.claim_ids = list(dict.fromkeys(s["claim_id"] for s in conf.sides))
+    conf.article_ids = list(dict.fromkeys(s["article_id"] for s in conf.sides))
+
+
+def find_conflicts(units: list[Unit], unit_claim: dict[int, str], scores, claims: list[Claim]) -> list[Conflict]:
+    by_id = {c.id: c for c in claims}
+    out = _number_conflicts(units, unit_claim)
+    out += _denial_conflicts(units, unit_claim, by_id, scores)
+    out += _assessment_conflicts(units, unit_claim)
+    out += _date_conflicts(units, unit_claim)
+    return [c for c in out if len(c.article_ids) >= 2]

@@ -1,0 +1,130 @@
+"""Claim units per sentence, grouped across the story's articles.
+
+A unit is a sentence that states something (it has a finite verb and enough
+words); when an attribution covers it, the unit's text is the attributed
+content and its speaker the resolved source, so "X said Y" and "Y, according
+to Z" group on Y. Units group by average-linkage clustering on the
+paraphrase probability of the align stage's MRPC-fitted classifier (cosine
+plus lexical features), raised to 1 for pairs align already marked
+verbatim; average linkage keeps one loose pair from chaining two claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from wiretrace.text.normalize import words
+
+MIN_WORDS = 6
+MAX_WORDS = 90
+_FINITE = {"VBD", "VBZ", "VBP", "MD"}
+
+
+@dataclass(slots=True)
+class Unit:
+    """One sentence of one article, as a candidate claim."""
+
+    article_id: str
+    index: int  # sentence index from wiretrace.text.sentences.split
+    sentence: str
+    start: int
+    end: int
+    text: str  # the claim as stated: the attributed content or the sentence
+    kind: str  # claim | quote
+    speaker_key: str | None = None
+    speaker_label: str | None = None
+    anonymous: bool = False
+    attribution: int | None = None  # index into story.attributions
+    spans: dict[str, Any] = field(default_factory=dict)
+
+
+def strip_quotes(text: str) -> str:
+    t = text.strip().strip(",.;: ")
+    t = t.strip("\"“”«»‘’'").strip(",.;: ")
+    if t.lower().startswith("that "):
+        t = t[5:]
+    return t
+
+
+def is_statement(sent_tokens) -> bool:
+    """Enough words and a finite verb: headlines, bylines and page junk are not claims."""
+    n = sum(1 for t in sent_tokens if not t.is_punct and not t.is_space)
+    if n < MIN_WORDS or n > MAX_WORDS:
+        return False
+    return any(t.tag_ in _FINITE for t in sent_tokens)
+
+
+def pair_scores(units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int], tuple[str, int]]]) -> np.ndarray:
+    """Symmetric matrix of "same claim" scores in [0, 1] between units."""
+    n = len(units)
+    texts = [u.text for u in units]
+    emb = embedder.encode(texts) if n else np.zeros((0, 1), dtype=np.float32)
+    cos = emb @ emb.T if n else np.zeros((0, 0))
+    scorer = _paraphrase_scorer(embedder)
+    out = np.zeros((n, n), dtype=np.float32)
+    for i in range(n):
+        out[i, i] = 1.0
+        for j in range(i + 1, n):
+            a, b = units[i], units[j]
+            key = ((a.article_id, a.index), (b.article_id, b.index))
+            if key in verbatim or key[::-1] in verbatim:
+                s = 1.0
+            elif cos[i, j] < 0.45:
+                s = float(max(0.0, cos[i, j]) * 0.5)
+            else:
+                s = scorer(a.text, b.text, float(cos[i, j]))
+            out[i, j] = out[j, i] = s
+    return out
+
+
+def _paraphrase_scorer(embedder):
+    """The align stage's MRPC-fitted classifier when present, else the cosine alone."""
+    try:
+        from wiretrace.align.features import family_of, load_classifier, pair_features, prepare
+
+        clf = load_classifier(family_of(embedder))
+        cache: dict[str, Any] = {}
+
+        def score(x: str, y: str, cos: float) -> float:
+            p = cache.setdefault(x, prepare(x))
+            q = cache.setdefault(y, prepare(y))
+            return float(clf.proba(np.array(pair_features(p, q, cos)))[0])
+
+        score.threshold = float(clf.threshold)  # type: ignore[attr-defined]
+        return score
+    except Exception:  # noqa: BLE001 - align is another stage; its absence must not stop claims
+        def score(x: str, y: str, cos: float) -> float:
+            return cos
+
+        score.threshold = 0.8  # type: ignore[attr-defined]
+        return score
+
+
+def group(units: list[Unit], scores: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average-linkage clusters of units whose mean pairwise score passes `threshold`."""
+    n = len(units)
+    if n == 0:
+        return []
+    if n == 1:
+        return [[0]]
+    from sklearn.cluster import AgglomerativeClustering
+
+    dist = 1.0 - scores
+    np.fill_diagonal(dist, 0.0)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=1.0 - threshold
+    )
+    labels = model.fit_predict(dist)
+    clusters: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        clusters.setdefault(int(lab), []).append(i)
+    return sorted(clusters.values(), key=lambda c: (-len({units[i].article_id for i in c}), c[0]))
+
+
+def content_words(text: str) -> set[str]:
+    from wiretrace.align.features import STOPWORDS
+
+    return {w for w in words(text) if w not in STOPWORDS and len(w) > 2}
