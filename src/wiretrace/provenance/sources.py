@@ -54,23 +54,17 @@ NAME = rf"(?:The\s+)?{_NAME_TOKEN}(?:\s+(?:of\s+|de\s+|for\s+)?{_NAME_TOKEN}){{0
 _POSS = r"(?:[A-Z][\w\-]*['’]s\s+)?"  # "Russia's Sputnik"
 _DESC = r"(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){0,3}"  # "the French intelligence website"
 
+_TAIL = r"(?P<tail>[^.;:!?\n]{1,90})"  # the credited name is the first medium named in what follows the cue
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("told", re.compile(rf"\btold\s+(?:the\s+)?{_POSS}(?P<name>{NAME})")),
-    ("seen_by", re.compile(rf"\b(?:seen|obtained|reviewed|emailed|contacted|interviewed)\s+by\s+{_DESC}{_POSS}(?P<name>{NAME})")),
+    ("told", re.compile(rf"\btold\s+{_TAIL}")),
+    ("seen_by", re.compile(rf"\b(?:seen|obtained|reviewed|emailed|contacted|interviewed)\s+by\s+{_TAIL}")),
     (
         "according_to",
-        re.compile(
-            rf"\b(?:according\s+to|reported\s+by|as\s+reported\s+by|cited\s+by|quoted\s+by|citing)\s+"
-            rf"(?:(?:a|the)\s+)?(?:(?:report|reporting|article|story|dispatch)\s+(?:published\s+)?(?:by|in|from)\s+)?"
-            rf"{_DESC}{_POSS}(?P<name>{NAME})"
-        ),
+        re.compile(rf"\b(?:according\s+to|reported\s+by|as\s+reported\s+by|cited\s+by|quoted\s+by|citing)\s+{_TAIL}"),
     ),
     (
         "report_by",
-        re.compile(
-            rf"\b(?:report|reporting|article|story|dispatch|interview)\s+(?:published\s+|carried\s+)?(?:by|in|with|from)\s+"
-            rf"{_DESC}{_POSS}(?P<name>{NAME})"
-        ),
+        re.compile(rf"\b(?:report|reporting|article|story|dispatch|interview)\s+(?:published\s+|carried\s+)?(?:by|in|with|from)\s+{_TAIL}"),
     ),
     ("said_x", re.compile(rf"\b(?:said|reported|wrote|added)\s+(?:the\s+)?{_POSS}(?P<name>{NAME})\s*[.,;]")),
     (
@@ -81,6 +75,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+_NAME_RX = re.compile(NAME)
+_TAIL_STOP = re.compile(r"\b(?:that|who|which|as|on|in|at|when|after|before|about|of)\b\s")
 _MEDIA_AFTER = re.compile(rf"{_POSS}(?P<name>{NAME})\s+{_MEDIA_NOUN}\b")
 _MEDIA_BEFORE = re.compile(rf"\b{_MEDIA_NOUN}\s+(?P<name>{NAME})")
 _DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\((?P<name>{NAME})\)\s*[-–—:]")
@@ -156,7 +152,14 @@ def sentence_credits(text: str, index: int, known: set[str]) -> list[Credit]:
     seen: set[str] = set()
     for cue, rx in _PATTERNS:
         for m in rx.finditer(text):
-            name = _best_media_prefix(m.group("name"), known)
+            if "tail" in rx.groupindex:
+                tail = m.group("tail")
+                cut = _TAIL_STOP.search(tail, 1)  # "told Reuters that ...": stop at the clause
+                tail = tail[: cut.start()] if cut else tail
+                name = next((n for n in (_best_media_prefix(x.group(0), known) for x in _NAME_RX.finditer(tail)) if n),
+                            None)
+            else:
+                name = _best_media_prefix(m.group("name"), known)
             if name and name not in seen:
                 seen.add(name)
                 out.append(Credit(name, cue, index))

