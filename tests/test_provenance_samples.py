@@ -16,11 +16,10 @@ CORPUS = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "samples" /
 def analysed():
     if not (CORPUS / "meridian-wire.txt").exists():
         pytest.skip("sample corpus not present")
-    from wiretrace.executors.local import clean_batch
-    from wiretrace.ingest import ReadError, read_paths
-
     import wiretrace.align as align
     import wiretrace.provenance as provenance
+    from wiretrace.executors.local import clean_batch
+    from wiretrace.ingest import ReadError, read_paths
 
     ctx = Context()
     if ctx.embedder().is_lexical:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.model import Article, Evidence, Origin, Story
-from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair
+from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair, quoted_fractions
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
 
@@ -41,11 +41,14 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     usable = {a: set(docs[a].usable) for a in ids}
     profs = profiles(ids, articles, sentences)
 
+    quoted = {a: quoted_fractions(articles[a].text or "", [(s.start, s.end) for s in docs[a].sentences]) for a in ids}
     infos: dict[frozenset, PairInfo] = {}
     for al in story.alignments or []:
         if al.a not in usable or al.b not in usable:
             continue
-        reuse = [p for p in al.pairs if not is_quote_pair(sentences[al.a][p.a], sentences[al.b][p.b])]
+        # two outlets quoting one speaker share the speaker's words, not each other's text
+        reuse = [p for p in al.pairs if not (quoted[al.a][p.a] >= 0.5 and quoted[al.b][p.b] >= 0.5)
+                 and not is_quote_pair(sentences[al.a][p.a], sentences[al.b][p.b])]
         infos[frozenset((al.a, al.b))] = PairInfo(al, reuse, len(usable[al.a]), len(usable[al.b]))
 
     labels = {a: _label(articles[a]) for a in ids}
