@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, load_nlp
-from wiretrace.claims.conflicts import find_conflicts
+from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
 from wiretrace.claims.grouping import Unit, group, is_statement, pair_scores, strip_quotes
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
@@ -99,6 +99,11 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     embedder = ctx.embedder()
     verbatim = _verbatim_pairs(story)
     scores = pair_scores(units, embedder, verbatim)
+    # Versions that disagree are two claims, not one: the conflict then names both.
+    for i, _qa, j, _qb in number_clashes(units):
+        scores[i, j] = scores[j, i] = 0.0
+    for i, j in opposite_assessments(units):
+        scores[i, j] = scores[j, i] = 0.0
     from wiretrace.claims.grouping import _paraphrase_scorer
 
     threshold = getattr(_paraphrase_scorer(embedder), "threshold", 0.8)
@@ -199,6 +204,8 @@ def _unify_speakers(attributions: list[Attribution], seen: dict[str, list[str]])
         elif a.speaker.startswith("anon:"):
             a.speaker = anon_map.get(a.speaker, a.speaker)
             labels.setdefault(a.speaker, a.speaker[5:].split("|")[-1])
+        else:
+            labels.setdefault(a.speaker, a.source_text or a.speaker[5:])
     return labels
 
 
@@ -219,6 +226,17 @@ def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art
             # ('"Q," said X, who stressed that R' -> Q; 'X reported A, noting B' -> A).
             if s.start <= anchor < s.end and (best is None or _order(att) < _order(attributions[best])):
                 best = k
+        # "According to Meridian, a negotiator said X": the claim is X and its speaker the negotiator.
+        seen: set[int] = set()
+        while best is not None and best not in seen:
+            seen.add(best)
+            outer = attributions[best]
+            inner = [k for k in art_atts if k != best and attributions[k].cue
+                     and outer.content[0] <= attributions[k].cue[0] < outer.content[1]
+                     and s.start <= attributions[k].cue[0] < s.end]
+            if not inner:
+                break
+            best = min(inner, key=lambda k: _order(attributions[k]))
         if best is None:
             # A quote whose speaker sits in the next sentence: its content lies in this one.
             for k in art_atts:

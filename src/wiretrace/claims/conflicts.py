@@ -25,11 +25,12 @@ from wiretrace.text.normalize import fold, words
 _SCALES = {"million", "billion", "thousand", "hundred", "percent", "per", "%", "trillion"}
 _QTY = re.compile(
     r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!-)\s*(million|billion|trillion|thousand|percent|per cent|%)?"
-    r"\s+((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)"
+    r"\s+((?:[A-Za-z][\w-]*\s+){0,3}[A-Za-z][\w-]*)"
 )
 _NOUN_STOP = {
     "the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "who", "that", "which", "it", "is", "are", "was",
-    "were", "currently", "now", "some", "more", "than", "over", "about", "people", "years", "year", "times", "days",
+    "were", "currently", "now", "some", "more", "than", "over", "about", "years", "year", "times", "days", "had",
+    "has", "have", "been", "be", "being", "will", "would", "it", "they", "its", "their", "for", "by", "from", "as",
 }
 _MONTHS = "january february march april may june july august september october november december".split()
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
@@ -81,12 +82,16 @@ def quantities(text: str) -> list[tuple[float, str, frozenset[str], str]]:
         nouns = [w for w in words(tail) if w not in _NOUN_STOP and not w[0].isdigit()]
         if not nouns:
             continue
-        out.append((_value(num, scale), "percent" if scale in ("%", "per cent") else scale, frozenset(nouns),
-                    m.group(0).strip()))
+        tail_words = tail.split()
+        while tail_words and fold(tail_words[-1]) in _NOUN_STOP:
+            tail_words.pop()
+        shown = " ".join([num] + ([m.group(2)] if m.group(2) else []) + tail_words)
+        out.append((_value(num, scale), "percent" if scale in ("%", "per cent") else scale, frozenset(nouns), shown))
     return out
 
 
-def _number_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+def number_clashes(units: list[Unit]) -> list[tuple[int, tuple, int, tuple]]:
+    """Pairs of units (in different articles) giving different values for the same counted thing."""
     found: list[tuple[int, tuple, int, tuple]] = []
     qs = {i: quantities(u.sentence) for i, u in enumerate(units)}
     for i, a in enumerate(units):
@@ -99,34 +104,69 @@ def _number_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Con
                     if qa[1] != qb[1] or qa[0] == qb[0]:
                         continue
                     shared = qa[2] & qb[2]
-                    # The same counted thing: two noun words in common, or the whole (single) noun.
-                    if len(shared) >= 2 or (shared and shared == qa[2] == qb[2]):
+                    # The same counted thing: two words in common, or one set holding all of the other's single word.
+                    if len(shared) >= 2 or (shared and (len(qa[2]) == 1 or len(qb[2]) == 1)):
                         found.append((i, qa, j, qb))
-    merged: dict[frozenset[str], Conflict] = {}
+    return found
+
+
+def opposite_assessments(units: list[Unit]) -> list[tuple[int, int]]:
+    pol = {i: polarity(u.sentence) for i, u in enumerate(units)}
+    return [(i, j) for i in pol for j in pol if i < j and pol[i] * pol[j] < 0]
+
+
+def _number_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+    found = number_clashes(units)
+    # One conflict per disagreement: units joined by a clash or by carrying the same claim.
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    quantity: dict[int, str] = {}
     for i, qa, j, qb in found:
-        key = frozenset(qa[2] & qb[2]) | {qa[1]}
-        conf = merged.get(key)
-        if conf is None:
-            conf = Conflict(kind="number", claim_ids=[], article_ids=[], summary="", sides=[])
-            merged[key] = conf
-        for k, q in ((i, qa), (j, qb)):
-            u = units[k]
-            if not any(s["article_id"] == u.article_id and s["sentence_index"] == u.index for s in conf.sides):
-                side = _side(u, unit_claim[k], "states")
-                side["quantity"] = q[3]
-                conf.sides.append(side)
+        parent[find(i)] = find(j)
+        quantity[i], quantity[j] = qa[3], qb[3]
+    by_claim: dict[str, list[int]] = {}
+    for i in quantity:
+        by_claim.setdefault(unit_claim[i], []).append(i)
+    for members in by_claim.values():
+        for k in members[1:]:
+            parent[find(k)] = find(members[0])
+    groups: dict[int, list[int]] = {}
+    for i in quantity:
+        groups.setdefault(find(i), []).append(i)
     out = []
-    for key, conf in merged.items():
-        vals = sorted({s["quantity"] for s in conf.sides})
-        noun = " ".join(sorted(w for w in key if w not in _SCALES and w))
-        conf.summary = f"different numbers for the same quantity ({noun}): " + " vs ".join(
-            f"{s['quantity']!r} ({s['article_id']})" for s in conf.sides
-        )
-        if len(vals) < 2:
+    for members in groups.values():
+        members.sort(key=lambda k: (units[k].article_id, units[k].index))
+        sides = []
+        for k in members:
+            side = _side(units[k], unit_claim[k], "states")
+            side["quantity"] = quantity[k]
+            sides.append(side)
+        values = {_first_number(s["quantity"]) for s in sides}
+        if len(values) < 2:
             continue
+        conf = Conflict(
+            kind="number",
+            claim_ids=[],
+            article_ids=[],
+            summary="different numbers for the same quantity: "
+            + "; ".join(f"{s['article_id']}: {s['quantity']}" for s in sides),
+            sides=sides,
+        )
         _fill_ids(conf)
         out.append(conf)
     return out
+
+
+def _first_number(text: str) -> str:
+    m = re.search(r"\d[\d,.]*", text)
+    return m.group(0).replace(",", "") if m else text
 
 
 def _denial_conflicts(units: list[Unit], unit_claim: dict[int, str], claims: dict[str, Claim], scores) -> list[Conflict]:
@@ -209,7 +249,7 @@ def _assessment_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list
             claim_ids=[],
             article_ids=[],
             summary="opposite assessments of the talks: "
-            + "; ".join(f"{units[i].article_id}: {_assess_words(units[i].text)}" for i in poss + negs),
+            + "; ".join(f"{units[i].article_id}: {_assess_words(units[i].sentence)}" for i in poss + negs),
             sides=sides,
         )
         _fill_ids(conf)

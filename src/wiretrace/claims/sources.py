@@ -27,6 +27,10 @@ ROLE_NOUNS = {
     "diplomat": "diplomat", "diplomats": "diplomat", "spokesman": "spokesperson", "spokeswoman": "spokesperson",
     "spokesperson": "spokesperson", "person": "person", "people": "person", "insider": "source", "insiders": "source",
     "aide": "aide", "aides": "aide", "analyst": "analyst", "analysts": "analyst", "security": "security",
+    "negotiator": "negotiator", "negotiators": "negotiator", "member": "member", "members": "member",
+    "delegate": "delegate", "delegates": "delegate", "officer": "officer", "officers": "officer",
+    "lawmaker": "lawmaker", "lawmakers": "lawmaker", "adviser": "adviser", "advisers": "adviser",
+    "advisor": "adviser", "advisors": "adviser", "witness": "witness", "witnesses": "witness",
 }
 ORDINALS = {"second", "third", "fourth", "fifth", "another", "other"}
 # Words that say on whose side an anonymous source stands; merged so rewordings meet.
