@@ -35,6 +35,8 @@ _FALLBACK_CUES = {
 _OPEN_Q = "\"“«‘'"
 _QUOTE_CHARS = "\"“”«»"
 _SUBJ = {"nsubj", "nsubjpass", "csubj"}
+# "LANDFORD, May 2 (Polaris) – ": a dateline is not part of what anyone said.
+_DATELINE = re.compile(r"[A-Z][A-Z .'/-]{2,}(?:,[^\n–—(]{0,40})?\s*(?:\([^)\n]{1,40}\))?\s*[–—-]+\s*")
 _REL_PRON = {"who", "that", "which", "whom"}
 _NOT_ADDRESSEE = {"tell", "told", "tells", "telling", "ask", "asked", "asks", "asking", "inform", "informed"}
 
@@ -111,14 +113,13 @@ def _span(doc, start_char: int, end_char: int) -> Span:
     return Span(start_char, end_char, doc.text[start_char:end_char])
 
 
-def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[int, int]:
-    """Drop spaces and dangling separators at both ends; keep quote marks (they belong to the quote)."""
-    strip_right = " \t\r\n,;:—–-" if keep_quotes else " \t\r\n,;:—–-\"“”"
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop spaces, dangling separators and a sentence-final period; keep quote marks (they belong to the quote)."""
     while start < end and text[start] in " \t\r\n,;:—–-.":
         start += 1
-    while end > start and text[end - 1] in strip_right:
+    while end > start and text[end - 1] in " \t\r\n,;:—–-":
         end -= 1
-    while end > start and text[end - 1] == "." and text[end - 2 : end - 1] not in (".",) and not keep_quotes:
+    if end - start > 1 and text[end - 1] == "." and text[end - 2] != ".":
         end -= 1
     return start, end
 
@@ -318,11 +319,17 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         kind = "direct"
     if content is None:
         cs, ce = _trim(text, cs, ce)
+        m = _DATELINE.match(text, cs, ce)
+        if m:
+            cs = m.end()
         if ce - cs < 2:
             return None
         ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
         if text[ce - 1 : ce] in "”\"" and ce < verb.idx:
-            pass
+            # "“Q1,” X said. “Q2.”": the quote goes on after the speaker's sentence.
+            more = _continued_quote(text, sent.end_char)
+            if more > sent.end_char:
+                ce = more
         elif text[ce - 1 : ce] in "”\"":
             ce = _continued_quote(text, ce)
         content = _span(doc, cs, ce)
