@@ -130,12 +130,13 @@ def bench_insciout(_args) -> None:
 
 
 def bench_speed(args) -> None:
-    path = DATA / "clustering" / "ecbplus.jsonl"
+    """ECB+: the largest topic (short articles); BASIL: the first events' articles (long ones) as one story."""
+    path = DATA / "clustering" / ("basil.jsonl" if args.corpus == "basil" else "ecbplus.jsonl")
     _need(path)
     by_topic: dict[str, list[dict]] = defaultdict(list)
     for line in path.open(encoding="utf-8"):
         d = json.loads(line)
-        by_topic[str(d.get("topic"))].append(d)
+        by_topic["all" if args.corpus == "basil" else str(d.get("topic"))].append(d)
     topic, docs = max(by_topic.items(), key=lambda kv: len(kv[1]))
     docs = docs[: args.articles]
     arts = [Article(source="ecb", id=f"ecb{i}", text=d["text"], title=d.get("title")) for i, d in enumerate(docs)]
@@ -172,6 +173,7 @@ def main() -> None:
     ap.add_argument("what", choices=["mrpc", "basil", "insciout", "speed"])
     ap.add_argument("--limit", type=int, default=0, help="basil: first N events only")
     ap.add_argument("--articles", type=int, default=20)
+    ap.add_argument("--corpus", choices=["ecbplus", "basil"], default="ecbplus", help="speed: which articles")
     args = ap.parse_args()
     {"mrpc": bench_mrpc, "basil": bench_basil, "insciout": bench_insciout, "speed": bench_speed}[args.what](args)
 

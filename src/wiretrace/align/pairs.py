@@ -43,17 +43,49 @@ def make_doc(article_id: str, text: str) -> Doc:
     return Doc(article_id, sents, usable, prepared)
 
 
-def embed_docs(docs: list[Doc], embedder) -> None:
-    """Embed all usable sentences of the story in one length-sorted batch (less padding)."""
-    texts = sorted({d.sentences[i].text for d in docs for i in d.usable}, key=len)
-    if not texts:
-        for d in docs:
-            d.emb = np.zeros((0, 1), dtype=np.float32)
-        return
-    vecs = embedder.encode(texts)
+MIN_SHARED_CONTENT = 3  # a sentence sharing fewer content words than this with every other sentence is never embedded
+
+
+def needs_embedding(docs: list[Doc]) -> dict[str, set[int]]:
+    """Sentences that share at least MIN_SHARED_CONTENT content words with some sentence of another article.
+
+    The model is the expensive step (~100-200 sentences/s on 2 cores); a sentence with no such partner cannot be a
+    paraphrase of anything in the story, so it is left out and the cost follows the candidates.
+    """
+    index: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for d_i, d in enumerate(docs):
+        for i in d.usable:
+            for w in d.prepared[i].content:
+                index[w].append((d_i, i))
+    keep: dict[str, set[int]] = {d.id: set() for d in docs}
+    for d_i, d in enumerate(docs):
+        for i in d.usable:
+            counts: dict[tuple[int, int], int] = defaultdict(int)
+            for w in d.prepared[i].content:
+                for other in index[w]:
+                    if other[0] != d_i:
+                        counts[other] += 1
+            if counts and max(counts.values()) >= MIN_SHARED_CONTENT:
+                keep[d.id].add(i)
+    return keep
+
+
+def embed_docs(docs: list[Doc], embedder, prefilter: bool = True) -> None:
+    """Embed the usable sentences of the story in one length-sorted batch (less padding).
+
+    Rows of sentences the lexical prefilter leaves out stay zero (cosine 0: never an embedding candidate).
+    """
+    keep = needs_embedding(docs) if prefilter and len(docs) > 1 else {d.id: set(d.usable) for d in docs}
+    texts = sorted({d.sentences[i].text for d in docs for i in d.usable if i in keep[d.id]}, key=len)
+    vecs = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     row = {t: k for k, t in enumerate(texts)}
+    dim = vecs.shape[1] if len(texts) else 1
     for d in docs:
-        d.emb = vecs[[row[d.sentences[i].text] for i in d.usable]] if d.usable else np.zeros((0, vecs.shape[1]))
+        d.emb = np.zeros((len(d.usable), dim), dtype=np.float32)
+        for r, i in enumerate(d.usable):
+            k = row.get(d.sentences[i].text)
+            if k is not None and i in keep[d.id]:
+                d.emb[r] = vecs[k]
 
 
 def _trigram_index(doc: Doc) -> dict[tuple[str, str, str], list[int]]:

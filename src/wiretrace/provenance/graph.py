@@ -98,6 +98,27 @@ class PairInfo:
         return k >= MIN_PAIRS and (self.share_min >= MIN_SHARE or (strong >= MIN_STRONG and self.share_min >= STRONG_SHARE))
 
 
+_ATTRIBUTION = re.compile(
+    r"\baccording\s+to\b|\b(?:said|says|told|reported|reports|revealed|quoted|cited|citing)\b|"
+    r"\b(?:a|the|new|recent)\s+(?:[\w\-]+\s+){0,3}(?:study|report|survey|paper|analysis|review|research)\b"
+    r"(?:\s+(?:by|in|from|of|published|carried\s+out|led))?|\bresearchers\s+(?:said|say|found|find|report)|"
+    r"\b(?:finds|found|suggests|shows|showed|concludes|concluded)\b",
+    re.I,
+)
+_SELF = re.compile(r"\b(?:we|our|this\s+(?:study|analysis|review|paper|trial))\b", re.I)
+
+
+def attribution_cues(texts: list[str]) -> int:
+    """Third-person attribution in a text ("according to", "a new study finds"): the mark of a report on
+    someone else's content. First-person wording ("we found", "this study shows") is the source's own voice."""
+    n = 0
+    for t in texts:
+        if _SELF.search(t):
+            continue
+        n += len(_ATTRIBUTION.findall(t))
+    return n
+
+
 def word_containment(pairs: list[SentencePair], sa: list[str], sb: list[str]) -> tuple[float, float]:
     """Share of a's content words (over aligned sentences) found in b, and the reverse."""
     from wiretrace.align.features import STOPWORDS
@@ -201,6 +222,15 @@ def direct(
             kept = al.a if wa > wb else al.b
             ev.append(Evidence("word_containment", f"{wa:.0%} of {al.a}'s aligned words recur in {al.b}, {wb:.0%} the "
                                f"other way: {kept}'s wording is kept and extended", round(w, 3)))
+    if sentences and info.reuse_pairs:
+        ca = attribution_cues([sentences[0][p.a] for p in info.reuse_pairs])
+        cb = attribution_cues([sentences[1][p.b] for p in info.reuse_pairs])
+        if ca != cb:
+            w = 1.0 if cb > ca else -1.0
+            s += w
+            reporter = al.b if cb > ca else al.a
+            ev.append(Evidence("attribution", f"{reporter} attributes the shared content to someone else "
+                               f"({max(ca, cb)} attribution cue(s) against {min(ca, cb)})", w))
     if s >= 0:
         source, target, pairs, share = al.a, al.b, info.reuse_pairs, share_b
     else:
