@@ -131,3 +131,15 @@ def test_time_evidence_sets_direction_without_other_signals(ctx):
     (e,) = story.reuse
     assert (e.source, e.target, e.relation) == ("early", "late", "copy")
     assert any(v.kind == "time" and v.weight > 0 for v in e.evidence)
+
+
+def test_single_empty_and_same_outlet_articles(ctx):
+    one = Article(source="x", id="one", text="A lone article about the harbour bridge vote on Tuesday evening.",
+                  outlet="Gazette")
+    empty = Article(source="y", id="empty", text="", outlet="Gazette")
+    story = Story(id="t", article_ids=["one", "empty", "missing"])
+    story = provenance_run(align_run(story, {"one": one, "empty": empty}, ctx), {"one": one, "empty": empty}, ctx)
+    assert story.reuse == [] and story.additions == []
+    names = sorted(o.name for o in story.origins)
+    assert names == ["Gazette", "Gazette (empty)"]  # two stand-alone articles of one outlet stay two origins
+    assert story.independent_origins == 2

@@ -111,7 +111,14 @@ def resolve(
                 pending.remove(aid)
                 changed = True
     for aid in pending:
+        own = next((n for n in (profs[aid].publisher, profs[aid].outlet) if n and n in groups), None)
+        if own and groups[own].kind != "article":
+            origin_of[aid] = own  # the origin's own outlet publishing it without crediting anyone
+            groups[own].members.append(aid)
+            continue
         name = labels[aid]
+        if name in groups:
+            name = f"{name} ({aid})"
         origin_of[aid] = name
         groups[name] = Group(name, "article", [aid], aid)
     for g in groups.values():
