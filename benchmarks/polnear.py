@@ -54,11 +54,8 @@ def read_ann(path: Path) -> list[GoldAttribution]:
             events.append(roles)
     out: list[GoldAttribution] = []
     for roles in events:
-        def get(role: str) -> Span | None:
-            tid = roles.get(role)
-            return spans[tid][1] if tid in spans else None
-
-        out.append(GoldAttribution(get("Source"), get("Cue"), get("Content")))
+        found = [spans[roles[r]][1] if roles.get(r) in spans else None for r in ("Source", "Cue", "Content")]
+        out.append(GoldAttribution(*found))
     return out
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from wiretrace.claims.attributions import extract_attributions, load_nlp
 from wiretrace.claims.conflicts import dates, polarity, quantities
-from wiretrace.claims.sources import acronyms, named_key, resolve_reference, same_anonymous, unify_names, Speaker
+from wiretrace.claims.sources import Speaker, acronyms, named_key, resolve_reference, same_anonymous, unify_names
 from wiretrace.model import Article, Origin, Story
 from wiretrace.pipeline import Context
 

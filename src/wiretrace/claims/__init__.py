@@ -227,10 +227,13 @@ def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art
             if s.start <= anchor < s.end and (best is None or _order(att) < _order(attributions[best])):
                 best = k
         # "According to Meridian, a negotiator said X": the claim is X and its speaker the negotiator.
+        # A direct quote stays whole: its speaker said all of it.
         seen: set[int] = set()
         while best is not None and best not in seen:
             seen.add(best)
             outer = attributions[best]
+            if outer.content_text.lstrip()[:1] in "\"“«":
+                break
             inner = [k for k in art_atts if k != best and attributions[k].cue
                      and outer.content[0] <= attributions[k].cue[0] < outer.content[1]
                      and s.start <= attributions[k].cue[0] < s.end]
@@ -261,8 +264,9 @@ def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art
     return out
 
 
-def _order(att: Attribution) -> tuple[int, int]:
-    return (att.content[0], att.content[1] - att.content[0])
+def _order(att: Attribution) -> tuple[int, int, int]:
+    # A clause before a bare object ("hailed the accord, saying ..."), then the earliest, then the shortest.
+    return (len(att.content_text.split()) < 4, att.content[0], att.content[1] - att.content[0])
 
 
 def _verbatim_pairs(story: Story) -> set[tuple[tuple[str, int], tuple[str, int]]]:

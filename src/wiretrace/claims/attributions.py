@@ -224,7 +224,6 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
 
 
 def _from_doc(doc) -> list[RawAttribution]:
-    text = doc.text
     lex = cue_lexicon()
     out: list[RawAttribution] = []
     used_content: set[tuple[int, int]] = set()

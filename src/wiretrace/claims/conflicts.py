@@ -30,7 +30,7 @@ _QTY = re.compile(
 _NOUN_STOP = {
     "the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "who", "that", "which", "it", "is", "are", "was",
     "were", "currently", "now", "some", "more", "than", "over", "about", "years", "year", "times", "days", "had",
-    "has", "have", "been", "be", "being", "will", "would", "it", "they", "its", "their", "for", "by", "from", "as",
+    "has", "have", "been", "be", "being", "will", "would", "they", "its", "their", "for", "by", "from", "as",
 }
 _MONTHS = "january february march april may june july august september october november december".split()
 _MONTH_ABBR = {m[:3]: m for m in _MONTHS} | {"sept": "september"}
