@@ -74,23 +74,30 @@ def bench_basil(args) -> None:
     n_edges = defaultdict(int)
     t0 = time.time()
     shown = []
+    near: list[tuple[int, float, str, str]] = []
+    from wiretrace.text.sentences import split
+
     for k, (uuid, docs) in enumerate(sorted(by_event.items())):
         if args.limit and k >= args.limit:
             break
         arts = [Article(source=d["source"], id=f"{d['source']}-{uuid[:8]}", title=d.get("title"), text=d["text"],
                         outlet=d["source"], published=d.get("date")) for d in docs]
         story = _run_story(arts, ctx)
+        for al in story.alignments or []:
+            near.append((len(al.pairs), round(len(al.pairs) / max(1, min(len(split(x.text)) for x in arts
+                                                                         if x.id in (al.a, al.b))), 3), al.a, al.b))
         for e in story.reuse or []:
             n_edges[e.relation] += 1
             if e.relation in ("copy", "rewrite"):
                 amap = {a.id: a for a in arts}
-                from wiretrace.text.sentences import split
-
                 sa, sb = split(amap[e.source].text), split(amap[e.target].text)
                 shown.append({"event": uuid, "edge": f"{e.source} -> {e.target}", "relation": e.relation,
                               "share": e.share, "pairs": [(sa[p.a].text[:160], sb[p.b].text[:160], p.label, p.score)
                                                           for p in e.pairs]})
+    near.sort(reverse=True)
     print(json.dumps({"events": min(len(by_event), args.limit or len(by_event)), "edges": dict(n_edges),
+                      "article_pairs_with_aligned_sentences": len(near),
+                      "most_aligned_pairs (pairs, share of shorter, a, b)": near[:5],
                       "seconds": round(time.time() - t0, 1)}))
     for s in shown:
         print(json.dumps(s, ensure_ascii=False, indent=1))
