@@ -38,6 +38,7 @@ _SUBJ = {"nsubj", "nsubjpass", "csubj"}
 # "LANDFORD, May 2 (Polaris) – ": a dateline is not part of what anyone said.
 _DATELINE = re.compile(r"[A-Z][A-Z .'/-]{2,}(?:,[^\n–—(]{0,40})?\s*(?:\([^)\n]{1,40}\))?\s*[–—-]+\s*")
 _REL_PRON = {"who", "that", "which", "whom"}
+CUE_LEFT_DEPS = {"aux", "auxpass", "neg"}
 _NOT_ADDRESSEE = {"tell", "told", "tells", "telling", "ask", "asked", "asks", "asking", "inform", "informed"}
 
 
@@ -178,7 +179,7 @@ def _as_saying_source(verb):
             return obj
         if up.dep_ == "relcl":
             return up.head
-        if up.head is up:
+        if up.head.i == up.i:
             break
         up = up.head
     return None
@@ -201,7 +202,7 @@ def _source_of(verb):
                 return verb.head, True
             return child, False
     # "..., adding that ...", "He spoke and said ..."
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
         for child in verb.head.children:
             if child.dep_ in ("nsubj",):
                 return child, False
@@ -215,7 +216,7 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
     start, end = _subtree_chars(tok)
     # Drop a trailing relative clause or apposition set off by a comma ("the official, who ...").
     for child in tok.rights:
-        if child.dep_ in ("relcl", "appos", "acl") and child.left_edge.i > tok.i:
+        if child.dep_ in ("relcl", "acl") and child.left_edge.i > tok.i:
             prev = doc[child.left_edge.i - 1]
             if prev.text == ",":
                 end = prev.idx
@@ -254,7 +255,7 @@ def _according_to(doc, tok) -> RawAttribution | None:
     if pobj is not None:
         s, e = _subtree_chars(pobj)
         source = _span(doc, s, e)
-    head = tok.head if tok.head is not tok else None
+    head = tok.head if tok.head.i != tok.i else None
     if head is None:
         return None
     hs, he = _subtree_chars(head)
@@ -277,7 +278,15 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == verb.i + 1:
             cue_end = child.idx + len(child.text)
-    cue = _span(doc, verb.idx, cue_end)
+    # Auxiliaries and negation written against the verb belong to the cue ("is telling", "did not mention").
+    first = verb
+    while first.i > 0:
+        prev = doc[first.i - 1]
+        if prev.head.i == verb.i and prev.dep_ in CUE_LEFT_DEPS and prev.i >= verb.sent.start:
+            first = prev
+        else:
+            break
+    cue = _span(doc, first.idx, cue_end)
     content = None
     kind = "indirect"
     comp = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
@@ -321,6 +330,12 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         m = _DATELINE.match(text, cs, ce)
         if m:
             cs = m.end()
+        # A quotation whose marks the parse left on the cue verb: take the marks with it.
+        k = cs
+        while k > 0 and text[k - 1] == " ":
+            k -= 1
+        if k > 0 and text[k - 1] in "“\"«" and text[cs:ce].count("”") + text[cs:ce].count('"') % 2 == 0:
+            cs = k - 1
         if ce - cs < 2:
             return None
         ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
@@ -341,8 +356,8 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
     source = None
     if src_tok is not None:
         s, e = _source_span(doc, src_tok, head_only)
-        # The source must not swallow the content or the cue.
-        if not (s < content.end and content.start < e) and not (s <= verb.idx < e):
+        # The source must not swallow the cue or the start of the content (a quote may run on past it).
+        if not (s <= content.start < e) and not (s <= verb.idx < e):
             source = _span(doc, s, e)
     return RawAttribution(source, cue, content, kind)
 
