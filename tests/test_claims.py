@@ -204,3 +204,29 @@ def test_without_provenance_each_article_counts_and_says_so(nlp):
     c = _claim_with(story, "We want a deal")
     assert c.origins == [] and c.independent_origins == 2
     assert all("provenance not run" in m["evidence"] for m in c.mentions)
+
+
+def test_place_conflict_between_mentions_of_one_claim():
+    from wiretrace.claims.conflicts import find_conflicts
+    from wiretrace.claims.grouping import Unit
+
+    a = Unit("a", 0, "The ministers met in Landford on Monday.", 0, 40, "The ministers met", "claim", places={"landford"})
+    b = Unit("b", 3, "The ministers met in Portvik on Monday.", 0, 39, "The ministers met", "claim", places={"portvik"})
+    c = Unit("c", 1, "The ministers met in Landford, near Portvik.", 0, 44, "The ministers met", "claim",
+             places={"landford"})
+    out = find_conflicts([a, b], {0: "c1", 1: "c1"}, None, [])
+    assert [k.kind for k in out] == ["other"] and set(out[0].article_ids) == {"a", "b"}
+    # A sentence that names both places is not a clash.
+    assert find_conflicts([c, b], {0: "c1", 1: "c1"}, None, []) == []
+
+
+def test_stage_falls_back_to_rules_when_spacy_model_is_missing(capsys):
+    import wiretrace.claims as claims
+    from wiretrace.config import Config
+
+    story, arts = _story(with_origins=True)
+    story = claims.run(story, arts, Context(config=Config(spacy_model="no_such_spacy_model")))
+    assert "failed to load" in capsys.readouterr().err
+    assert story.attributions and story.claims is not None and story.conflicts is not None
+    c = _claim_with(story, "We want a deal")
+    assert sorted(c.article_ids) == ["rewrite", "wire"]

@@ -248,6 +248,11 @@ def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art
                     best = k
                     break
         unit = Unit(aid, s.index, s.text, s.start, s.end, s.text, "claim")
+        if doc is not None and span is not None:
+            unit.places = {
+                fold(e.text) for e in span.ents
+                if e.label_ in ("GPE", "LOC", "FAC") and e.start > 0 and doc[e.start - 1].lower_ in ("in", "at")
+            }
         if best is not None:
             att = attributions[best]
             content = strip_quotes(att.content_text)

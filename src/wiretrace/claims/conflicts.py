@@ -9,7 +9,8 @@ docs/dependencies), so conflicts come from explicit signals:
   against the articles that repeat that claim without the denial;
 - assessment: opposite judgements (progress / unsatisfactory) of the story's
   meetings, talks or contacts in different articles;
-- date: mentions of one claim giving different explicit dates.
+- date: mentions of one claim giving different explicit dates;
+- other (place): mentions of one claim set in different places.
 Each conflict carries both sides: article, sentence, claim id.
 """
 
@@ -301,6 +302,38 @@ def _date_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Confl
     return out
 
 
+def _place_conflicts(units: list[Unit], unit_claim: dict[int, str]) -> list[Conflict]:
+    """Mentions of one claim that put it in different places, neither naming the other's place at all."""
+    out: list[Conflict] = []
+    by_claim: dict[str, list[int]] = {}
+    for i, cid in unit_claim.items():
+        by_claim.setdefault(cid, []).append(i)
+    for cid, members in by_claim.items():
+        placed = [i for i in members if units[i].places]
+        if len({units[i].article_id for i in placed}) < 2:
+            continue
+        clash = [
+            (i, j) for i in placed for j in placed
+            if i < j and units[i].article_id != units[j].article_id
+            and not any(p in fold(units[j].sentence) for p in units[i].places)
+            and not any(p in fold(units[i].sentence) for p in units[j].places)
+        ]
+        if not clash:
+            continue
+        sides_idx = list(dict.fromkeys(k for pair in clash for k in pair))
+        conf = Conflict(
+            kind="other",
+            claim_ids=[],
+            article_ids=[],
+            summary="different places for the same claim: "
+            + "; ".join(f"{units[i].article_id}: {', '.join(sorted(units[i].places))}" for i in sides_idx),
+            sides=[_side(units[i], cid, "places") for i in sides_idx],
+        )
+        _fill_ids(conf)
+        out.append(conf)
+    return out
+
+
 def _fill_ids(conf: Conflict) -> None:
     conf.claim_ids = list(dict.fromkeys(s["claim_id"] for s in conf.sides))
     conf.article_ids = list(dict.fromkeys(s["article_id"] for s in conf.sides))
@@ -312,4 +345,5 @@ def find_conflicts(units: list[Unit], unit_claim: dict[int, str], scores, claims
     out += _denial_conflicts(units, unit_claim, by_id, scores)
     out += _assessment_conflicts(units, unit_claim)
     out += _date_conflicts(units, unit_claim)
+    out += _place_conflicts(units, unit_claim)
     return [c for c in out if len(c.article_ids) >= 2]

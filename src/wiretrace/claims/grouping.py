@@ -39,6 +39,7 @@ class Unit:
     anonymous: bool = False
     attribution: int | None = None  # index into story.attributions
     spans: dict[str, Any] = field(default_factory=dict)
+    places: set[str] = field(default_factory=set)  # folded places the sentence puts the event "in" or "at"
 
 
 def strip_quotes(text: str) -> str:
