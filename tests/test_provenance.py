@@ -143,3 +143,12 @@ def test_single_empty_and_same_outlet_articles(ctx):
     names = sorted(o.name for o in story.origins)
     assert names == ["Gazette", "Gazette (empty)"]  # two stand-alone articles of one outlet stay two origins
     assert story.independent_origins == 2
+
+
+def test_dateline_field_from_the_cleaner_and_staff_bylines():
+    from wiretrace.provenance.sources import profile_article
+
+    art = Article(source="x", id="x", text="Officials met on Monday.", dateline="ANKARA, Sept 15 (Reuters)")
+    assert profile_article(art, ["Officials met on Monday."], set()).publisher == "Reuters"
+    art = Article(source="y", id="y", text="Officials met on Monday.", byline=["By Reuters Staff"])
+    assert profile_article(art, ["Officials met on Monday."], set()).publisher == "Reuters"

@@ -93,3 +93,15 @@ def test_additions(analysed):
 def test_independent_report_has_no_reuse(analysed):
     story, name, _ = analysed
     assert not any("valley-ledger-independent" in (name[e.source], name[e.target]) for e in story.reuse)
+
+
+def test_report_contract(analysed):
+    story, _, amap = analysed
+    from wiretrace.report.json_report import build_report, story_to_report, validate
+
+    report = build_report(list(amap.values()), [story_to_report(story, ["align", "provenance"], amap)], [],
+                          {"id": None, "inputs": [], "counts": {}, "stages": ["align", "provenance"]})
+    validate(report)
+    (st,) = report["stories"]
+    assert {"alignments", "reuse", "origins", "independent_origins", "independent_origin_chains", "additions"} <= set(st)
+    assert all({"from", "to", "relation", "share", "confidence", "evidence"} <= set(e) for e in st["reuse"])

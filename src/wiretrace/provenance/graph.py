@@ -147,7 +147,7 @@ def style_score(prof: Profile, origin: str | None) -> float:
     if not origin:
         return 0.0
     score = 0.0
-    if prof.publisher == origin:
+    if prof.publisher == origin or prof.outlet == origin:
         score += 3.0
     if prof.credit_line and prof.publisher == origin:
         score += 1.0

@@ -135,9 +135,15 @@ def is_media(name: str, known: set[str]) -> bool:
     return name in AGENCIES or name in known
 
 
-def dateline_credit(text: str) -> str | None:
-    """The agency credited in a dateline: 'ANKARA, Sept 15 (Reuters) –' -> 'Reuters'."""
-    m = _DATELINE.search(text)
+_DATELINE_FIELD = re.compile(rf"\((?P<name>{NAME})\)\s*[-–—:]?\s*$")
+
+
+def dateline_credit(text: str, field_only: bool = False) -> str | None:
+    """The agency credited in a dateline: 'ANKARA, Sept 15 (Reuters) –' -> 'Reuters'.
+
+    `field_only`: `text` is the cleaner's `dateline` field, where the dash after the credit may be gone.
+    """
+    m = (_DATELINE_FIELD if field_only else _DATELINE).search(text)
     return canonical(m.group("name")) if m else None
 
 
@@ -224,12 +230,13 @@ class Profile:
 def profile_article(article, sentences: list[str], known: set[str]) -> Profile:
     """Credits of every sentence, the title and the metadata of one article."""
     prof = Profile(article.id, outlet=article.outlet)
-    pub = dateline_credit(article.dateline or "") or next(
+    pub = dateline_credit(article.dateline or "", field_only=True) or next(
         (dateline_credit(s) for s in sentences[:8] if dateline_credit(s)), None
     )
     if pub is None:
         for b in article.byline or []:
-            name = canonical(str(b).removeprefix("By ").removeprefix("by "))
+            name = canonical(re.sub(r"\s+(?:staff|Staff|reporters|Reporters|newsroom)$", "",
+                                    str(b).removeprefix("By ").removeprefix("by ")))
             if is_media(name, known):
                 pub = name
                 break
