@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=polnear.DEFAULT_DIR)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--min-count", type=int, default=3)
+    ap.add_argument("--threshold", type=float, default=None, help="cue-rate threshold (default: best verb-cue F1)")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
         sys.exit(f"PolNeAR not found under {args.data}")
@@ -66,7 +67,7 @@ def main() -> None:
         print(f"threshold {thr:.2f}: {len(kept)} forms, verb-cue P {p:.3f} R {r:.3f} F1 {f:.3f}")
         if f > best[1]:
             best = (thr, f)
-    thr = best[0]
+    thr = best[0] if args.threshold is None else args.threshold
     kept = sorted(w for w in cue_n if cue_n[w] >= args.min_count and cue_n[w] / all_n[w] >= thr)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
@@ -77,7 +78,9 @@ def main() -> None:
                 "threshold": thr,
                 "min_count": args.min_count,
                 "cues": kept,
-                "rates": {w: round(cue_n[w] / all_n[w], 3) for w in kept},
+                # Every form seen as a cue at least min_count times, so another threshold can be tried
+                # without refitting (wiretrace reads "cues" only).
+                "rates": {w: round(cue_n[w] / all_n[w], 3) for w in sorted(cue_n) if cue_n[w] >= args.min_count},
             },
             indent=1,
             ensure_ascii=False,

@@ -294,8 +294,18 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         comp = next((c for c in verb.children if c.dep_ == "ccomp"), None)
     if comp is None and verb.lower_ not in _NOT_ADDRESSEE:
         comp = next((c for c in verb.children if c.dep_ in ("dobj", "xcomp") and c.i > verb.i), None)
-    if comp is not None and comp.i < verb.i and verb.dep_ != "ROOT" and False:
-        comp = None
+    if comp is None:
+        # "X said in a statement that ...": the clause hangs off the statement.
+        for prep in (c for c in verb.children if c.dep_ == "prep" and c.i > verb.i):
+            for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                comp = next((c for c in pobj.children if c.dep_ in ("acl", "ccomp", "relcl")
+                             and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+                if comp is not None:
+                    break
+            if comp is not None:
+                break
+    subj = next((c for c in verb.children if c.dep_ in _SUBJ), None)
+    set_off = verb.left_edge.i > sent.start and doc[verb.left_edge.i - 1].text in (",", "”", '"', "’", "'", "—", "–", "-")
     if comp is not None and any(t.dep_ == "pcomp" and t.head.lower_ == "as" and t.lower_ in cue_lexicon()
                                 for t in list(comp.subtree) + [g for c in verb.children if c.lower_ == "as"
                                                                for g in c.children]):
@@ -307,18 +317,21 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
             subj_left = min([verb.left_edge.i] + [c.left_edge.i for c in verb.children if c.dep_ in _SUBJ])
             cs = sent.start_char
             ce = doc[subj_left].idx if subj_left > comp.right_edge.i else ce
-    elif (
-        verb.dep_ in ("ccomp", "parataxis")
-        and verb.head.i < verb.i
-        and verb.left_edge.i > 0
-        and doc[verb.left_edge.i - 1].text in (",", "”", '"', "’", "'", "—", "–", "-")
-    ):
+    elif verb.dep_ in ("ccomp", "parataxis") and verb.head.i < verb.i and set_off:
         # "..., X said" parsed with the quote as the head clause.
         head = verb.head
         cs = head.left_edge.idx
         ce = verb.left_edge.idx
         if ce <= cs:
             return None
+    elif verb.dep_ in ("ccomp", "parataxis") and verb.head.i > verb.i and set_off:
+        # "“Q1,” she said, “Q2”": the speaker interrupts the quote; the content covers both halves.
+        head = verb.head
+        cs, ce = _subtree_chars(head)
+        cs = min(cs, sent.start_char) if text[sent.start_char : sent.start_char + 1] in _OPEN_Q else cs
+    elif subj is not None and text[sent.start_char : sent.start_char + 1] in _OPEN_Q and subj.i > sent.start:
+        # "“Okay,” I said, ...": a quote before the speaker with no clause attached to the verb.
+        cs, ce = sent.start_char, subj.left_edge.idx
     else:
         # "“...” X said." / "X said:" with the quote in its own sentence.
         content = _neighbour_quote(doc, sent, verb)
@@ -334,8 +347,14 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         k = cs
         while k > 0 and text[k - 1] == " ":
             k -= 1
-        if k > 0 and text[k - 1] in "“\"«" and text[cs:ce].count("”") + text[cs:ce].count('"') % 2 == 0:
+        if k > 0 and text[k - 1] in "“\"«":
             cs = k - 1
+        elif "“" not in text[cs:ce] and "”" in text[cs:ce]:
+            # The quote opened in an earlier sentence of the paragraph: start where it opens.
+            para_start = text.rfind("\n", 0, cs) + 1
+            opened = text.rfind("“", para_start, cs)
+            if opened != -1:
+                cs = opened
         if ce - cs < 2:
             return None
         ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
@@ -370,7 +389,7 @@ def _neighbour_quote(doc, sent, verb) -> Span | None:
         nxt = doc[sent.end].sent
         s, e = _trim(text, nxt.start_char, nxt.end_char)
         return _span(doc, s, e) if text[s : s + 1] in _OPEN_Q else None
-    if len([t for t in sent if not t.is_punct]) > 8 or sent.start == 0:
+    if len([t for t in sent if not t.is_punct]) > 20 or sent.start == 0:
         return None
     prev = doc[sent.start - 1].sent
     s, e = prev.start_char, prev.end_char
