@@ -150,7 +150,7 @@ def bench_speed(args) -> None:
     ctx = Context()
     ctx.embedder().encode(["warm up"])
     import wiretrace.align as align
-    from wiretrace.align.pairs import candidate_pairs
+    from wiretrace.align.pairs import min_cosine, story_candidates
 
     amap = {a.id: a for a in arts}
     story = Story(id="speed", article_ids=list(amap))
@@ -168,7 +168,7 @@ def bench_speed(args) -> None:
     n_sent = sum(len(d.usable) for d in docs_.values())
     ids = list(docs_)
     all_pairs = sum(len(docs_[a].usable) * len(docs_[b].usable) for i, a in enumerate(ids) for b in ids[i + 1 :])
-    cands = sum(len(candidate_pairs(docs_[a], docs_[b], 0.5)) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    cands = sum(len(c) for c in story_candidates([docs_[a] for a in ids], min_cosine(ctx.embedder())).values())
     print(json.dumps({"topic": topic, "articles": len(arts), "sentences": n_sent, "all_sentence_pairs": all_pairs,
                       "candidate_pairs": cands, "embed_s": round(t_embed, 2), "align_s_after_embed": round(t_align, 2),
                       "provenance_s": round(t_prov, 2), "total_s": round(t_embed + t_align + t_prov, 2)}))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.align.features import family_of, load_classifier
-from wiretrace.align.pairs import Doc, _trigram_index, align_docs, cosine_accept, embed_docs, make_doc, min_cosine
+from wiretrace.align.pairs import Doc, align_docs, cosine_accept, embed_docs, make_doc, min_cosine, story_candidates
 from wiretrace.model import Alignment, Article, Story
 
 __all__ = ["run", "align_articles", "story_docs"]
@@ -36,14 +36,12 @@ def story_docs(story: Story, articles: Mapping[str, Article], ctx) -> dict[str, 
 def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
     """Alignments of every article pair that shares at least one sentence."""
     clf = load_classifier(family_of(embedder))
-    min_cos = min_cosine(embedder)
+    cos_ok = cosine_accept(embedder)
     out: list[Alignment] = []
-    indexes = {d.id: _trigram_index(d) for d in docs}
-    for i, x in enumerate(docs):
-        for y in docs[i + 1 :]:
-            al = align_docs(x, y, clf, min_cos, indexes[y.id], cosine_accept(embedder))
-            if al.pairs:
-                out.append(al)
+    for (i, j), cands in sorted(story_candidates(docs, min_cosine(embedder)).items()):
+        al = align_docs(docs[i], docs[j], clf, 0.0, cos_accept=cos_ok, cands=cands)
+        if al.pairs:
+            out.append(al)
     return out
 
 

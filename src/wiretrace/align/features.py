@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from wiretrace.text.normalize import fold, words
 
@@ -92,20 +93,10 @@ def _jac(a: frozenset, b: frozenset) -> float:
 
 
 def _lcs_share(a: list[str], b: list[str]) -> float:
-    """Longest common token run over the shorter length: catches copied clauses."""
+    """Longest common token subsequence over the shorter length (rapidfuzz, C++): kept word order."""
     if not a or not b:
         return 0.0
-    best = 0
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0] * (len(b) + 1)
-        for j, y in enumerate(b, 1):
-            if x == y:
-                cur[j] = prev[j - 1] + 1
-                if cur[j] > best:
-                    best = cur[j]
-        prev = cur
-    return best / min(len(a), len(b))
+    return LCSseq.similarity(a, b) / min(len(a), len(b))
 
 
 def pair_features(p: Prepared, q: Prepared, cos: float) -> list[float]:

@@ -43,6 +43,7 @@ def make_doc(article_id: str, text: str) -> Doc:
     return Doc(article_id, sents, usable, prepared)
 
 
+MIN_PAIR_CONTENT = 2  # content words a candidate pair must share before the classifier looks at it
 MIN_SHARED_CONTENT = 3  # a sentence sharing fewer content words than this with every other sentence is never embedded
 
 
@@ -154,11 +155,17 @@ def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[
 
 
 def align_docs(
-    x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None, cos_accept: float | None = None
+    x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None, cos_accept: float | None = None,
+    cands: dict[tuple[int, int], float] | None = None,
 ) -> Alignment:
     """Alignment of two prepared, embedded documents (`cos_accept`: cosine that also counts as paraphrase)."""
+    if cands is None:
+        cands = candidate_pairs(x, y, min_cos, y_index)
     scored: list[Scored] = []
-    for (i, j), cos in candidate_pairs(x, y, min_cos, y_index).items():
+    for (i, j), cos in cands.items():
+        p, q = x.prepared[i], y.prepared[j]
+        if len(p.content & q.content) < MIN_PAIR_CONTENT and p.folded != q.folded:
+            continue  # cheap screen: a restatement shares names, numbers or key words
         label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf, max(clf.threshold, STORY_THRESHOLD))
         if label is None and cos_accept is not None and cos >= cos_accept and score >= STORY_COS_MIN_PROB:
             label, score = "paraphrase", max(score, cos * 0.6)
@@ -185,6 +192,69 @@ def align_docs(
         share_a=round(len(pairs) / len(x.usable), 4) if x.usable else 0.0,
         share_b=round(len(pairs) / len(y.usable), 4) if y.usable else 0.0,
     )
+
+
+def story_candidates(docs: list[Doc], min_cos: float, chunk: int = 2048) -> dict[tuple[int, int], dict]:
+    """Candidates for every article pair at once: {(doc i, doc j), i < j: {(sent a, sent b): cosine}}.
+
+    Same rule as `candidate_pairs` (top-k of each sentence within each other article, both ways, plus shared
+    trigrams) but computed block-wise over one similarity matrix, so the Python work follows the candidates and not
+    the number of article pairs.
+    """
+    owner = np.array([d_i for d_i, d in enumerate(docs) for _ in d.usable], dtype=np.int64)
+    sent = np.array([i for d in docs for i in d.usable], dtype=np.int64)
+    out: dict[tuple[int, int], dict] = defaultdict(dict)
+    if len(owner) == 0:
+        return out
+    emb = np.vstack([d.emb for d in docs if len(d.usable)])
+    bounds = np.concatenate([[0], np.cumsum([len(d.usable) for d in docs])])
+
+    def add(r: int, c: int, cos: float) -> None:
+        di, dj = int(owner[r]), int(owner[c])
+        if di < dj:
+            out[(di, dj)][(int(sent[r]), int(sent[c]))] = cos
+        elif dj < di:
+            out[(dj, di)][(int(sent[c]), int(sent[r]))] = cos
+
+    for start in range(0, len(owner), chunk):
+        sim = emb[start : start + chunk] @ emb.T
+        for j in range(len(docs)):
+            lo, hi = int(bounds[j]), int(bounds[j + 1])
+            if hi <= lo:
+                continue
+            block = sim[:, lo:hi]
+            k = min(TOP_K, hi - lo)
+            top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+            vals = np.take_along_axis(block, top, axis=1)
+            rows, cols = np.nonzero(vals >= min_cos)
+            for r, c in zip(rows, cols, strict=True):
+                gr = start + int(r)
+                if owner[gr] != j:
+                    add(gr, lo + int(top[r, c]), float(vals[r, c]))
+    # shared word trigrams: cheap lexical candidates the embedding may rank low
+    index: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    row_of = {(int(owner[r]), int(sent[r])): r for r in range(len(owner))}
+    for d_i, d in enumerate(docs):
+        for i in d.usable:
+            for g in d.prepared[i].trigrams:
+                index[g].append(row_of[(d_i, i)])
+    hits: dict[tuple[int, int], int] = defaultdict(int)
+    for rows_ in index.values():
+        if len(rows_) > 50:  # a boilerplate trigram says nothing about which sentence is which
+            continue
+        for x_ in range(len(rows_)):
+            for y_ in range(x_ + 1, len(rows_)):
+                r, c = rows_[x_], rows_[y_]
+                if owner[r] != owner[c]:
+                    hits[(r, c)] += 1
+    for (r, c), n in hits.items():
+        if n >= 2:
+            di, dj = int(owner[r]), int(owner[c])
+            key = (int(sent[r]), int(sent[c])) if di < dj else (int(sent[c]), int(sent[r]))
+            bucket = out[(min(di, dj), max(di, dj))]
+            if key not in bucket:
+                bucket[key] = float(emb[r] @ emb[c])
+    return out
 
 
 def min_cosine(embedder) -> float:
