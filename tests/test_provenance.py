@@ -152,3 +152,20 @@ def test_dateline_field_from_the_cleaner_and_staff_bylines():
     assert profile_article(art, ["Officials met on Monday."], set()).publisher == "Reuters"
     art = Article(source="y", id="y", text="Officials met on Monday.", byline=["By Reuters Staff"])
     assert profile_article(art, ["Officials met on Monday."], set()).publisher == "Reuters"
+
+
+def test_origin_whose_witness_copies_another_origin_is_not_independent(ctx):
+    """An article crediting its own medium but copying the wire: its origin rests on the wire's."""
+    wire = _article("wire.txt")
+    text = wire.text.replace("(Kestrel)", "(Osprey)").replace("seen by Kestrel", "seen by Osprey")
+    text = text.replace("told Kestrel", "told the Osprey agency").replace("Reporting by Tam Oduya; Editing by Rhea Lind", "")
+    copy = Article(source="c", id="copy", text=text, published="2024-06-03")
+    wire.published = "2024-06-02"
+    arts = {"wire": wire, "copy": copy}
+    story = provenance_run(align_run(Story(id="t", article_ids=["wire", "copy"]), arts, ctx), arts, ctx)
+    names = {o.name: o for o in story.origins if not o.secondary}
+    assert set(names) == {"Kestrel", "Osprey"}
+    assert story.independent_origins == 1
+    assert any(v.kind == "derived_from" for v in names["Osprey"].evidence)
+    chain = next(c for c in story.independent_origin_chains if c["origin"] == "Osprey")
+    assert chain["derived_from"] == "Kestrel"

@@ -83,6 +83,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
                 aligned_to_witness[aid] = {p.a for p in info.alignment.pairs} if info.alignment.a == aid else {
                     p.b for p in info.alignment.pairs}
 
+    derived = _derived_groups(groups, origin_of, edges)
     origins: list[Origin] = []
     chains = []
     for name, g in sorted(groups.items(), key=lambda kv: (-len(kv[1].members), kv[0])):
@@ -97,6 +98,10 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
                                    float(p.weights[name])))
             elif g.kind != "article":
                 ev.append(Evidence("inherited", f"{m} credits no medium and reuses text from {name}'s group", 0.5))
+        if name in derived:
+            up, e = derived[name]
+            ev.append(Evidence("derived_from", f"{name}'s witness {e.target} reuses {up}'s text from {e.source} "
+                               f"({e.relation}, {e.share:.0%})", e.confidence))
         origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
                               evidence=ev, in_corpus=in_corpus))
         chains.append(_chain(g, edges))
@@ -105,13 +110,35 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
     story.reuse = edges
     story.origins = origins
-    story.independent_origins = len(groups)
+    for c in chains:
+        if c["origin"] in derived:
+            up, e = derived[c["origin"]]
+            c["derived_from"] = up
+            c["links"].insert(0, {"from": e.source, "to": e.target, "relation": e.relation, "share": e.share})
+    story.independent_origins = len(groups) - len(derived)
     story.independent_origin_chains = chains
     story.additions = additions(groups, infos, sentences, usable)
     if dropped:
         for c in chains:
             c["explained_edges"] = [d for d in dropped if origin_of.get(d["from"]) == c["origin"]]
     return story
+
+
+def _derived_groups(groups, origin_of, edges) -> dict:
+    """Origins resting on another: their closest witness reuses (copy/rewrite) a member of another origin.
+
+    Returns {origin name: (upstream origin name, edge)}; a pair of origins never derives both ways.
+    """
+    out: dict = {}
+    for e in sorted(edges, key=lambda e: -e.confidence):
+        if e.relation not in ("copy", "rewrite", "translation"):
+            continue
+        x, y = origin_of.get(e.target), origin_of.get(e.source)
+        if not x or not y or x == y or x in out or out.get(y, (None,))[0] == x:
+            continue
+        if groups[x].witness == e.target:
+            out[x] = (y, e)
+    return out
 
 
 def _citation_edges(ids, profs, infos, edges, groups) -> list:
