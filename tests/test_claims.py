@@ -230,3 +230,11 @@ def test_stage_falls_back_to_rules_when_spacy_model_is_missing(capsys):
     assert story.attributions and story.claims is not None and story.conflicts is not None
     c = _claim_with(story, "We want a deal")
     assert sorted(c.article_ids) == ["rewrite", "wire"]
+
+
+def test_relative_pronoun_source_keeps_its_antecedent(nlp):
+    text = "The harbour master, who said the port would close, resigned on Friday."
+    a = _one(text, nlp, "said")
+    assert a.source.text == "who"  # the source as written (PolNeAR's convention)
+    assert a.antecedent is not None and a.antecedent.text == "The harbour master"
+    assert a.to_json()["antecedent"]["text"] == "The harbour master"

@@ -140,6 +140,11 @@ def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]],
     if raw.source is None:
         return None
     text = raw.source.text.strip()
+    src_span = raw.source
+    if fold(text) in _REL_WORDS and raw.antecedent is not None:
+        # "the Turkish official, who stressed ...": speak for the antecedent.
+        src_span = raw.antecedent
+        text = raw.antecedent.text.strip()
     ref = resolve_reference(text, earlier)
     if ref is not None:
         return ref
@@ -148,7 +153,7 @@ def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]],
     ents = []
     root = None
     if doc is not None:
-        span = doc.char_span(raw.source.start, raw.source.end, alignment_mode="expand")
+        span = doc.char_span(src_span.start, src_span.end, alignment_mode="expand")
         if span is not None:
             root = span.root
             # "Russia's Sputnik": a possessive modifier is not the speaker.

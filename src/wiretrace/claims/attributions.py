@@ -60,14 +60,19 @@ class RawAttribution:
     cue: Span | None
     content: Span
     kind: str = "indirect"  # direct | indirect | mixed | according_to
+    # What a relative-pronoun source ("who") stands for: "the official" in "the official, who said ...".
+    antecedent: Span | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "source": self.source.to_json() if self.source else None,
             "cue": self.cue.to_json() if self.cue else None,
             "content": self.content.to_json(),
             "kind": self.kind,
         }
+        if self.antecedent is not None:
+            out["antecedent"] = self.antecedent.to_json()
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -206,8 +211,7 @@ def _source_of(verb):
                     return pobj, False
     for child in verb.children:
         if child.dep_ in ("nsubj", "csubj"):
-            if child.lower_ in _REL_PRON and verb.dep_ == "relcl":
-                return verb.head, True
+            # A relative pronoun ("the official, who said") is the source as written; the antecedent is kept apart.
             return child, False
     # "..., adding that ...", "He spoke and said ..."
     if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
@@ -222,7 +226,13 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
         # "the Turkish official, who said ...": the noun phrase up to the noun, not the relative clause.
         return tok.left_edge.idx, tok.idx + len(tok.text)
     start, end = _subtree_chars(tok)
-    # Drop a trailing relative clause or apposition set off by a comma ("the official, who ...").
+    text = _text(doc)
+    m = _DATELINE.match(text, start, end)
+    if m:
+        start = m.end()  # "WASHINGTON (AFP) – Hillary Clinton said": the dateline is not the speaker
+    while end > start and text[end - 1] in ", ":
+        end -= 1
+    # Drop a trailing relative clause set off by a comma ("the official, who ...").
     for child in tok.rights:
         if child.dep_ in ("relcl", "acl") and child.left_edge.i > tok.i:
             prev = doc[child.left_edge.i - 1]
@@ -381,12 +391,16 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
             kind = "mixed"
     src_tok, head_only = _source_of(verb)
     source = None
+    antecedent = None
     if src_tok is not None:
         s, e = _source_span(doc, src_tok, head_only)
         # The source must not swallow the cue or the start of the content (a quote may run on past it).
-        if not (s <= content.start < e) and not (s <= verb.idx < e):
+        if not (s <= content.start < e) and not (s <= verb.idx < e) and e > s:
             source = _span(doc, s, e)
-    return RawAttribution(source, cue, content, kind)
+        if src_tok.lower_ in _REL_PRON and verb.dep_ == "relcl":
+            noun = verb.head
+            antecedent = _span(doc, noun.left_edge.idx, noun.idx + len(noun.text))
+    return RawAttribution(source, cue, content, kind, antecedent)
 
 
 def _neighbour_quote(doc, sent, verb) -> Span | None:
