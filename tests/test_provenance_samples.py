@@ -105,3 +105,28 @@ def test_report_contract(analysed):
     (st,) = report["stories"]
     assert {"alignments", "reuse", "origins", "independent_origins", "independent_origin_chains", "additions"} <= set(st)
     assert all({"from", "to", "relation", "share", "confidence", "evidence"} <= set(e) for e in st["reuse"])
+
+
+def test_lexical_fallback_keeps_the_origins():
+    """Without the embedding model, paraphrase recall drops but credits and copies still give the same origins."""
+    if not (CORPUS / "meridian-wire.txt").exists():
+        pytest.skip("sample corpus not present")
+    import wiretrace.align as align
+    import wiretrace.provenance as provenance
+    from wiretrace.config import Config
+    from wiretrace.executors.local import clean_batch
+    from wiretrace.ingest import ReadError, read_paths
+
+    ctx = Context(config=Config(embedder="lexical"))
+    assert ctx.embedder().is_lexical
+    arts = clean_batch([i for i in read_paths([str(CORPUS)]) if not isinstance(i, ReadError)], ctx)
+    name = {a.id: Path(a.source.split(":")[0]).stem for a in arts}
+    amap = {a.id: a for a in arts}
+    story = Story(id="dam", article_ids=[a for a in amap if name[a] != "port-sella-festival"])
+    story = provenance.run(align.run(story, amap, ctx), amap, ctx)
+    meridian = next(o for o in story.origins if o.name == "Meridian")
+    assert name[meridian.closest_witness] == "meridian-wire" and len(meridian.article_ids) == 4
+    assert story.independent_origins == 2
+    assert ("meridian-wire", "harbour-daily-repost", "copy") in {
+        (name[e.source], name[e.target], e.relation) for e in story.reuse}
+    assert [o.name for o in story.origins if o.secondary] == ["Polar Wire"]
