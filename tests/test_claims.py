@@ -238,3 +238,20 @@ def test_relative_pronoun_source_keeps_its_antecedent(nlp):
     assert a.source.text == "who"  # the source as written (PolNeAR's convention)
     assert a.antecedent is not None and a.antecedent.text == "The harbour master"
     assert a.to_json()["antecedent"]["text"] == "The harbour master"
+
+
+def test_independent_origins_skip_derived_ones():
+    from wiretrace.claims import derivations, independent
+    from wiretrace.model import Evidence
+
+    a = Origin("Polaris", "agency", ["w"], "w")
+    b = Origin("Harbour Radio", "outlet", ["x"], "x",
+               evidence=[Evidence("derived_from", "Harbour Radio's witness x reuses Polaris's text from w (rewrite, 60%)")])
+    c = Origin("Quota talks end", "article", ["y"], "y")
+    story = Story(id="s", article_ids=["w", "x", "y"], origins=[a, b, c])
+    known = derivations(story)
+    assert known == {"Harbour Radio": {"Polaris"}}
+    assert independent([a, b, c], known) == 2
+    assert independent([b, c], known) == 2  # Polaris itself does not carry the claim: Harbour Radio stands alone
+    story.independent_origin_chains = [{"origin": "Quota talks end", "derived_from": "Polaris"}]
+    assert independent([a, b, c], derivations(story)) == 1

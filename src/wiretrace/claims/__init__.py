@@ -33,7 +33,7 @@ from wiretrace.model import Article, Attribution, Claim, Origin, Story
 from wiretrace.text.normalize import fold
 from wiretrace.text.sentences import split
 
-__all__ = ["run", "extract_attributions", "RawAttribution", "origins_for"]
+__all__ = ["run", "extract_attributions", "RawAttribution", "origins_for", "independent", "derivations"]
 
 MIN_GROUP_SCORE = 0.5
 NO_PROVENANCE = "provenance not run: each article counted as its own origin"
@@ -308,14 +308,32 @@ def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:
     return [o for o in origins if not o.secondary and article_id in o.article_ids]
 
 
-def _derived(a: Origin, b: Origin) -> bool:
-    """`a` rests on `b`: a's witness article is itself one of b's articles."""
+def derivations(story: Story) -> dict[str, set[str]]:
+    """{origin: origins it rests on}, from provenance's chains and "derived_from" evidence."""
+    out: dict[str, set[str]] = {}
+    for chain in story.independent_origin_chains or []:
+        if chain.get("derived_from"):
+            out.setdefault(chain["origin"], set()).add(chain["derived_from"])
+    names = {o.name for o in story.origins or []}
+    for o in story.origins or []:
+        for ev in o.evidence:
+            if ev.kind == "derived_from":
+                out.setdefault(o.name, set()).update(n for n in names if n != o.name and f"reuses {n}'s" in ev.detail)
+    return out
+
+
+def _derived(a: Origin, b: Origin, known: dict[str, set[str]]) -> bool:
+    """`a` rests on `b`: provenance says so, or a's witness article is itself one of b's articles."""
+    if b.name in known.get(a.name, set()):
+        return True
     return a.name != b.name and a.closest_witness is not None and a.kind == "article" and a.closest_witness in b.article_ids
 
 
-def independent(origins: list[Origin]) -> int:
+def independent(origins: list[Origin], known: dict[str, set[str]] | None = None) -> int:
+    """Distinct origins not derived from another origin of the same set."""
+    known = known or {}
     uniq = {o.name: o for o in origins}
-    return sum(1 for o in uniq.values() if not any(_derived(o, p) for p in uniq.values()))
+    return sum(1 for o in uniq.values() if not any(_derived(o, p, known) for p in uniq.values() if p.name != o.name))
 
 
 def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
@@ -356,7 +374,7 @@ def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
         n_independent = len(article_ids)
     else:
         origins = list(all_origins)
-        n_independent = independent(list(all_origins.values()))
+        n_independent = independent(list(all_origins.values()), derivations(story))
     kind = "quote" if sum(u.kind == "quote" for u in members) * 2 >= len(members) and rep.kind == "quote" else "claim"
     cid = "c" + hashlib.sha1(f"{story.id}|{rep.article_id}|{rep.index}".encode()).hexdigest()[:10]
     return Claim(
