@@ -20,17 +20,18 @@ __all__ = ["run", "align_articles", "story_docs"]
 
 
 def story_docs(story: Story, articles: Mapping[str, Article], ctx) -> dict[str, Doc]:
-    """Prepared and embedded sentences of every article, cached on the context per story."""
+    """Prepared and embedded sentences of every article, kept on the context for the story in hand only.
 
-    def build() -> dict[str, Doc]:
+    Provenance reuses them right after align; holding one story bounds memory on long runs.
+    """
+    key = story.id + ":" + ",".join(f"{aid}:{hash(articles[aid].text)}" for aid in story.article_ids if aid in articles)
+    slot = ctx.cached("align.docs", dict)
+    if slot.get("key") != key:
         docs = {aid: make_doc(aid, articles[aid].text or "") for aid in story.article_ids if aid in articles}
         embed_docs(list(docs.values()), ctx.embedder())
-        return docs
-
-    key = "align.docs:" + story.id + ":" + ",".join(
-        f"{aid}:{hash(articles[aid].text)}" for aid in story.article_ids if aid in articles
-    )
-    return ctx.cached(key, build)
+        slot.clear()
+        slot.update(key=key, docs=docs)
+    return slot["docs"]
 
 
 def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
