@@ -87,9 +87,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     origins: list[Origin] = []
     chains = []
     for name, g in sorted(groups.items(), key=lambda kv: (-len(kv[1].members), kv[0])):
-        in_corpus = g.kind == "article" or any(
-            n == name for n in (articles[g.witness].outlet, *articles[g.witness].byline) if n
-        ) if g.witness else False
+        in_corpus = g.kind == "article" or (g.witness is not None and _published_by(articles[g.witness], name))
         ev = list(g.evidence)
         for m in g.members:
             p = profs[m]
@@ -122,6 +120,24 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         for c in chains:
             c["explained_edges"] = [d for d in dropped if origin_of.get(d["from"]) == c["origin"]]
     return story
+
+
+def _published_by(article: Article, name: str) -> bool:
+    """Metadata (outlet, url host) says the article is the origin's own publication, not a re-post.
+
+    A dateline alone does not: re-posts keep the agency's dateline (seeds/003), so the origin then stays
+    "not in corpus" with the article as its closest witness. A byline naming an agency does not either: a
+    re-publishing outlet credits the agency in its byline.
+    """
+    from urllib.parse import urlparse
+
+    from wiretrace.provenance.sources import canonical
+
+    key = "".join(ch for ch in name.casefold() if ch.isalnum())
+    if article.outlet and canonical(article.outlet) == name:
+        return True
+    host = urlparse(article.url or "").hostname or ""
+    return bool(key) and key in host.replace(".", "").replace("-", "")
 
 
 def _derived_groups(groups, origin_of, edges) -> dict:
