@@ -169,3 +169,13 @@ def test_origin_whose_witness_copies_another_origin_is_not_independent(ctx):
     assert any(v.kind == "derived_from" for v in names["Osprey"].evidence)
     chain = next(c for c in story.independent_origin_chains if c["origin"] == "Osprey")
     assert chain["derived_from"] == "Kestrel"
+
+
+def test_one_passing_credit_is_secondary_not_the_origin(ctx):
+    text = _article("independent.txt").text + "\nThe losses were first reported by the Osprey agency on Sunday evening."
+    art = Article(source="i", id="indep", text=text, outlet="Tollan Voice")
+    story = provenance_run(align_run(Story(id="t", article_ids=["indep"]), {"indep": art}, ctx), {"indep": art}, ctx)
+    primary = [o for o in story.origins if not o.secondary]
+    assert [(o.name, o.kind) for o in primary] == [("Tollan Voice", "article")]
+    (sec,) = [o for o in story.origins if o.secondary]
+    assert sec.name == "Osprey" and list(sec.sentences) == ["indep"]

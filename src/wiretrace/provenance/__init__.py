@@ -116,9 +116,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     story.independent_origins = len(groups) - len(derived)
     story.independent_origin_chains = chains
     story.additions = additions(groups, infos, sentences, usable)
-    if dropped:
-        for c in chains:
-            c["explained_edges"] = [d for d in dropped if origin_of.get(d["from"]) == c["origin"]]
+    for c in chains:  # edges left out because the common origin explains them, kept for the reader
+        c["explained_edges"] = [d for d in dropped if origin_of.get(d["from"]) == c["origin"]]
     return story
 
 

@@ -200,6 +200,9 @@ def extra_cited(text: str) -> list[str]:
     return [canonical(n if isinstance(n, str) else str(getattr(n, "name", n))) for n in names]
 
 
+MIN_PRIMARY = 1.5
+
+
 @dataclass(slots=True)
 class Profile:
     """What one article says about where its text comes from."""
@@ -212,8 +215,12 @@ class Profile:
     credit_line: bool = False
 
     def primary(self) -> str | None:
-        """The most-credited medium (ties: the one credited earliest)."""
-        if not self.weights:
+        """The most-credited medium (ties: the one credited earliest).
+
+        It needs MIN_PRIMARY: a credit in the title or lead, two credits, or the agency's own dateline. A single
+        passing "X reported" deep in the text makes X a secondary origin of that sentence, not the article's origin.
+        """
+        if not self.weights or max(self.weights.values()) < MIN_PRIMARY:
             return None
         first = {}
         for c in self.credits:
@@ -268,7 +275,7 @@ def profile_article(article, sentences: list[str], known: set[str]) -> Profile:
             w += 0.5  # the lead names the story's source
         prof.weights[c.name] += w
     if pub and pub not in prof.weights and prof.outlet in (None, pub):
-        prof.weights[pub] += 1.0  # an agency's own copy credits itself through its dateline
+        prof.weights[pub] += 2.0  # an agency's own copy credits itself through its dateline
     prof.credit_line = has_credit_line(sentences)
     return prof
 
