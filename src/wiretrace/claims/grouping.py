@@ -62,7 +62,14 @@ def pair_scores(units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int]
     """Symmetric matrix of "same claim" scores in [0, 1] between units."""
     n = len(units)
     texts = [u.text for u in units]
-    emb = embedder.encode(texts) if n else np.zeros((0, 1), dtype=np.float32)
+    if n:
+        # Unique texts sorted by length: batches pad little, and the sentences align embedded are cached.
+        uniq = sorted(set(texts), key=len)
+        vecs = embedder.encode(uniq)
+        row = {t: k for k, t in enumerate(uniq)}
+        emb = vecs[[row[t] for t in texts]]
+    else:
+        emb = np.zeros((0, 1), dtype=np.float32)
     cos = emb @ emb.T if n else np.zeros((0, 0))
     scorer = _paraphrase_scorer(embedder)
     out = np.zeros((n, n), dtype=np.float32)
