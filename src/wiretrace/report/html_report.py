@@ -1,6 +1,7 @@
-"""Self-contained HTML report (no network needed to view it).
+"""Self-contained HTML report (no network needed to view it: inline CSS and SVG, no script).
 
-Rendered with Jinja2 autoescaping: article text is untrusted everywhere.
+Rendered with Jinja2 autoescaping: article text is untrusted everywhere. The story view
+comes from `templates/story_macros.html.j2`, the same macros the web app's story page uses.
 """
 
 from __future__ import annotations
@@ -8,23 +9,36 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def environment(extra: list[Path] | None = None) -> Environment:
+    """A Jinja2 environment that escapes every template (also the .css include and the web app's pages)."""
+    paths = [str(p) for p in (extra or [])] + [str(TEMPLATES)]
+    return Environment(loader=FileSystemLoader(paths), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def _anchor(aid: str) -> str:
+    return "#article-" + aid
+
+
+def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any]], href: Any = _anchor) -> list[dict]:
+    from wiretrace.web.views import claim_rows, provenance_graph
+
+    return [
+        {"story": s, "graph": provenance_graph(s, articles, href=""), "claims": claim_rows(s)}
+        for s in stories
+    ]
 
 
 def render_report(report: dict[str, Any]) -> str:
     articles = {a["id"]: a for a in report["articles"]}
-    return environment().get_template("report.html.j2").render(report=report, articles=articles)
+    views = story_views(report["stories"], articles)
+    return environment().get_template("report.html.j2").render(
+        report=report, articles=articles, views=views, href=_anchor
+    )
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:

@@ -1,0 +1,384 @@
+"""`wiretrace serve`: a FastAPI app over the store, server-rendered with Jinja2.
+
+Article text is untrusted HTML: every template is autoescaped (nothing is marked
+safe), a strict Content-Security-Policy forbids inline script, and uploads are
+limited in size and type. The only script is /static/wiretrace.js.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from wiretrace import __version__
+from wiretrace.report.html_report import TEMPLATES as REPORT_TEMPLATES
+from wiretrace.report.html_report import environment
+from wiretrace.web import views
+from wiretrace.web.check import ShingleIndex, check_text
+
+HERE = Path(__file__).parent
+MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a press release or a long feature fits many times over
+UPLOAD_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
+UPLOAD_TYPES = {"text/plain", "text/html", "text/markdown", "application/octet-stream", ""}
+PAGE_SIZE = 50
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'; connect-src 'self'"
+)
+SortKey = Literal["recency", "size", "conflicts", "independent"]
+
+
+# -- API models ----------------------------------------------------------------------------------------------------------
+
+
+class StorySummary(BaseModel):
+    id: str
+    title: str | None = None
+    summary: str | None = None
+    n_articles: int | None = None
+    n_independent: int | None = None
+    n_conflicts: int | None = None
+    first_published: str | None = None
+    last_published: str | None = None
+
+
+class StoryList(BaseModel):
+    total: int
+    offset: int
+    stories: list[StorySummary]
+
+
+class CheckRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_UPLOAD, description="The text to check (plain text or HTML).")
+    html: bool = Field(False, description="Treat the text as an HTML page (extract its main text first).")
+    add: bool = Field(False, description="Also add the cleaned text to the store and analyse its story.")
+
+
+class CheckPair(BaseModel):
+    a: int
+    b: int
+    label: str
+    score: float
+
+
+class CheckMatch(BaseModel):
+    article_id: str
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    story_id: str | None = None
+    story_title: str | None = None
+    containment: float
+    copied_share: float
+    verbatim: int
+    paraphrase: int
+    pairs: list[CheckPair]
+
+
+class CheckResult(BaseModel):
+    sentences: list[str]
+    copied_share: float = Field(description="Share of the text's sentences aligned to some stored article.")
+    new_sentences: list[int] = Field(description="Indexes of sentences found in no stored article.")
+    matches: list[CheckMatch]
+    added_article_id: str | None = None
+    added_story_id: str | None = None
+
+
+# -- state -----------------------------------------------------------------------------------------------------------------
+
+
+class State:
+    """One store connection (serialised by a lock: sqlite3 objects are not for concurrent use) and lazy caches."""
+
+    def __init__(self, db: Path):
+        from wiretrace.pipeline import Context
+        from wiretrace.store import Store
+
+        self.store = Store(db)
+        self.lock = threading.RLock()
+        self.ctx = Context()
+        self.index = ShingleIndex()
+        self._entities: tuple[Any, dict[str, set[str]]] | None = None
+
+    def entity_index(self) -> dict[str, set[str]]:
+        """story id -> entities of its title, summary, origins, speakers and article titles/leads; rebuilt on change."""
+        with self.lock:
+            key = self.store.conn.execute(
+                "SELECT COUNT(*), COALESCE(MAX(updated_run), 0), (SELECT COUNT(*) FROM articles) FROM stories"
+            ).fetchone()
+            key = tuple(key)
+            if self._entities and self._entities[0] == key:
+                return self._entities[1]
+            out: dict[str, set[str]] = {}
+            for sid in self.store.story_ids():
+                story = self.store.get_story(sid) or {}
+                ents = views.entities(f"{story.get('title', '')}. {story.get('summary', '')}")
+                for o in story.get("origins") or []:
+                    ents.add(" ".join(str(o.get("name", "")).lower().split()))
+                for c in story.get("claims") or []:
+                    if c.get("speaker"):
+                        ents.add(views.speaker_name(c["speaker"]))
+                out[sid] = ents
+            rows = self.store.conn.execute(
+                "SELECT sa.story_id, a.title, json_extract(a.data, '$.text') FROM story_articles sa "
+                "JOIN articles a ON a.id = sa.article_id"
+            )
+            for sid, title, text in rows:
+                out.setdefault(sid, set()).update(views.entities(f"{title or ''}. {(text or '')[:1500]}"))
+            self._entities = (key, out)
+            return out
+
+
+def _pages_env():
+    env = environment([HERE / "templates"])
+    env.globals.update(version=__version__)
+    return env
+
+
+def create_app(db: str | Path) -> FastAPI:
+    """The web app over the store at `db` (created empty if missing)."""
+    state = State(Path(db))
+    env = _pages_env()
+    app = FastAPI(
+        title="wiretrace",
+        version=__version__,
+        description="Stories, provenance and claims from a wiretrace store; check a text against it.",
+        docs_url=None,  # Swagger UI and ReDoc load their script from a CDN: the schema is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.wiretrace = state
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        length = request.headers.get("content-length")
+        if request.method == "POST" and length and length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024:
+            response: Response = JSONResponse({"detail": f"request body over {MAX_UPLOAD} bytes"}, status_code=413)
+        else:
+            response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    def page(name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**ctx), status_code=status_code)
+
+    def not_found(what: str) -> HTMLResponse:
+        return page("error.html.j2", 404, page_name="error", message=f"{what} not found")
+
+    def href(aid: str) -> str:
+        return "/articles/" + aid
+
+    def compare_href(a: str, b: str) -> str:
+        return "/compare?" + urlencode({"a": a, "b": b})
+
+    def articles_dict(ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {k: v.to_report() for k, v in state.store.get_articles(ids).items()}
+
+    # -- listing -------------------------------------------------------------------------------------------------------
+
+    def select_stories(q: str, entity: str, sort: str) -> list[dict[str, Any]]:
+        with state.lock:
+            rows = state.store.list_stories()
+        if q.strip():
+            terms = q.lower().split()
+            rows = [r for r in rows if all(t in f"{r['title'] or ''} {r['summary'] or ''}".lower() for t in terms)]
+        if entity.strip():
+            ent = " ".join(entity.lower().split())
+            index = state.entity_index()
+            rows = [r for r in rows if any(ent == e or ent in e.split() or (len(ent) > 3 and ent in e)
+                                           for e in index.get(r["id"], ()))]
+        if sort == "size":
+            rows.sort(key=lambda r: (-(r["n_articles"] or 0), r["last_published"] or ""))
+        elif sort == "conflicts":
+            rows.sort(key=lambda r: (-(r["n_conflicts"] or 0), -(r["n_articles"] or 0)))
+        elif sort == "independent":
+            rows.sort(key=lambda r: (-(r["n_independent"] or 0), -(r["n_articles"] or 0)))
+        else:
+            rows.sort(key=lambda r: r["last_published"] or "", reverse=True)
+        return rows
+
+    @app.get("/", response_class=HTMLResponse, summary="Stories page")
+    def stories_page(
+        q: Annotated[str, Query(max_length=200)] = "",
+        entity: Annotated[str, Query(max_length=200)] = "",
+        sort: SortKey = "recency",
+        page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1,
+    ) -> HTMLResponse:
+        rows = select_stories(q, entity, sort)
+        start = (page_no - 1) * PAGE_SIZE
+        with state.lock:
+            n_articles = state.store.count_articles()
+        return page("stories.html.j2", page_name="stories", rows=rows[start : start + PAGE_SIZE], total=len(rows),
+                    q=q, entity=entity, sort=sort, page_no=page_no, pages=max(1, -(-len(rows) // PAGE_SIZE)),
+                    n_articles=n_articles, qs=lambda **kw: "/?" + urlencode({"q": q, "entity": entity, "sort": sort,
+                                                                             **kw}))
+
+    # -- story ---------------------------------------------------------------------------------------------------------
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, summary="Story page")
+    def story_page(story_id: str) -> HTMLResponse:
+        with state.lock:
+            story = state.store.get_story(story_id)
+            if story is None:
+                return not_found("story")
+            articles = articles_dict(story["article_ids"])
+        graph = views.provenance_graph(story, articles, href="/articles/")
+        return page("story.html.j2", page_name="story", story=story, articles=articles, graph=graph,
+                    claims=views.claim_rows(story), href=href, compare=compare_href)
+
+    # -- compare -------------------------------------------------------------------------------------------------------
+
+    @app.get("/compare", response_class=HTMLResponse, summary="Two articles side by side")
+    def compare_page(a: Annotated[str, Query(max_length=64)], b: Annotated[str, Query(max_length=64)]) -> HTMLResponse:
+        with state.lock:
+            arts = state.store.get_articles([a, b])
+            if a not in arts or b not in arts:
+                return not_found("article")
+            sid_a, sid_b = state.store.story_of(a), state.store.story_of(b)
+            story = state.store.get_story(sid_a) if sid_a else None
+        art_a, art_b = arts[a], arts[b]
+        stored = views.story_pairs(story, a, b) if sid_a and sid_a == sid_b else None
+        if stored is not None:
+            pairs, source = stored
+        else:
+            from wiretrace.align.pairs import align_texts
+
+            alignment, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b)
+            pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": p.score} for p in alignment.pairs]
+            source = "computed"
+        sa, sb = views.sentences(art_a.text), views.sentences(art_b.text)
+        rows = views.compare_rows(sa, sb, pairs, views.added_indexes(story, a), views.added_indexes(story, b))
+        counts = {lab: sum(1 for r in rows if r.label == lab) for lab in ("verbatim", "paraphrase")}
+        return page("compare.html.j2", page_name="compare", a=art_a.to_report(), b=art_b.to_report(), rows=rows,
+                    counts=counts, source=source, story=story, n_a=len(sa), n_b=len(sb), href=href,
+                    swap=compare_href(b, a))
+
+    # -- article -------------------------------------------------------------------------------------------------------
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, summary="Article page")
+    def article_page(article_id: str) -> HTMLResponse:
+        with state.lock:
+            art = state.store.get_article(article_id)
+            if art is None:
+                return not_found("article")
+            sid = state.store.story_of(article_id)
+            story = state.store.get_story(sid) if sid else None
+            others = articles_dict([i for i in (story or {}).get("article_ids", []) if i != article_id])
+        atts = [x for x in (story or {}).get("attributions") or [] if x.get("article_id") == article_id]
+        segments = views.highlight(art.text, atts)
+        origins = [o for o in (story or {}).get("origins") or [] if article_id in o.get("article_ids", [])]
+        return page("article.html.j2", page_name="article", a=art.to_report(), story=story, story_id=sid,
+                    segments=segments, attributions=atts, origins=origins, others=others, compare=compare_href,
+                    added=views.added_indexes(story, article_id))
+
+    # -- check ---------------------------------------------------------------------------------------------------------
+
+    def run_check(text: str, html: bool, add: bool, name: str) -> dict[str, Any]:
+        with state.lock:
+            result = check_text(text, state.store, state.index, state.ctx, name=name, html=html)
+            result["added_article_id"] = result["added_story_id"] = None
+            if add and result["article"].text.strip():
+                result["added_article_id"], result["added_story_id"] = add_to_store(result["article"])
+        return result
+
+    def add_to_store(article: Any) -> tuple[str, str | None]:
+        """Store the cleaned text, cluster it and analyse the story it joins (what `analyze` does for one file)."""
+        from wiretrace.executors import LocalExecutor
+        from wiretrace.executors.local import analyse_pending, cluster_pending
+
+        store = state.store
+        run_id = store.start_run([article.source])
+        status = "failed"
+        try:
+            store.add_articles([article], run_id)
+            cluster_pending(store, run_id, state.ctx, lambda *_: None)
+            analyse_pending(store, run_id, state.ctx, lambda *_: None, LocalExecutor())
+            status = "ok"
+        finally:
+            store.finish_run(run_id, status, {"articles_read": 1}, [], {})
+        state.index.add(article.id, article.text)
+        return article.id, store.story_of(article.id)
+
+    @app.get("/check", response_class=HTMLResponse, summary="Check a text form")
+    def check_form() -> HTMLResponse:
+        return page("check.html.j2", page_name="check", result=None, text="", max_upload=MAX_UPLOAD)
+
+    @app.post("/check", response_class=HTMLResponse, summary="Check a text (form post)")
+    async def check_submit(
+        text: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
+        file: Annotated[UploadFile | None, File()] = None,
+        add: Annotated[bool, Form()] = False,
+    ) -> HTMLResponse:
+        html, name = False, "pasted text"
+        if file is not None and file.filename:
+            suffix = Path(file.filename).suffix.lower()
+            ctype = (file.content_type or "").split(";")[0].strip().lower()
+            if suffix not in UPLOAD_SUFFIXES or ctype not in UPLOAD_TYPES:
+                return page("check.html.j2", 415, page_name="check", result=None, text=text, max_upload=MAX_UPLOAD,
+                            error=f"unsupported file type ({suffix or 'no extension'}, {ctype or 'no type'}): "
+                                  "upload .txt, .md or .html")
+            data = await file.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                return page("check.html.j2", 413, page_name="check", result=None, text=text, max_upload=MAX_UPLOAD,
+                            error=f"file over {MAX_UPLOAD // (1024 * 1024)} MB")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return page("check.html.j2", 415, page_name="check", result=None, text="", max_upload=MAX_UPLOAD,
+                            error="the file is not UTF-8 text")
+            html = suffix in {".html", ".htm"}
+            name = "upload:" + Path(file.filename).name
+        if not text.strip():
+            return page("check.html.j2", 422, page_name="check", result=None, text=text, max_upload=MAX_UPLOAD,
+                        error="paste a text or choose a file")
+        result = run_check(text, html, add, name)
+        return page("check.html.j2", page_name="check", result=result, text=text, max_upload=MAX_UPLOAD, href=href,
+                    compare=compare_href)
+
+    # -- JSON API ------------------------------------------------------------------------------------------------------
+
+    @app.get("/api/stories", response_model=StoryList, summary="List stories")
+    def api_stories(
+        q: Annotated[str, Query(max_length=200, description="Words that must all appear in title or summary.")] = "",
+        entity: Annotated[str, Query(max_length=200, description="A named entity (person, place, organisation).")] = "",
+        sort: SortKey = "recency",
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> StoryList:
+        rows = select_stories(q, entity, sort)
+        return StoryList(total=len(rows), offset=offset,
+                         stories=[StorySummary(**{k: r.get(k) for k in StorySummary.model_fields})
+                                  for r in rows[offset : offset + limit]])
+
+    @app.get("/api/stories/{story_id}", summary="One story's report entry (see docs/report-format.md)",
+             responses={404: {"description": "No such story"}})
+    def api_story(story_id: str) -> dict[str, Any]:
+        with state.lock:
+            story = state.store.get_story(story_id)
+        if story is None:
+            raise HTTPException(404, "no such story")
+        return story
+
+    @app.post("/api/check", response_model=CheckResult, summary="Check a text against the stored articles",
+              responses={413: {"description": "Body too large"}})
+    def api_check(req: CheckRequest) -> CheckResult:
+        result = run_check(req.text, req.html, req.add, "api:check")
+        return CheckResult(**{k: v for k, v in result.items() if k in CheckResult.model_fields})
+
+    # -- static --------------------------------------------------------------------------------------------------------
+
+    @app.get("/static/story.css", include_in_schema=False)
+    def story_css() -> FileResponse:
+        return FileResponse(REPORT_TEMPLATES / "story.css", media_type="text/css")
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

@@ -1,0 +1,319 @@
+"""View models shared by the web app and the HTML report: pure functions over the report dicts.
+
+Nothing here produces HTML: templates do, with autoescaping, so article text
+(untrusted) is only ever inserted as escaped text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wiretrace.text.sentences import split_spans
+
+# -- provenance graph -------------------------------------------------------------------------------------------------
+
+NODE_W = 190
+NODE_H = 40
+COL_GAP = 110
+ROW_GAP = 22
+PAD = 16
+
+
+@dataclass
+class Node:
+    key: str
+    label: str
+    sub: str
+    kind: str  # "origin" | "article"
+    x: int = 0
+    y: int = 0
+    href: str | None = None
+
+
+@dataclass
+class Edge:
+    src: str
+    dst: str
+    label: str
+    kind: str  # relation ("copy", "rewrite", ...), "witness" or "credit"
+    x1: float = 0
+    y1: float = 0
+    x2: float = 0
+    y2: float = 0
+    lx: float = 0
+    ly: float = 0
+
+
+@dataclass
+class Graph:
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+
+
+def _short(text: str | None, n: int = 28) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def article_label(a: Mapping[str, Any] | None, aid: str) -> str:
+    """Outlet if known, else title: how a reader recognises an article."""
+    if not a:
+        return aid
+    return a.get("outlet") or a.get("title") or aid
+
+
+def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]], href: str = "") -> Graph:
+    """Lay out origins -> articles in columns (column = longest reuse path from an origin).
+
+    Drawn on the server so the page needs no script: origins sit in the first column, each
+    origin points at its closest witness, reuse edges carry relation and share; an origin's
+    members reached by no drawn edge get a dashed "credits" edge. `href` prefixes article
+    node links (empty: no links).
+    """
+    aids = list(dict.fromkeys(story.get("article_ids", [])))
+    origins = list(story.get("origins") or [])
+    reuse = [e for e in story.get("reuse") or [] if e.get("from") in aids and e.get("to") in aids]
+    depth: dict[str, int] = {a: 1 for a in aids}
+    for _ in range(len(aids)):  # longest path, bounded (odd data may hold a cycle)
+        changed = False
+        for e in reuse:
+            if depth[e["to"]] < depth[e["from"]] + 1 <= len(aids):
+                depth[e["to"]] = depth[e["from"]] + 1
+                changed = True
+        if not changed:
+            break
+    cols: dict[int, list[Node]] = {}
+    nodes: dict[str, Node] = {}
+    for o in origins:
+        key = "o:" + str(o.get("name"))
+        if key in nodes:
+            continue
+        sub = str(o.get("kind", "")) + (" (secondary)" if o.get("secondary") else "")
+        nodes[key] = Node(key, _short(str(o.get("name"))), sub, "origin")
+        cols.setdefault(0, []).append(nodes[key])
+    for aid in aids:
+        a = articles.get(aid)
+        date = _short((a or {}).get("published") or "", 12)
+        sub = (date + " · " if date else "") + aid[:8]
+        node = Node("a:" + aid, _short(article_label(a, aid)), sub, "article", href=(href + aid) if href else None)
+        nodes[node.key] = node
+        cols.setdefault(depth[aid], []).append(node)
+    g = Graph()
+    height = 0
+    for c in sorted(cols):
+        for r, node in enumerate(cols[c]):
+            node.x = PAD + c * (NODE_W + COL_GAP)
+            node.y = PAD + r * (NODE_H + ROW_GAP)
+            height = max(height, node.y + NODE_H + PAD)
+    g.width = PAD + ((max(cols) + 1) if cols else 1) * (NODE_W + COL_GAP) - COL_GAP + PAD + 40
+    g.height = max(height, 2 * PAD + NODE_H)
+    g.nodes = list(nodes.values())
+    reached: set[str] = set()
+    for o in origins:
+        w = o.get("closest_witness")
+        if w in aids:
+            g.edges.append(Edge("o:" + str(o.get("name")), "a:" + w, "closest witness", "witness"))
+            reached.add(w)
+    for e in reuse:
+        share = round(100 * float(e.get("share") or 0))
+        g.edges.append(Edge("a:" + e["from"], "a:" + e["to"], f"{e.get('relation', 'reuse')} {share}%",
+                            str(e.get("relation", "reuse"))))
+        reached.add(e["to"])
+    for o in origins:
+        for aid in o.get("article_ids", []):
+            if aid in aids and aid not in reached and aid != o.get("closest_witness"):
+                g.edges.append(Edge("o:" + str(o.get("name")), "a:" + aid, "credits", "credit"))
+    for e in g.edges:
+        s, d = nodes[e.src], nodes[e.dst]
+        if d.x > s.x:
+            e.x1, e.y1, e.x2, e.y2 = s.x + NODE_W, s.y + NODE_H / 2, d.x, d.y + NODE_H / 2
+        else:  # same column or backwards: go round the right-hand side
+            e.x1, e.y1, e.x2, e.y2 = s.x + NODE_W, s.y + NODE_H / 2, d.x + NODE_W, d.y + NODE_H / 2
+        e.lx, e.ly = (e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2 - 4
+    return g
+
+
+# -- compare ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    a: int | None
+    b: int | None
+    a_text: str = ""
+    b_text: str = ""
+    label: str = ""  # "verbatim" | "paraphrase" | "" (unaligned)
+    score: float = 0.0
+    added_b: bool = False
+    added_a: bool = False
+
+
+def sentences(text: str) -> list[str]:
+    """The article's sentences as the stages index them (`wiretrace.text.sentences`)."""
+    return [text[s:e] for s, e in split_spans(text)]
+
+
+def compare_rows(
+    sents_a: list[str],
+    sents_b: list[str],
+    pairs: Iterable[Mapping[str, Any]],
+    added_a: Iterable[int] = (),
+    added_b: Iterable[int] = (),
+) -> list[Row]:
+    """Interleave two articles' sentences, joining aligned pairs on one row.
+
+    Walks A in order; before an aligned pair it emits B's unaligned sentences that come
+    earlier in B, so both columns read in their own order (crossing pairs stay joined).
+    """
+    by_a: dict[int, Mapping[str, Any]] = {}
+    used_b: set[int] = set()
+    for p in sorted(pairs, key=lambda p: -float(p.get("score", 0))):
+        a, b = int(p["a"]), int(p["b"])
+        if a in by_a or b in used_b or not (0 <= a < len(sents_a)) or not (0 <= b < len(sents_b)):
+            continue
+        by_a[a] = p
+        used_b.add(b)
+    add_a, add_b = set(added_a), set(added_b)
+    rows: list[Row] = []
+    next_b = 0
+
+    def flush_b(upto: int) -> None:
+        nonlocal next_b
+        while next_b < upto:
+            if next_b not in used_b:
+                rows.append(Row(None, next_b, b_text=sents_b[next_b], added_b=next_b in add_b))
+            next_b += 1
+
+    for i, text in enumerate(sents_a):
+        p = by_a.get(i)
+        if p is None:
+            rows.append(Row(i, None, a_text=text, added_a=i in add_a))
+            continue
+        b = int(p["b"])
+        flush_b(b)
+        rows.append(Row(i, b, text, sents_b[b], str(p.get("label", "")), float(p.get("score", 0)),
+                        added_b=b in add_b, added_a=i in add_a))
+    flush_b(len(sents_b))
+    return rows
+
+
+def story_pairs(story: Mapping[str, Any] | None, a: str, b: str) -> tuple[list[dict[str, Any]], str] | None:
+    """Stored sentence pairs between a and b, oriented a -> b, and where they came from.
+
+    A reuse edge's pairs are preferred (they are the ones provenance judged); else the alignment's.
+    """
+    if not story:
+        return None
+    for kind, key_a, key_b, items in (("reuse", "from", "to", story.get("reuse") or []),
+                                      ("alignment", "a", "b", story.get("alignments") or [])):
+        for item in items:
+            if item.get(key_a) == a and item.get(key_b) == b:
+                return [dict(p) for p in item.get("pairs", [])], kind
+            if item.get(key_a) == b and item.get(key_b) == a:
+                return [{**p, "a": p["b"], "b": p["a"]} for p in item.get("pairs", [])], kind
+    return None
+
+
+def added_indexes(story: Mapping[str, Any] | None, article_id: str) -> set[int]:
+    """Sentences the additions stage found added by this article to its origin's text."""
+    out: set[int] = set()
+    for add in (story or {}).get("additions") or []:
+        if add.get("article_id") == article_id:
+            out.update(int(i) for i in add.get("added", []))
+    return out
+
+
+# -- article text with attributions ----------------------------------------------------------------------------------
+
+PRIORITY = {"cue": 3, "source": 2, "content": 1}
+
+
+@dataclass
+class Segment:
+    text: str
+    cls: str = ""
+    title: str = ""
+
+
+def highlight(text: str, attributions: Iterable[Mapping[str, Any]]) -> list[Segment]:
+    """Cut the text into plain and highlighted segments (attribution source / cue / content spans)."""
+    spans: list[tuple[int, int, str, str]] = []
+    for att in attributions:
+        speaker = str(att.get("speaker") or att.get("source_text") or "")
+        for part in ("source", "cue", "content"):
+            span = att.get(part)
+            if span and len(span) == 2:
+                s, e = max(0, int(span[0])), min(len(text), int(span[1]))
+                if s < e:
+                    spans.append((s, e, part, speaker))
+    if not spans:
+        return [Segment(text)] if text else []
+    cuts = sorted({0, len(text), *[s for s, _, _, _ in spans], *[e for _, e, _, _ in spans]})
+    out: list[Segment] = []
+    for s, e in zip(cuts, cuts[1:], strict=False):
+        cover = [sp for sp in spans if sp[0] <= s and e <= sp[1]]
+        if cover:
+            best = max(cover, key=lambda sp: PRIORITY[sp[2]])
+            seg = Segment(text[s:e], "att-" + best[2], f"{best[2]} ({best[3]})" if best[3] else best[2])
+        else:
+            seg = Segment(text[s:e])
+        if out and out[-1].cls == seg.cls and out[-1].title == seg.title:
+            out[-1].text += seg.text
+        else:
+            out.append(seg)
+    return out
+
+
+# -- claims ------------------------------------------------------------------------------------------------------------
+
+
+def speaker_name(speaker: str | None) -> str:
+    """'name:arvenian energy petra halvorsen' -> 'arvenian energy petra halvorsen' (the claims stage's keys)."""
+    return re.sub(r"^(name|anon|role|org):", "", speaker or "")
+
+
+def claim_rows(story: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Claims with their conflicts, conflicting ones first, then the most widely repeated."""
+    conflicted: dict[str, list[str]] = {}
+    for c in story.get("conflicts") or []:
+        for cid in c.get("claim_ids", []):
+            conflicted.setdefault(cid, []).append(c.get("summary") or c.get("kind", "conflict"))
+    rows = []
+    for c in story.get("claims") or []:
+        who = speaker_name(c.get("speaker")) or ", ".join(c.get("attributed_to") or [])
+        rows.append({
+            "id": c.get("id"),
+            "text": c.get("text", ""),
+            "who": who,
+            "n_articles": len(c.get("article_ids") or []),
+            "independent": c.get("independent_origins"),
+            "origins": c.get("origins") or [],
+            "conflicts": conflicted.get(c.get("id"), []),
+        })
+    rows.sort(key=lambda r: (not r["conflicts"], -r["n_articles"]))
+    return rows
+
+
+# -- named entities for search -----------------------------------------------------------------------------------------
+
+_ENTITY = re.compile(r"\b([A-Z][\w'’-]+(?:\s+(?:of|de|la|von|van|the)?\s*[A-Z][\w'’-]+)*)")
+_STOP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "We", "But", "And", "Under", "After", "This",
+         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+
+def entities(text: str) -> set[str]:
+    """Capitalised word runs (people, places, organisations), lower-cased, plus their words: a cheap NER for search."""
+    out: set[str] = set()
+    for m in _ENTITY.finditer(text or ""):
+        words = m.group(1).split()
+        while words and words[0] in _STOP:
+            words = words[1:]
+        if words:
+            out.add(" ".join(words).lower())
+            out.update(w.lower() for w in words if len(w) > 2 and w not in _STOP)
+    return out
