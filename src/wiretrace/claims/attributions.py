@@ -230,8 +230,6 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
     m = _DATELINE.match(text, start, end)
     if m:
         start = m.end()  # "WASHINGTON (AFP) – Hillary Clinton said": the dateline is not the speaker
-    while end > start and text[end - 1] in ", ":
-        end -= 1
     # Drop a trailing relative clause set off by a comma ("the official, who ...").
     for child in tok.rights:
         if child.dep_ in ("relcl", "acl") and child.left_edge.i > tok.i:
