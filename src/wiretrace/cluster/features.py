@@ -1,0 +1,138 @@
+"""Cheap per-article features for clustering, computed once when an article arrives.
+
+Everything an article needs for later comparisons is reduced here to a few small
+integer/float arrays (hashed terms, entities, numbers, title words, a MinHash digest),
+so the state stays compact and comparisons are vectorised numpy, not Python loops.
+Terms are hashed with crc32 (stable across processes, unlike `hash()`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from wiretrace.model import Article
+from wiretrace.text.normalize import words
+
+TERM_BITS = 22  # term ids live in [0, 2**22): the document-frequency table is a flat array of that size
+TERM_MASK = (1 << TERM_BITS) - 1
+TOP_TERMS = 64  # most frequent content words kept per article
+MAX_ENTITIES = 40
+MAX_NUMBERS = 24
+MAX_TITLE = 16
+SHINGLE = 3
+
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {
+    "said", "says", "say", "told", "mr", "mrs", "ms", "year", "years", "new", "also", "like", "just",
+    "would", "could", "one", "two", "people", "time", "according", "s", "t", "nt", "ll", "ve", "re",
+}
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
+_ENTITY = re.compile(r"(?<![\w])[A-Z][\w'\-]*[a-z][\w'\-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'\-]*)*")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+# Capitalised words that start sentences or are too generic to identify an event.
+_ENTITY_STOP = _STOP | {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
+    "advertisement", "read", "share", "click", "subscribe", "photo", "video", "related", "comments",
+}
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens; a fast path for ASCII text (most news), the shared normaliser otherwise."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower().replace(",", ""))
+    return words(text)
+
+
+def term_id(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8")) & TERM_MASK
+
+
+def _hash32(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8"))
+
+
+def _sorted_unique(values: list[int], limit: int) -> np.ndarray:
+    arr = np.unique(np.asarray(values[: limit * 4], dtype=np.int64))
+    return arr[:limit] if arr.size > limit else arr
+
+
+def entities(text: str) -> list[str]:
+    """Capitalised word sequences (people, places, organisations), lower-cased; cheap, no tagger."""
+    out: list[str] = []
+    for m in _ENTITY.finditer(text):
+        words_ = [w for w in m.group(0).lower().split() if w not in _ENTITY_STOP]
+        if not words_:
+            continue
+        out.append(" ".join(words_))
+        if len(words_) > 1:  # "Sarah Palin" also matches a later bare "Palin"
+            out.append(words_[-1])
+    return out
+
+
+def numbers(text: str) -> list[str]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        n = m.group(0).replace(",", "").rstrip(".")
+        if len(n) >= 2 or "." in n:  # single digits are too common to tell events apart
+            out.append(n)
+    return out
+
+
+def days(published: str | None) -> float:
+    """Days since the epoch, or NaN when unknown or unparseable."""
+    if not published:
+        return float("nan")
+    try:
+        dt = datetime.fromisoformat(published.strip().replace("Z", "+00:00")[:25])
+    except ValueError:
+        try:
+            dt = datetime.fromisoformat(published.strip()[:10])
+        except ValueError:
+            return float("nan")
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return (dt - datetime(1970, 1, 1)).total_seconds() / 86400.0
+
+
+@dataclass(slots=True)
+class ArticleFeatures:
+    terms: np.ndarray  # sorted unique term ids (int64)
+    tf: np.ndarray  # 1 + log(count), aligned with terms (float32)
+    ents: np.ndarray  # sorted unique entity hashes
+    nums: np.ndarray  # sorted unique number hashes
+    title: np.ndarray  # sorted unique title-word hashes
+    shingles: list[str]  # word 3-grams for MinHash (not stored)
+    day: float
+    lead: str  # text for the sentence embedding
+
+
+def featurize(article: Article) -> ArticleFeatures:
+    title = article.title or ""
+    text = article.text or ""
+    toks = tokens(title + "\n" + text)
+    content = [t for t in toks if t not in _STOP and len(t) > 1 and not t.isdigit()]
+    counts = Counter(content).most_common(TOP_TERMS)
+    ids: dict[int, float] = {}
+    for term, c in counts:
+        tid = term_id(term)
+        ids[tid] = max(ids.get(tid, 0.0), 1.0 + float(np.log(c)))
+    order = sorted(ids)
+    terms = np.asarray(order, dtype=np.int64)
+    tf = np.asarray([ids[t] for t in order], dtype=np.float32)
+    # Entities and numbers come from the opening of the article: the lede names the event;
+    # the tail is where background and page junk live.
+    head = title + "\n" + text[:3000]
+    ents = _sorted_unique([_hash32(e) for e in entities(head)], MAX_ENTITIES)
+    nums = _sorted_unique([_hash32(n) for n in numbers(head)], MAX_NUMBERS)
+    ttoks = tokens(title) if title.strip() else content[:MAX_TITLE]
+    tt = _sorted_unique([_hash32(t) for t in ttoks if t not in _STOP], MAX_TITLE)
+    body = tokens(text) or toks
+    shingles = [" ".join(body[i : i + SHINGLE]) for i in range(max(1, len(body) - SHINGLE + 1))]
+    lead = (title + ". " if title else "") + " ".join(text[:700].split())
+    return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead)

@@ -1,0 +1,250 @@
+"""Incremental story clustering: each new article joins the best story, opens one, or merges two.
+
+Articles are processed one at a time in input order, and every statistic
+(document frequencies, the indexes) is updated after each one, so feeding a corpus
+in two batches gives exactly the same decisions as feeding it at once.
+
+Per article:
+1. candidates (never all pairs): the most recent articles sharing its highest
+   TF-IDF terms (inverted index, capped posting reads) plus rensa MinHash LSH hits;
+2. pair features for candidates only (TF-IDF cosine, MinHash Jaccard, entity,
+   number and title overlap, sentence-embedding cosine when a real model is
+   loaded, publication-day distance), vectorised;
+3. a logistic model (weights in `weights/cluster.json`, fit by
+   `benchmarks/fit_cluster.py`) turns them into P(same story);
+4. the article joins the story of its best candidate when P >= threshold; any
+   other story it also matches with P >= merge threshold is merged in (the larger,
+   then older, story keeps its id) and the merge is recorded with its evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rensa import RMinHash
+
+from wiretrace.cluster.features import ArticleFeatures, featurize
+from wiretrace.cluster.state import NUM_PERM, ClusterState
+from wiretrace.model import Article
+
+FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "log_days", "days_known"]
+QUERY_TERMS = 24
+POSTING_TAIL = 256
+TERM_CANDIDATES = 40
+LSH_CANDIDATES = 20
+MINHASH_SEED = 42
+_WEIGHTS = Path(__file__).parent / "weights" / "cluster.json"
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: str | None = None) -> dict[str, Any]:
+    return json.loads(Path(path or _WEIGHTS).read_text())
+
+
+@dataclass
+class ClusterUpdate:
+    state: ClusterState
+    assignments: dict[str, str]
+    events: list[dict] = field(default_factory=list)
+
+
+def _idf(state: ClusterState, terms: np.ndarray) -> np.ndarray:
+    n = len(state)
+    return (np.log((n + 1.0) / (state.df[terms] + 1.0)) + 1.0).astype(np.float32)
+
+
+def _overlap(a: np.ndarray, cands: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Intersection sizes of sorted unique `a` with each candidate array, and candidate sizes."""
+    sizes = np.fromiter((c.size for c in cands), dtype=np.int64, count=len(cands))
+    if a.size == 0 or sizes.sum() == 0:
+        return np.zeros(len(cands)), sizes
+    cat = np.concatenate(cands)
+    owner = np.repeat(np.arange(len(cands)), sizes)
+    pos = np.clip(np.searchsorted(a, cat), 0, a.size - 1)
+    hit = (a[pos] == cat).astype(np.float64)
+    return np.bincount(owner, weights=hit, minlength=len(cands)), sizes
+
+
+def _dice(a: np.ndarray, cands: list[np.ndarray]) -> np.ndarray:
+    inter, sizes = _overlap(a, cands)
+    denom = a.size + sizes
+    return np.where(denom > 0, 2.0 * inter / np.maximum(denom, 1), 0.0)
+
+
+def candidates(state: ClusterState, f: ArticleFeatures, minhash: Any) -> np.ndarray:
+    """Earlier articles worth scoring against `f`: TF-IDF inverted-index hits and LSH near-duplicates."""
+    n = len(state)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    found: list[np.ndarray] = []
+    if f.terms.size:
+        idf = _idf(state, f.terms)
+        known = state.df[f.terms] > 0
+        order = np.argsort(-(f.tf * idf * known))[:QUERY_TERMS]
+        lists, weights = [], []
+        for k in order.tolist():
+            if not known[k]:
+                break
+            post = state.postings[int(f.terms[k])]
+            tail = np.frombuffer(post, dtype=np.int32)[-POSTING_TAIL:]
+            lists.append(tail)
+            weights.append(np.full(tail.size, idf[k] * f.tf[k], dtype=np.float32))
+        if lists:
+            ids = np.concatenate(lists)
+            uniq, inv = np.unique(ids, return_inverse=True)
+            score = np.bincount(inv, weights=np.concatenate(weights))
+            top = np.argsort(-score, kind="stable")[:TERM_CANDIDATES]
+            found.append(uniq[top].astype(np.int64))
+    near = state.lsh.query(minhash)
+    if near:
+        found.append(np.asarray(sorted(near)[-LSH_CANDIDATES:], dtype=np.int64))
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(found))
+
+
+def pair_features(
+    state: ClusterState, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows (len(cand) x len(FEATURES)) and a mask of rows where both sides have embeddings."""
+    m = cand.size
+    x = np.zeros((m, len(FEATURES)), dtype=np.float64)
+    if m == 0:
+        return x, np.zeros(0, dtype=bool)
+    ci = cand.tolist()
+    # TF-IDF cosine under the current document frequencies.
+    wa = f.tf * _idf(state, f.terms)
+    na = float(np.sqrt((wa * wa).sum())) or 1.0
+    cterms = [state.terms[i] for i in ci]
+    sizes = np.fromiter((t.size for t in cterms), dtype=np.int64, count=m)
+    if sizes.sum() and f.terms.size:
+        cat = np.concatenate(cterms)
+        wc = np.concatenate([state.tf[i] for i in ci]) * _idf(state, cat)
+        owner = np.repeat(np.arange(m), sizes)
+        pos = np.clip(np.searchsorted(f.terms, cat), 0, f.terms.size - 1)
+        hit = f.terms[pos] == cat
+        dot = np.bincount(owner, weights=np.where(hit, wa[pos] * wc, 0.0), minlength=m)
+        nb = np.sqrt(np.bincount(owner, weights=wc * wc, minlength=m))
+        x[:, 0] = dot / (na * np.maximum(nb, 1e-9))
+    x[:, 1] = (np.stack([state.digests[i] for i in ci]) == digest).mean(axis=1)
+    x[:, 2] = _dice(f.ents, [state.ents[i] for i in ci])
+    x[:, 3] = _dice(f.nums, [state.nums[i] for i in ci])
+    x[:, 4] = _dice(f.title, [state.title[i] for i in ci])
+    both = np.zeros(m, dtype=bool)
+    if emb is not None:
+        rows = [(k, state.emb[i]) for k, i in enumerate(ci) if state.emb[i] is not None]
+        if rows:
+            ks = np.asarray([k for k, _ in rows])
+            mat = np.stack([e for _, e in rows]).astype(np.float32)
+            x[ks, 5] = mat @ emb.astype(np.float32)
+            both[ks] = True
+    if not np.isnan(f.day):
+        d = np.asarray([state.day[i] for i in ci])
+        known = ~np.isnan(d)
+        x[known, 6] = np.log1p(np.abs(d[known] - f.day))
+        x[known, 7] = 1.0
+    return x, both
+
+
+def score(x: np.ndarray, both: np.ndarray, weights: dict[str, Any]) -> np.ndarray:
+    """P(same story) per row: the embedding model where both sides have embeddings, the lexical one elsewhere."""
+    p = np.zeros(x.shape[0])
+    for name, mask in (("embedding", both), ("lexical", ~both)):
+        if not mask.any():
+            continue
+        w = weights[name]
+        z = x[mask] @ np.asarray(w["coef"]) + w["intercept"]
+        p[mask] = 1.0 / (1.0 + np.exp(-z))
+    return p
+
+
+def threshold(weights: dict[str, Any], both: bool) -> tuple[float, float]:
+    w = weights["embedding" if both else "lexical"]
+    return float(w["threshold"]), float(w.get("merge_threshold", max(w["threshold"], 0.9)))
+
+
+def minhash_of(shingles: list[str]) -> tuple[Any, np.ndarray]:
+    mh = RMinHash(NUM_PERM, MINHASH_SEED)
+    mh.update(shingles)
+    return mh, np.asarray(mh.digest(), dtype=np.uint32)
+
+
+def _embed(new: list[tuple[Article, ArticleFeatures]], ctx: Any) -> list[np.ndarray | None]:
+    if ctx is None or not new:
+        return [None] * len(new)
+    emb = ctx.embedder()
+    if getattr(emb, "is_lexical", True):
+        return [None] * len(new)  # the hashed bag of words adds nothing to TF-IDF; degrade to lexical signals
+    vecs = emb.encode([f.lead for _, f in new])
+    return [v for v in vecs]
+
+
+def assign(new_articles: list[Article], state: ClusterState, ctx: Any, weights: dict[str, Any] | None = None) -> ClusterUpdate:
+    """Add `new_articles` to `state` (mutated and returned); articles already known are ignored."""
+    weights = weights or load_weights()
+    seen = set()
+    todo: list[tuple[Article, ArticleFeatures]] = []
+    for a in new_articles:
+        aid = a.id or a.compute_id()
+        if aid in state.index or aid in seen:
+            continue
+        seen.add(aid)
+        todo.append((a, featurize(a)))
+    embs = _embed(todo, ctx)
+    assignments: dict[str, str] = {}
+    events: list[dict] = []
+    for (a, f), emb in zip(todo, embs, strict=True):
+        mh, digest = minhash_of(f.shingles)
+        cand = candidates(state, f, mh)
+        x, both = pair_features(state, f, digest, emb, cand)
+        p = score(x, both, weights)
+        join, merge_t = threshold(weights, emb is not None)
+        best: dict[int, tuple[float, int]] = {}
+        for k in np.flatnonzero(p >= join).tolist():
+            s = state.story_of[int(cand[k])]
+            if s not in best or p[k] > best[s][0]:
+                best[s] = (float(p[k]), k)
+        if not best:
+            story = state.new_story(a.id)
+            events.append({"kind": "new", "story": state.story_ids[story], "article": a.id})
+        else:
+            ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+            story = ranked[0][0]
+            absorb = [s for s, (pv, _) in ranked[1:] if pv >= merge_t]
+            if absorb:
+                story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
+        state.add(a.id, f, digest, mh, emb, story)
+        assignments[a.id] = state.story_ids[story]
+    return ClusterUpdate(state=state, assignments=assignments, events=events)
+
+
+def _merge(
+    state: ClusterState, stories: list[int], a: Article, x: np.ndarray, cand: np.ndarray,
+    best: dict[int, tuple[float, int]], events: list[dict], assignments: dict[str, str],
+) -> int:
+    """Merge `stories` into the largest (then oldest); relabel the absorbed members."""
+    keep = min(stories, key=lambda s: (-len(state.members[s]), s))
+    gone = [s for s in stories if s != keep]
+    evidence = []
+    for s in stories:
+        pv, k = best[s]
+        evidence.append({
+            "story": state.story_ids[s], "via_article": state.ids[int(cand[k])], "p": round(pv, 3),
+            "features": {n: round(float(v), 3) for n, v in zip(FEATURES, x[k], strict=True)},
+        })
+    for s in gone:
+        for i in state.members[s]:
+            state.story_of[i] = keep
+            assignments[state.ids[i]] = state.story_ids[keep]
+        state.members[keep].extend(state.members[s])
+        state.members[s] = []
+    events.append({
+        "kind": "merge", "into": state.story_ids[keep], "from": [state.story_ids[s] for s in gone],
+        "article": a.id, "evidence": evidence,
+    })
+    return keep

@@ -1,0 +1,155 @@
+"""The persisted clustering state: what later batches need, and nothing they can recompute.
+
+Per article we keep only small arrays (hashed top terms with their log term
+frequency, entity/number/title hashes, a 64-value MinHash digest, the day it was
+published and, when a real model ran, a float16 sentence embedding). Global state
+is the document-frequency table (a flat array indexed by hashed term id), a
+rensa MinHash LSH index (serialised with rensa's own byte state, no pickle) and the
+story membership. The inverted index for TF-IDF candidates is rebuilt on load
+from the per-article terms, so it is not stored twice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from array import array
+from typing import Any
+
+import numpy as np
+from rensa import RMinHashLSH
+
+from wiretrace.cluster.features import TERM_BITS
+
+NUM_PERM = 64
+LSH_BANDS = 16
+LSH_THRESHOLD = 0.5
+EMB_DIM = 384
+FORMAT = 1
+
+
+class ClusterState:
+    """Everything needed to extend clustering later without recomputing the past."""
+
+    def __init__(self, config: Any = None) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.terms: list[np.ndarray] = []
+        self.tf: list[np.ndarray] = []
+        self.ents: list[np.ndarray] = []
+        self.nums: list[np.ndarray] = []
+        self.title: list[np.ndarray] = []
+        self.day: array = array("d")
+        self.digests: list[np.ndarray] = []
+        self.emb: list[np.ndarray | None] = []
+        self.story_of: array = array("i")
+        self.story_ids: list[str] = []
+        self.members: list[list[int]] = []
+        self.df = np.zeros(1 << TERM_BITS, dtype=np.int32)
+        self.postings: dict[int, array] = {}
+        self.lsh = RMinHashLSH(LSH_THRESHOLD, NUM_PERM, LSH_BANDS)
+
+    @classmethod
+    def empty(cls, config: Any = None) -> ClusterState:
+        return cls(config)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- growth -------------------------------------------------------------
+    def add(self, aid: str, feats: Any, digest: np.ndarray, minhash: Any, emb: np.ndarray | None, story: int) -> int:
+        i = len(self.ids)
+        self.ids.append(aid)
+        self.index[aid] = i
+        self.terms.append(feats.terms)
+        self.tf.append(feats.tf)
+        self.ents.append(feats.ents)
+        self.nums.append(feats.nums)
+        self.title.append(feats.title)
+        self.day.append(feats.day)
+        self.digests.append(digest)
+        self.emb.append(None if emb is None else emb.astype(np.float16))
+        self.story_of.append(story)
+        self.members[story].append(i)
+        self._index_terms(i, feats.terms)
+        self.lsh.insert(i, minhash)
+        return i
+
+    def _index_terms(self, i: int, terms: np.ndarray) -> None:
+        self.df[terms] += 1
+        for t in terms.tolist():
+            post = self.postings.get(t)
+            if post is None:
+                self.postings[t] = array("i", (i,))
+            else:
+                post.append(i)
+
+    def new_story(self, first_article_id: str) -> int:
+        self.story_ids.append("s-" + first_article_id)
+        self.members.append([])
+        return len(self.story_ids) - 1
+
+    # -- persistence --------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        def flat(arrs: list[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+            lens = np.fromiter((a.size for a in arrs), dtype=np.int64, count=len(arrs))
+            data = np.concatenate(arrs).astype(dtype) if arrs else np.zeros(0, dtype=dtype)
+            return data, lens
+
+        out: dict[str, np.ndarray] = {}
+        for name, dtype in (("terms", np.int32), ("tf", np.float32), ("ents", np.uint32), ("nums", np.uint32),
+                            ("title", np.uint32)):
+            out[name], out[name + "_len"] = flat(getattr(self, name), dtype)
+        n = len(self.ids)
+        out["digests"] = np.stack(self.digests).astype(np.uint32) if n else np.zeros((0, NUM_PERM), np.uint32)
+        has = np.array([e is not None for e in self.emb], dtype=bool)
+        out["emb_has"] = has
+        out["emb"] = np.stack([e for e in self.emb if e is not None]) if has.any() else np.zeros((0, EMB_DIM), np.float16)
+        out["day"] = np.frombuffer(self.day, dtype=np.float64) if n else np.zeros(0)
+        out["story_of"] = np.frombuffer(self.story_of, dtype=np.int32) if n else np.zeros(0, np.int32)
+        nz = np.flatnonzero(self.df)
+        out["df_idx"], out["df_val"] = nz.astype(np.int32), self.df[nz]
+        out["lsh"] = np.frombuffer(self.lsh.__getstate__(), dtype=np.uint8)
+        meta = {"format": FORMAT, "ids": self.ids, "story_ids": self.story_ids}
+        out["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, **out)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ClusterState:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unsupported cluster state format {meta.get('format')!r}")
+        st = cls()
+        st.ids = list(meta["ids"])
+        st.index = {a: i for i, a in enumerate(st.ids)}
+        st.story_ids = list(meta["story_ids"])
+
+        def unflat(name: str, dtype: Any) -> list[np.ndarray]:
+            data_, lens = z[name].astype(dtype), z[name + "_len"]
+            return np.split(data_, np.cumsum(lens)[:-1]) if lens.size else []
+
+        st.terms = unflat("terms", np.int64)
+        st.tf = unflat("tf", np.float32)
+        st.ents, st.nums, st.title = unflat("ents", np.int64), unflat("nums", np.int64), unflat("title", np.int64)
+        st.digests = list(z["digests"])
+        has, embs = z["emb_has"], iter(z["emb"])
+        st.emb = [next(embs) if h else None for h in has]
+        st.day = array("d", z["day"].tolist())
+        st.story_of = array("i", z["story_of"].tolist())
+        st.members = [[] for _ in st.story_ids]
+        for i, s in enumerate(st.story_of):
+            st.members[s].append(i)
+        st.df[z["df_idx"]] = z["df_val"]
+        for i, t in enumerate(st.terms):
+            for tid in t.tolist():
+                post = st.postings.get(tid)
+                if post is None:
+                    st.postings[tid] = array("i", (i,))
+                else:
+                    post.append(i)
+        st.lsh = RMinHashLSH.__new__(RMinHashLSH, LSH_THRESHOLD, NUM_PERM, LSH_BANDS)
+        st.lsh.__setstate__(bytes(z["lsh"]))
+        return st
