@@ -11,6 +11,7 @@ its own origin, and every mention says so.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -117,6 +118,10 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         claims.append(claim)
         for i in members:
             unit_claim[i] = claim.id
+    for att in attributions:
+        # The report shows one readable name per resolved source (the same for every mention of it).
+        if att.speaker:
+            att.speaker = labels.get(att.speaker, att.speaker.split(":", 1)[-1])
     story.attributions = attributions
     story.claims = claims
     story.conflicts = find_conflicts(units, unit_claim, scores, claims)
@@ -210,7 +215,8 @@ def _unify_speakers(attributions: list[Attribution], seen: dict[str, list[str]])
                     labels[a.speaker] = form
         elif a.speaker.startswith("anon:"):
             a.speaker = anon_map.get(a.speaker, a.speaker)
-            labels.setdefault(a.speaker, a.speaker[5:].split("|")[-1])
+            desc = a.speaker[5:].split("|")[-1].strip()
+            labels.setdefault(a.speaker, re.sub(r"^(?:the|a|an)\s+", "", desc, flags=re.I))
         else:
             labels.setdefault(a.speaker, a.source_text or a.speaker[5:])
     return labels
@@ -343,8 +349,10 @@ def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
     article_ids = list(dict.fromkeys(u.article_id for u in members))
     mentions: list[dict[str, Any]] = []
     all_origins: dict[str, Origin] = {}
-    for u in members:
+    for pos, u in enumerate(members):
         m: dict[str, Any] = {
+            # Why this sentence is in the group: its "same claim" score against the representative.
+            "score": round(float(scores[idx[rep_pos], idx[pos]]), 3),
             "article_id": u.article_id,
             "sentence_index": u.index,
             "sentence": u.sentence,
