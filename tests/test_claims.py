@@ -255,3 +255,13 @@ def test_independent_origins_skip_derived_ones():
     assert independent([b, c], known) == 2  # Polaris itself does not carry the claim: Harbour Radio stands alone
     story.independent_origin_chains = [{"origin": "Quota talks end", "derived_from": "Polaris"}]
     assert independent([a, b, c], derivations(story)) == 1
+
+
+def test_quote_with_speaker_in_neighbouring_sentence(nlp):
+    before = "The minister told reporters:\n\n“We will rebuild the bridge by spring.”\n"
+    a = _one(before, nlp, "told")
+    assert a.source.text == "The minister" and a.content.text == "“We will rebuild the bridge by spring.”"
+    after = "“We will rebuild the bridge by spring.” The minister said."
+    b = _one(after, nlp, "said")
+    assert b.source.text == "The minister" and b.content.text == "“We will rebuild the bridge by spring.”"
+    assert a.kind == b.kind == "direct"

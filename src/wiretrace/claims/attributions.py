@@ -405,8 +405,13 @@ def _neighbour_quote(doc, sent, verb) -> Span | None:
     """The quote a bare "X said." or "X said:" sentence points to, in the sentence before or after."""
     text = _text(doc)
     rest = text[verb.idx + len(verb.text) : sent.end_char].strip()
-    if rest.startswith(":") and sent.end < len(doc):
-        nxt = doc[sent.end].sent
+    if rest.endswith(":") and sent.end < len(doc):
+        k = sent.end
+        while k < len(doc) and doc[k].is_space:
+            k += 1
+        if k >= len(doc):
+            return None
+        nxt = doc[k].sent
         s, e = _trim(text, nxt.start_char, nxt.end_char)
         return _span(doc, s, e) if text[s : s + 1] in _OPEN_Q else None
     if len([t for t in sent if not t.is_punct]) > 20 or sent.start == 0:
