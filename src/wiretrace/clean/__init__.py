@@ -1,29 +1,175 @@
 """Clean stage: raw HTML or copied-off-the-page text -> main text + metadata.
 
-`clean_articles` is the stage entry point (see `wiretrace.pipeline`).
+`clean_articles` is the stage entry point (see `wiretrace.pipeline`). HTML goes through a replaceable base
+extractor (`html.py`, trafilatura by default) and then the same line classifier as plain text (`lines.py`),
+which removes what the extractor let through (promo lines, "Read more" tails, teaser labels). Metadata comes
+from the page, the dateline, credit lines and the text (`meta.py`); cited sources from attribution patterns
+(`sources.py`). Never raises on bad input: problems go to `article.metadata["warnings"]`.
 """
 
 from __future__ import annotations
 
-from wiretrace.model import Article
+import re
+from collections import Counter, defaultdict
+
+from wiretrace.clean.html import Extracted, HtmlExtractor, TrafilaturaExtractor, default_extractor, extract_html
+from wiretrace.clean.lines import TextResult, clean_text, norm, split_units
+from wiretrace.clean.meta import (
+    CREDIT_LINE,
+    credit_bylines,
+    detect_language,
+    find_dateline,
+    relative_date,
+    resolve_date,
+)
+from wiretrace.clean.sources import AGENCIES, canonical, extract_cited_sources
+from wiretrace.model import Article, Removed
+
+__all__ = [
+    "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article", "clean_articles", "extract_cited_sources",
+    "extract_html",
+]
+
+_BY_LINE = re.compile(r"^By\s+(?P<names>[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}"
+                      r"(?:\s*(?:,|and|&)\s*[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3})*)"
+                      r"(?:\s*[|,–—-]\s*(?P<rest>.{0,60}))?$")
 
 
-def clean_articles(articles: list[Article], ctx) -> list[Article]:  # noqa: ANN001
-    """First implementation: trafilatura for HTML, raw text kept as is."""
-    import trafilatura
-
+def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa: ANN001
+    """Clean a batch; lines repeated across the batch's plain-text articles count as boilerplate."""
+    repeats = _batch_repeats(articles)
+    # The seam: a caller may put another HtmlExtractor in the context's cache under "clean.extractor".
+    extractor = ctx.cached("clean.extractor", default_extractor) if ctx is not None else None
+    reference = getattr(getattr(ctx, "config", None), "reference_date", None)
     out = []
     for art in articles:
-        if art.raw_html is not None and not art.text:
-            doc = trafilatura.bare_extraction(art.raw_html, with_metadata=True, include_comments=False)
-            if doc is not None:
-                art.text = doc.text or ""
-                art.title = art.title or doc.title
-                art.outlet = art.outlet or doc.sitename
-                art.published = art.published or doc.date
-                if doc.author and not art.byline:
-                    art.byline = [a.strip() for a in doc.author.split(";") if a.strip()]
-        elif art.raw_text is not None and not art.text:
-            art.text = art.raw_text.strip()
+        try:
+            clean_article(art, repeats.get(id(art)), extractor, reference)
+        except Exception as exc:  # noqa: BLE001 - one bad article never stops the batch
+            art.metadata.setdefault("warnings", []).append(f"cleaning failed: {type(exc).__name__}: {exc}"[:200])
+            art.text = art.text or ""
         out.append(art)
     return out
+
+
+def _batch_repeats(articles: list[Article]) -> dict[int, set[str]]:
+    """Per article, the lines that repeat as boilerplate across the batch.
+
+    Wire copies share real sentences across outlets, so only non-sentence lines count across outlets; within
+    one outlet (>= 3 articles), a line found in at least half of them counts too.
+    """
+    texts = [(a, a.raw_text) for a in articles if a.raw_text and not a.text]
+    if len(texts) < 3:
+        return {}
+    keys: dict[int, set[str]] = {}
+    all_count: Counter = Counter()
+    by_outlet: dict[str, Counter] = defaultdict(Counter)
+    outlet_n: Counter = Counter()
+    for a, raw in texts:
+        ks = set()
+        for u in split_units(raw):
+            k = norm(u)
+            if k and len(k.split()) <= 30:
+                ks.add((k, bool(re.search(r"[.!?]['\"’”]?$", u))))
+        keys[id(a)] = {k for k, _ in ks}
+        for k, term in ks:
+            if not term:
+                all_count[k] += 1
+            if a.outlet:
+                by_outlet[a.outlet][k] += 1
+        if a.outlet:
+            outlet_n[a.outlet] += 1
+    out: dict[int, set[str]] = {}
+    for a, _ in texts:
+        rep = {k for k in keys[id(a)] if all_count[k] >= 3}
+        if a.outlet and outlet_n[a.outlet] >= 3:
+            rep |= {k for k in keys[id(a)] if by_outlet[a.outlet][k] >= max(3, outlet_n[a.outlet] / 2)}
+        if rep:
+            out[id(a)] = rep
+    return out
+
+
+def clean_article(art: Article, repeats: set[str] | None = None, extractor: HtmlExtractor | None = None,
+                  reference: str | None = None) -> Article:
+    """Fill text and metadata of one article in place."""
+    warnings: list[str] = art.metadata.setdefault("warnings", [])
+    if art.text:
+        res = TextResult(split_units(art.text), [], art.title, [], None)
+        page = Extracted()
+    elif art.raw_html is not None:
+        page = extract_html(art.raw_html, art.url, extractor)
+        warnings.extend(page.warnings)
+        res = clean_text(page.text, art.title or page.title, repeats, from_html=True)
+        art.metadata["extractor"] = type(extractor or default_extractor()).__name__
+    elif art.raw_text is not None:
+        page = Extracted()
+        res = clean_text(art.raw_text, art.title, repeats)
+    else:
+        warnings.append("no input text")
+        return art
+    paragraphs = res.paragraphs
+    removed: list[Removed] = list(res.removed)
+
+    art.title = res.title or page.title
+
+    # "By A and B" line at the top: byline, not text.
+    bylines: list[str] = []
+    for i, p in enumerate(paragraphs[:4]):
+        m = _BY_LINE.match(p)
+        if m and len(p) < 120:
+            bylines += [n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("names")) if n.strip()]
+            removed.append(Removed(p, "byline line"))
+            del paragraphs[i]
+            break
+    # End-of-article credit lines stay in the text (they mark an agency's own copy) and give bylines.
+    for p in paragraphs[-6:]:
+        if CREDIT_LINE.match(p):
+            bylines += credit_bylines(p)
+    bylines += res.bylines
+    text = "\n\n".join(paragraphs).strip()
+    art.text = text
+    art.removed = list(art.removed) + removed
+
+    if not art.byline:
+        if page.author:
+            bylines = [a.strip() for a in re.split(r";|,|\band\b", page.author) if a.strip()] + bylines
+        seen: list[str] = []
+        for b in bylines:
+            if b not in seen and not re.search(r"\d", b):
+                seen.append(b)
+        art.byline = seen
+
+    dl = next((d for d in (find_dateline(p) for p in paragraphs[:6]) if d), None)
+    agency = canonical(dl["agency"]) if dl and dl["agency"] else None
+    if dl:
+        art.dateline = art.dateline or dl["place"]
+        art.metadata["dateline_full"] = dl["full"]
+    if not art.outlet:
+        art.outlet = page.sitename or res.outlet_hint or (agency if agency and agency not in AGENCIES else None)
+    art.url = art.url or page.url
+
+    if not art.published:
+        art.published = _iso(page.date)
+    if not art.published and dl and dl["date"]:
+        art.published = resolve_date(dl["date"], reference)
+    if not art.published:
+        art.published = relative_date(text, reference)
+
+    if not art.language:
+        art.language = page.language or detect_language(text) if text else art.language
+
+    cited = extract_cited_sources(text, art.metadata.get("dateline_full"))
+    credit = any(CREDIT_LINE.match(p) for p in paragraphs[-6:])
+    own = canonical(art.outlet) if art.outlet else None
+    art.cited_sources = [c for c in cited if credit or c != own]
+    if not text:
+        if not any("no article text" in w for w in warnings):
+            warnings.append("no article text left after cleaning")
+    return art
+
+
+def _iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = re.match(r"\d{4}-\d{2}-\d{2}", value)
+    return m.group(0) if m else None

@@ -1,0 +1,295 @@
+"""Plain-text cleaner: remove page junk from text that was copied off a page and lost its HTML.
+
+Each line (or paragraph) is classified from features that hold across sites: word count, sentence punctuation,
+position in the text, link/widget-like shapes, comment-thread structure (short UI lines, "N days ago",
+"Last edited ... by", "Reply"), runs of headlines glued into one line, call-to-action lines, label lines
+("Read next: ...") followed by a headline, image credits, the repeated title, and lines repeated across the batch.
+The rules lean towards keeping: a line that ends like a sentence and reads like prose is only dropped by a
+structural rule (inside a detected comment thread or a teaser footer). Every dropped line is returned with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from wiretrace.model import Removed
+
+_TERMINAL = re.compile(r"[.!?…:;]['\"’”»)\]]*$")
+_SENT_INSIDE = re.compile(r"[a-z0-9)\"”’][.!?]['\"’”]?\s+[A-Z\"“‘]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_URLISH = re.compile(r"(?:https?://|www\.|\b[\w\-]+\.(?:com|org|net|co|io|info|ly|me|news|tv)\b)", re.I)
+_TIME_AGO = re.compile(r"\b\d+\s+(?:sec|second|min|minute|hr|hour|day|week|month|year)s?\s+ago\b", re.I)
+_EDITED_BY = re.compile(r"^(?:Last\s+)?[Ee]dited\b.{0,40}\bby\b", re.I)
+# Generic web UI vocabulary (not lifted from any page): comment-thread controls.
+_COMMENT_UI = re.compile(
+    r"^(?:reply|report|flag|like|share|quote|permalink|\d+\s+(?:comments?|replies|responses)|"
+    r"(?:view|show|load|see)\s+(?:all|more)\s+(?:comments|replies)|(?:leave|add|post)\s+a\s+(?:comment|reply)|"
+    r"notify\s+of.*|newest|oldest|most\s+voted|sort\s+by.*|log\s*in\s+to\s+(?:comment|reply).*|"
+    r".{0,40}\b(?:says|wrote|said):|.{0,40}\bcomments?(?:\.x)?)$",
+    re.I,
+)
+_CTA = re.compile(
+    r"^(?:join|subscribe|sign\s+up|sign\s+in|log\s+in|register|support|donate|follow|download|click|tap|share|"
+    r"get|try|buy|shop|watch|listen|read|continue\s+reading|become|upgrade|unlock|start|claim|advertise|"
+    r"contact\s+us|like\s+us|help\s+us)\b",
+    re.I,
+)
+_LABEL = re.compile(r"^(?P<label>[A-Z][\w’' ]{1,24}?):\s+(?P<rest>\S.*)$")
+_NAV_WORD = re.compile(r"\b(?:read|see|related|more|also|next|watch|listen|recommended|trending|popular|latest|"
+                       r"top|previous|editor'?s?|must|don't|miss|explore|further|story|stories|video|photos?)\b", re.I)
+_LEGAL = re.compile(r"(?:©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b|"
+                    r"\bprivacy policy\b|\bcookie)", re.I)
+_OUR_LABEL = re.compile(r"^Our\s+\w+(?:\s+\w+)?:\s", re.I)
+_READ_MORE_TAIL = re.compile(r"(?<=[.!?'\"’”)])\s*(?P<tail>(?:Read|Continue reading|See|Learn)\s+more\s*[.…>»]*"
+                             r"|\(?more\)?|Full story\s*[.…>»]*)\s*$", re.I)
+_CREDIT_PAREN = re.compile(r"\((?:photo|image|picture|file|credit|via|source)?\s*:?\s*[\w .&/\-]{1,30}\)\s*\.?$", re.I)
+_CREDIT_LABEL = re.compile(r"^(?:photo|image|picture|pic|credit|file photo|photograph|illustration|video)\b\s*[:/|]", re.I)
+_SPAM = re.compile(r"[=\->_*~]{4,}|[\U0001D400-\U0001D7FF]{3,}")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")
+_ABOUT = re.compile(r"^About\s+(?:the\s+author\s*)?(?:[A-Z][\w'’\-.]*\s*){1,4}$")
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    index: int
+    words: int = 0
+    terminal: bool = False
+    keep: bool = True
+    reason: str = ""
+    features: dict = field(default_factory=dict)
+
+
+def norm(s: str) -> str:
+    """Comparison key: case- and punctuation-insensitive."""
+    s = unicodedata.normalize("NFKC", s).casefold()
+    return " ".join(_WORD.findall(s))
+
+
+def _letters(s: str) -> int:
+    return sum(ch.isalpha() for ch in s)
+
+
+def is_headline_like(s: str) -> bool:
+    """A title: 3-25 words, letters, no sentence inside, not a call to action."""
+    n = len(_WORD.findall(s))
+    return 3 <= n <= 25 and not _SENT_INSIDE.search(s) and not s.rstrip().endswith((".", "…")) and not _CTA.match(s)
+
+
+def _glued_headlines(s: str, words: list[str]) -> bool:
+    """Many headlines run together: long, no sentence punctuation, many lower->Upper word boundaries."""
+    if len(words) < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s):
+        return False
+    toks = s.split()
+    bounds = sum(1 for a, b in zip(toks, toks[1:], strict=False) if a[:1].islower() and b[:1].isupper() and a[-1:].isalpha())
+    return bounds >= 3 and bounds >= len(toks) / 12
+
+
+def _ui_short(ln: Line) -> bool:
+    return ln.words <= 4 and not ln.terminal and len(ln.text) <= 40
+
+
+def split_units(raw: str) -> list[str]:
+    """Paragraph units: lines, or blank-separated blocks when the text is hard-wrapped."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    blocks = [b for b in re.split(r"\n\s*\n", raw) if b.strip()]
+    multi = [b for b in blocks if b.strip().count("\n") >= 1]
+    if blocks and len(multi) >= max(1, len(blocks) // 2):
+        # Hard-wrapped prose: join lines that do not end a sentence with the next one.
+        lines = []
+        for b in blocks:
+            parts = [p.strip() for p in b.split("\n") if p.strip()]
+            wrapped = sum(1 for p in parts[:-1] if not _TERMINAL.search(p) and len(p) > 40)
+            if len(parts) > 1 and wrapped >= (len(parts) - 1) * 0.6:
+                lines.append(" ".join(parts))
+            else:
+                lines.extend(parts)
+        return lines
+    return [ln.strip() for ln in raw.split("\n") if ln.strip()]
+
+
+@dataclass(slots=True)
+class TextResult:
+    paragraphs: list[str]
+    removed: list[Removed]
+    title: str | None
+    bylines: list[str]
+    outlet_hint: str | None
+
+
+def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = None, from_html: bool = False) -> TextResult:
+    """Classify each unit of `raw`; return kept paragraphs, removed units with reasons, and hints.
+
+    `from_html`: the text is an HTML extractor's output (title known, short lines near the top are subheads).
+    """
+    units = split_units(raw)
+    removed: list[Removed] = []
+    lines = []
+    for i, u in enumerate(units):
+        words = _WORD.findall(u)
+        lines.append(Line(u, i, len(words), bool(_TERMINAL.search(u))))
+    n = len(lines)
+
+    # Title: the reader's first line may itself be junk (a widget amount): pick a real one.
+    if title is not None and (_letters(title) < 3 or len(_WORD.findall(title)) < 2 and _CTA.match(title)):
+        removed.append(Removed(title, "title line is page junk (no words)"))
+        title = None
+    if title is None and not from_html:
+        counts: dict[str, int] = {}
+        for ln in lines:
+            counts[norm(ln.text)] = counts.get(norm(ln.text), 0) + 1
+        cand = [ln for ln in lines[: max(8, n // 3)] if is_headline_like(ln.text) and ln.words >= 4]
+        rep = [ln for ln in cand if counts[norm(ln.text)] >= 2]
+        pick = (rep or cand or [None])[0]
+        if pick is not None:
+            title = pick.text
+            pick.keep, pick.reason = False, "title"
+    tkey = norm(title) if title else ""
+
+    bylines: list[str] = []
+    outlet_hint: str | None = None
+    # Last line of prose: later short lines are footer material.
+    prose_idx = [ln.index for ln in lines if ln.words >= 12 and ln.terminal and not _ellipsis(ln.text)]
+    first_prose = prose_idx[0] if prose_idx else n
+    last_prose = prose_idx[-1] if prose_idx else -1
+
+    for ln in lines:
+        if not ln.keep:
+            continue
+        t = ln.text
+        if _letters(t) < 3:
+            ln.keep, ln.reason = False, "widget-like line (no words)"
+        elif tkey and norm(t) == tkey:
+            ln.keep, ln.reason = False, "repeated title"
+        elif _SPAM.search(t) and (_URLISH.search(t) or _SPAM.search(t).group(0)[0] in "=>"):
+            ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
+        elif _EDITED_BY.search(t) and ln.words <= 12:
+            ln.keep, ln.reason = False, "comment-thread edit note"
+        elif _TIME_AGO.search(t) and ln.words <= 6:
+            ln.keep, ln.reason = False, "comment-thread timestamp"
+        elif _glued_headlines(t, _WORD.findall(t)) and not _CREDIT_LINE.match(t):
+            ln.keep, ln.reason = False, "run of related headlines glued into one line"
+        elif _LEGAL.search(t) and ln.words <= 25:
+            ln.keep, ln.reason = False, "legal/cookie/copyright line"
+        elif _OUR_LABEL.match(t) and ln.words <= 12:
+            ln.keep, ln.reason = False, "publisher policy line"
+        elif (m := _LABEL.match(t)) and _NAV_WORD.search(m.group("label")) and is_headline_like(m.group("rest")):
+            ln.keep, ln.reason = False, "teaser link (label + headline)"
+        elif _CTA.match(t) and ln.words <= 14 and (not ln.terminal or _URLISH.search(t)) and not _SENT_INSIDE.search(t):
+            ln.keep, ln.reason = False, "call to action / promo / paywall"
+        elif ln.words <= 10 and (_CREDIT_LABEL.match(t) or (_CREDIT_PAREN.search(t) and ln.words <= 8
+                                                            and not _SENT_INSIDE.search(t))):
+            ln.keep, ln.reason = False, "image caption/credit"
+        elif _URLISH.fullmatch(t.strip()) or (_URLISH.search(t) and ln.words <= 3 and not ln.terminal):
+            ln.keep, ln.reason = False, "bare link"
+        elif batch_repeats and norm(t) in batch_repeats and not (ln.terminal and ln.words >= 8):
+            ln.keep, ln.reason = False, "repeated across articles of the batch"
+        elif _COMMENT_UI.match(t) and ln.words <= 8 and not ln.terminal:
+            ln.keep, ln.reason = False, "comment-thread control"
+
+    # Comment thread: after the article's prose, a run of short UI lines followed by comment markers.
+    start = _comment_start(lines, n)
+    if start is not None:
+        for ln in lines[start:]:
+            if ln.keep:
+                ln.keep, ln.reason = False, "comment thread"
+
+    # Footer after the last prose line: author box, "Check also"-style label + teaser, lone author name.
+    kept_after = [ln for ln in lines if ln.keep and ln.index > last_prose]
+    for j, ln in enumerate(kept_after):
+        t = ln.text
+        rest = kept_after[j + 1 :]
+        if _ABOUT.match(t):
+            ln.keep, ln.reason = False, "author box"
+        elif _ui_short(ln) and rest and all(not r.terminal or _ellipsis(r.text) for r in rest) \
+                and any(_ellipsis(r.text) or is_headline_like(r.text) for r in rest):
+            ln.keep, ln.reason = False, "related-content label"
+            for r in rest:
+                if r.keep:
+                    r.keep, r.reason = False, "related-content teaser"
+            break
+    tail = [ln for ln in lines if ln.keep]
+    if tail and tail[-1].index > last_prose and tail[-1].words <= 8 and not tail[-1].terminal:
+        sig = _signature(tail[-1].text)
+        if sig is not None:
+            names, outlet = sig
+            tail[-1].keep, tail[-1].reason = False, "signature (author/outlet name on the last line)"
+            bylines.extend(names)
+            outlet_hint = outlet
+
+    # Masthead: a short Title-Case line near the top, before the prose gets going.
+    for ln in [] if from_html else lines:
+        if ln.index > first_prose + 2:
+            break
+        if ln.keep and _ui_short(ln) and ln.index <= 4 and re.fullmatch(r"(?:[A-Z][\w'’&.\-]*\s?){1,4}", ln.text):
+            ln.keep, ln.reason = False, "masthead / outlet name"
+            outlet_hint = outlet_hint or ln.text.strip()
+
+    paragraphs: list[str] = []
+    for ln in lines:
+        if not ln.keep:
+            removed.append(Removed(ln.text, ln.reason))
+            continue
+        t = _BULLET.sub("", ln.text) if _BULLET.match(ln.text) and ln.words >= 3 else ln.text
+        m = _READ_MORE_TAIL.search(t)
+        if m and ln.words > m.group("tail").count(" ") + 4:
+            removed.append(Removed(m.group("tail").strip(), "read-more link at paragraph end"))
+            t = t[: m.start("tail")].rstrip()
+        paragraphs.append(t)
+    return TextResult(paragraphs, removed, title, bylines, outlet_hint)
+
+
+def _signature(line: str) -> tuple[list[str], str | None] | None:
+    """'Ana Petrova, The Valley Ledger' -> (['Ana Petrova'], 'The Valley Ledger'); None when not a signature."""
+    from wiretrace.clean.sources import _MEDIA_WORD
+
+    parts = [p.strip() for p in re.split(r",\s*|\s+[|–—-]\s+|\s+and\s+", line.strip()) if p.strip()]
+    names: list[str] = []
+    outlet = None
+    for p in parts:
+        if not PERSON_LINE.match(p):
+            return None
+        if _MEDIA_WORD.search(p) and outlet is None:
+            outlet = p
+        else:
+            names.append(re.sub(r"^By\s+", "", p))
+    return names, outlet
+
+
+def _ellipsis(s: str) -> bool:
+    return s.rstrip().endswith(("…", "..."))
+
+
+_CREDIT_LINE = re.compile(r"^\s*\(?(?:Additional\s+)?(?:Reporting|Writing|Written|Editing|Edited|Compiled)\s+by\s+[A-Z]")
+PERSON_LINE = re.compile(r"^(?:By\s+)?[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-.]*){1,3}$")
+
+
+def _comment_start(lines: list[Line], n: int) -> int | None:
+    """Index where a comment thread begins, or None.
+
+    A thread is recognised by structure: in the second half of the text, a run of >= 2 short UI-like lines, and
+    after it at least one comment marker (timestamp, "edited ... by", a reply/comments control).
+    """
+    if n < 6:
+        return None
+    markers = [i for i, ln in enumerate(lines)
+               if _EDITED_BY.search(ln.text) or (_TIME_AGO.search(ln.text) and ln.words <= 8)
+               or (_COMMENT_UI.match(ln.text) and ln.words <= 8 and not ln.terminal)]
+    if not markers:
+        return None
+    i = n // 3
+    while i < n:
+        run = 0
+        j = i
+        while j < n and (_ui_short(lines[j]) or (not lines[j].keep and lines[j].words <= 8)):
+            run += 1
+            j += 1
+        if run >= 2 and any(m >= i for m in markers):
+            ui = sum(1 for k in range(i, j) if _COMMENT_UI.match(lines[k].text) or _EDITED_BY.search(lines[k].text)
+                     or _TIME_AGO.search(lines[k].text))
+            if ui >= 1 and any(i <= m <= j + 15 for m in markers):
+                return i
+        i = j + 1 if j > i else i + 1
+    return None

@@ -1,0 +1,137 @@
+"""Metadata found in the text itself: dateline, credit-line bylines, dates, language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+# "ANKARA/BEIRUT, Sept 15 (Reuters) –", "QAMISHLI, Syria (North Press) –", "WASHINGTON (AP) —", "(AP) HONOLULU -"
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+DATELINE = re.compile(
+    rf"^\s*(?P<place>[A-Z][A-Z'’.\-]+(?:[ /][A-Z][A-Z'’.\-]+)*(?:,[ ]+[A-Z][\w.'’\-]+(?:[ ][A-Z][\w.'’\-]+){{0,2}})?)"
+    rf"(?:,[ ]+(?P<date>{_MONTH}[ ]+\d{{1,2}}(?:,[ ]+\d{{4}})?))?"
+    r"[ ]*(?:\((?P<agency>[^()\n]{2,40})\))?[ ]*(?P<dash>[-–—:]{1,2})[ ]*"
+)
+DATELINE_AGENCY_FIRST = re.compile(r"^\s*\((?P<agency>[^()\n]{2,40})\)[ ]*(?P<place>[A-Z][A-Z'’.\-/ ]{2,40}?)[ ]*[-–—]{1,2}[ ]*")
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+CREDIT_LINE = re.compile(
+    r"^\s*(?:\(?\s*)(?:Additional\s+)?(?:Reporting|Writing|Written|Editing|Edited|Compiled)\s+by\s+[A-Z].*$"
+)
+_CREDIT_PART = re.compile(
+    r"(?:Additional\s+)?(?P<role>reporting|writing|written|editing|edited|compiled)\s+by\s+(?P<names>[^;]+)", re.I
+)
+_NAME_WORD = r"[A-Z][\w'’\-.]*"
+PERSON = re.compile(rf"^(?:{_NAME_WORD}\s+){{1,3}}{_NAME_WORD}$")
+
+
+def find_dateline(text: str) -> dict[str, str] | None:
+    """The dateline opening the text: place, agency, month-day, the matched span."""
+    head = text[:300]
+    m = DATELINE.match(head)
+    if m and (m.group("agency") or m.group("date")) and m.group("dash"):
+        place = m.group("place").strip()
+        if len(place) >= 2 and not place.isdigit():
+            return {"place": place, "agency": (m.group("agency") or "").strip(), "date": m.group("date") or "",
+                    "full": m.group(0).strip()}
+    m = DATELINE_AGENCY_FIRST.match(head)
+    if m:
+        return {"place": m.group("place").strip(), "agency": m.group("agency").strip(), "date": "",
+                "full": m.group(0).strip()}
+    return None
+
+
+def credit_bylines(line: str) -> list[str]:
+    """Writers/reporters named in "Reporting by A in X and B; editing by C" (editors are not bylines)."""
+    out: list[str] = []
+    for m in _CREDIT_PART.finditer(line):
+        if m.group("role").lower().startswith("edit"):
+            continue
+        for part in re.split(r",\s*|\s+and\s+|\s*&\s*", m.group("names")):
+            part = re.sub(r"\s+(?:in|at|from)\s+[A-Z].*$", "", part.strip(" .;:()"))
+            part = re.sub(r"^(?:and|by)\s+", "", part)
+            if PERSON.match(part) and part not in out:
+                out.append(part)
+    return out
+
+
+def resolve_date(day: str, reference: str | None, published_year: int | None = None) -> str | None:
+    """'Sept 15' -> ISO date when a year is known (from the reference date); never invented otherwise."""
+    m = re.match(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:,\s+(\d{4}))?", day)
+    if not m:
+        return None
+    month = _MONTHS.get(m.group(1)[:3].lower())
+    year = int(m.group(3)) if m.group(3) else published_year
+    if year is None and reference:
+        try:
+            ref = date.fromisoformat(reference[:10])
+        except ValueError:
+            return None
+        year = ref.year
+        try:
+            if date(year, month or 1, int(m.group(2))) > ref + timedelta(days=2):
+                year -= 1
+        except ValueError:
+            return None
+    if not (month and year):
+        return None
+    try:
+        return date(year, month, int(m.group(2))).isoformat()
+    except ValueError:
+        return None
+
+
+_RELATIVE = re.compile(r"\b(today|yesterday|on (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b", re.I)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def relative_date(text: str, reference: str | None) -> str | None:
+    """Publication date from the first relative word, only when a reference date is set."""
+    if not reference:
+        return None
+    try:
+        ref = date.fromisoformat(reference[:10])
+    except ValueError:
+        return None
+    m = _RELATIVE.search(text[:600])
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if word == "today":
+        return ref.isoformat()
+    if word == "yesterday":
+        return (ref - timedelta(days=1)).isoformat()
+    # "on Thursday" in a news story: the most recent such day up to the reference date.
+    back = (ref.weekday() - _WEEKDAYS.index(m.group(2).lower())) % 7
+    return (ref - timedelta(days=back)).isoformat()
+
+
+_STOPWORDS = {
+    "en": "the and of to in is that for it was on with as by said are at from",
+    "fr": "le la les et des du une est que pour dans qui pas sur au",
+    "de": "der die und das ist nicht mit den von zu sich auf ein eine",
+    "es": "el la los las que de y en por para una con del se",
+    "it": "il di che la per non una con sono gli della del le",
+    "pt": "que os não uma com para por mais das dos como foi",
+    "nl": "de het een van en dat niet zijn op met voor ook",
+    "tr": "ve bir bu için ile de da olarak çok daha gibi",
+}
+_SW = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code: py3langid (model shipped in the package) when installed, else a stop-word profile."""
+    sample = text[:2000]
+    if len(sample.split()) < 3:
+        return None
+    try:
+        import py3langid
+
+        lang, _ = py3langid.classify(sample)
+        return str(lang)
+    except Exception:  # noqa: BLE001 - optional dependency; fall back to stop words
+        words = re.findall(r"\w+", sample.lower())
+        scores = {lang: sum(w in sw for w in words) for lang, sw in _SW.items()}
+        best = max(scores, key=scores.get)
+        return best if scores[best] >= 2 else None

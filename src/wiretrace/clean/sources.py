@@ -1,0 +1,175 @@
+"""Cited sources: the news organisations an article credits or quotes as its source.
+
+Why patterns and not a list: the agencies that matter for a story are often small or local ("North Press",
+"Intelligence Online"), so a name counts as a medium when a *strong* cue shows it is one (a dateline credit
+"(X) –", a media noun "the French website X", "a report by X", "X reported", "X contributed to this report").
+Weak cues ("told X", "according to X", "X said") only confirm names already known to be media: from a short list
+of agencies (needed to canonicalise "AP" -> "Associated Press") or from a strong cue elsewhere in the same text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Canonical name -> aliases (the canonical names match the provenance stage's).
+AGENCIES: dict[str, tuple[str, ...]] = {
+    "Reuters": ("Reuters", "Thomson Reuters"),
+    "Associated Press": ("Associated Press", "AP"),
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    "Bloomberg": ("Bloomberg", "Bloomberg News"),
+    "Sputnik": ("Sputnik",),
+    "TASS": ("TASS", "Tass"),
+    "RIA Novosti": ("RIA Novosti",),
+    "Interfax": ("Interfax",),
+    "Xinhua": ("Xinhua",),
+    "Anadolu Agency": ("Anadolu Agency", "Anadolu"),
+    "Kyodo": ("Kyodo", "Kyodo News"),
+    "Yonhap": ("Yonhap",),
+    "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
+    "ANSA": ("ANSA",),
+    "EFE": ("EFE",),
+    "PTI": ("PTI", "Press Trust of India"),
+    "UPI": ("UPI", "United Press International"),
+    "IRNA": ("IRNA",),
+    "Al Jazeera": ("Al Jazeera",),
+    "BBC": ("BBC",),
+    "CNN": ("CNN",),
+}
+_ALIAS = {a.casefold(): c for c, aliases in AGENCIES.items() for a in aliases}
+
+_MEDIA_NOUN = (
+    r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|portal|"
+    r"newspaper|daily|weekly|outlet|broadcaster|magazine|channel|television|radio|tabloid|publication|wire)"
+)
+# Words that make a name a medium by themselves ("Northgate Times", "Polar Wire").
+_MEDIA_WORD = re.compile(
+    r"\b(?:News|Press|Times|Post|Agency|Wire|TV|Radio|Online|Daily|Journal|Herald|Telegraph|Gazette|Tribune|"
+    r"Network|Media|Channel|Ledger|Chronicle|Observer|Guardian|Express|Mail|Monitor|Courier|Reporter|Dispatch|"
+    r"Bulletin|Standard|Independent|Review|Magazine|Broadcasting|Today|Insider|Report)\b"
+)
+_TOK = r"(?:[A-Z][\w&.\-’']*[\w]|[A-Z]{2,})"
+_ADJ = rf"(?![ ]+(?:[a-z][\w\-]*[ ]+){{1,3}}{_MEDIA_NOUN}[ ]+[A-Z])"  # "French" in "the French news website X"
+_NAME = rf"(?P<name>{_TOK}(?:[ ]+(?:of[ ]+|de[ ]+|for[ ]+)?{_TOK}){{0,4}})\b{_ADJ}"
+_POSS = r"(?:[A-Z][\w\-]*['’]s\s+)?"
+_DESC = r"(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){0,3}"
+
+# Strong cues: the name is a medium because of how it is mentioned.
+_STRONG = [
+    re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\s*\({_NAME}\)\s*[-–—:]"),  # ANKARA, Sept 15 (X) –
+    re.compile(rf"^\s*\({_NAME}\)\s*[-–—]?\s*[A-Z]"),  # (AP) HONOLULU -
+    re.compile(rf"\b{_MEDIA_NOUN}\s+{_NAME}"),  # the French intelligence website Intelligence Online
+    re.compile(rf"{_POSS}(?:\bthe\s+)?{_NAME}\s+{_MEDIA_NOUN}\b"),  # Russia's Sputnik news agency
+    re.compile(rf"\b(?:report|reporting|article|story|dispatch|interview)\s+(?:published\s+|carried\s+)?"
+               rf"(?:by|in|from)\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"\b(?:reported|quoted|cited|carried|broadcast|published)\s+by\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:contributed|quoted)\b"),
+    re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:reported|reports)(?=\s+(?:that|on|in|last|earlier|this|late)\b|\s*[.,;])"),
+    re.compile(rf"\b(?:reported|reports)\s+(?:the\s+)?{_NAME}\s*[.,;]"),
+    re.compile(rf"\b{_NAME}\s+(?:cited|quoted)\s+(?:an?\s+|the\s+)?(?:[a-z][\w\-]*\s+){{0,4}}(?:source|official)"),
+]
+# Weak cues: accepted only for names known to be media.
+_WEAK = [
+    re.compile(rf"\btold\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"\baccording\s+to\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"\b(?:citing|via)\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"\b(?:said|wrote|added)\s+(?:the\s+)?{_NAME}\s*[.,;]"),
+    re.compile(rf"\b{_NAME}\s+(?:has\s+|had\s+)?(?:said|says|revealed|reveals|wrote|writes|learned|cited|added)\b"),
+    re.compile(rf"\b(?:emailed|sent|seen|obtained|reviewed)\s+(?:to\s+|by\s+)(?:the\s+)?{_NAME}"),
+]
+_STOP = {
+    "the", "he", "she", "it", "they", "we", "i", "this", "that", "a", "an", "officials", "sources", "source",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "report", "reports", "reporters",
+    "but", "and", "in", "on", "at", "as", "if", "when", "while", "after", "before", "today", "yesterday", "last",
+    "earlier", "president", "minister", "police", "state", "government", "us", "u.s", "un",
+}
+
+
+def canonical(name: str) -> str:
+    """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'; 'Reuters.com' -> 'Reuters'."""
+    name = re.sub(r"^(?:the|The)\s+", "", name.strip(" .,;:'\"’‘“”()"))
+    name = re.sub(rf"\s+{_MEDIA_NOUN}$", "", name)
+    name = re.sub(r"['’]s$", "", name)
+    name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name, flags=re.I)
+    return _ALIAS.get(name.casefold(), name)
+
+
+def _clean_name(raw: str) -> str | None:
+    """Trim leading stop words and trailing lower-case words; None for non-names."""
+    parts = raw.split()
+    while parts and parts[0].casefold().strip(".,") in _STOP:
+        parts = parts[1:]
+    # "Reuters On" (sentence run-on): cut at the first stop word.
+    for i, p in enumerate(parts):
+        if i and p.casefold() in _STOP:
+            parts = parts[:i]
+            break
+    if not parts:
+        return None
+    name = canonical(" ".join(parts))
+    if len(name) < 2 or name.casefold() in _STOP:
+        return None
+    return name
+
+
+def _is_known(name: str) -> bool:
+    return name.casefold() in _ALIAS or name in AGENCIES or bool(_MEDIA_WORD.search(name))
+
+
+def _best_prefix(raw: str, ok) -> str | None:  # noqa: ANN001
+    """Longest leading run of words that passes `ok` ("Reuters Thursday" -> "Reuters")."""
+    parts = raw.split()
+    for k in range(len(parts), 0, -1):
+        name = _clean_name(" ".join(parts[:k]))
+        if name and ok(name):
+            return name
+    return None
+
+
+def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
+    """Canonical names of the news organisations `text` credits as its source, in order of first mention.
+
+    A "Reporting by ..." credit line implies the agency of the dateline (an agency's own copy).
+    """
+    if not text:
+        return []
+    found: list[tuple[int, str]] = []
+    strong: set[str] = set()
+    for rx in _STRONG:
+        for m in rx.finditer(text):
+            name = _clean_name(m.group("name"))
+            if not name:
+                continue
+            # A strong cue on a multi-word run: prefer the longest known-medium prefix when there is one.
+            known = _best_prefix(m.group("name"), _is_known)
+            name = known or name
+            if _looks_like_person_or_place(name) and not known:
+                continue
+            strong.add(name)
+            found.append((m.start("name"), name))
+    for rx in _WEAK:
+        for m in rx.finditer(text):
+            name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
+            if name:
+                found.append((m.start("name"), name))
+    if dateline:  # the dateline credit: the agency whose copy this is (a "Reporting by" line confirms it)
+        m = re.search(r"\(([^)]{2,40})\)", dateline)
+        if m:
+            name = _clean_name(m.group(1))
+            if name:
+                found.append((-1, name))
+    out: list[str] = []
+    for _, name in sorted(found, key=lambda x: x[0]):
+        if name not in out:
+            out.append(name)
+    return out
+
+
+_NON_MEDIA_HEAD = re.compile(
+    r"^(?:Mr|Mrs|Ms|Dr|President|Minister|Prime|Secretary|General|Gen|Senator|Sen|Rep|Governor|Gov|King|Queen|"
+    r"Prince|Judge|Justice|Chief|Officer|Spokesman|Spokeswoman)\b"
+)
+
+
+def _looks_like_person_or_place(name: str) -> bool:
+    """Titles mark people ("President Erdogan reported")."""
+    return bool(_NON_MEDIA_HEAD.match(name))
