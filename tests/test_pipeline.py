@@ -172,7 +172,15 @@ def test_ray_executor_gives_the_same_stories(tmp_path):
         return {frozenset(s["article_ids"]) for s in report["stories"]}
 
     assert shape(ray_report) == shape(local_report)
-    strip = ("alignments",)
-    assert [{k: v for k, v in s.items() if k not in strip} for s in ray_report["stories"]] == [
-        {k: v for k, v in s.items() if k not in strip} for s in local_report["stories"]
-    ]
+    # Same stages, same answers; floats may differ in the last bits (embedding batch shapes differ per process).
+    assert rounded(ray_report["stories"]) == rounded(local_report["stories"])
+
+
+def rounded(value):
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
