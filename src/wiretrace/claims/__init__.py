@@ -16,9 +16,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from wiretrace.claims.attributions import RawAttribution, extract_attributions, load_nlp
+from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
-from wiretrace.claims.grouping import Unit, group, is_statement, pair_scores, strip_quotes
+from wiretrace.claims.grouping import Unit, _paraphrase_scorer, group, is_statement, pair_scores, strip_quotes
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
     Speaker,
@@ -61,10 +61,9 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
     attributions: list[Attribution] = []
     units: list[Unit] = []
-    raw_speakers: list[tuple[int, str]] = []  # (attribution index, source text)
     labels_seen: dict[str, list[str]] = {}
     for aid, text, doc in zip(ids, texts, docs, strict=True):
-        raws = extract_attributions(text, nlp=False) if doc is None else _from_doc(doc)
+        raws = extract_attributions(text, nlp=False) if doc is None else from_doc(doc)
         sents = split(text, aid)
         earlier: list[tuple[str, Speaker]] = []
         art_atts: list[int] = []
@@ -84,7 +83,6 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             )
             if speaker is not None and raw.source is not None:
                 earlier.append((raw.source.text, speaker))
-                raw_speakers.append((len(attributions), speaker.label))
                 labels_seen.setdefault(speaker.key, []).append(speaker.label)
             art_atts.append(len(attributions))
             attributions.append(att)
@@ -106,8 +104,6 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         scores[i, j] = scores[j, i] = 0.0
     for i, j in opposite_assessments(units):
         scores[i, j] = scores[j, i] = 0.0
-    from wiretrace.claims.grouping import _paraphrase_scorer
-
     # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
     threshold = max(getattr(_paraphrase_scorer(embedder), "threshold", 0.8), MIN_GROUP_SCORE)
     clusters = group(units, scores, threshold)
@@ -126,12 +122,6 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     story.claims = claims
     story.conflicts = find_conflicts(units, unit_claim, scores, claims)
     return story
-
-
-def _from_doc(doc):
-    from wiretrace.claims.attributions import _from_doc as from_doc
-
-    return from_doc(doc)
 
 
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")

@@ -240,7 +240,8 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
     return start, end
 
 
-def _from_doc(doc) -> list[RawAttribution]:
+def from_doc(doc) -> list[RawAttribution]:
+    """Attributions in a parsed spaCy Doc (offsets into the text it was parsed from)."""
     lex = cue_lexicon()
     out: list[RawAttribution] = []
     used_content: set[tuple[int, int]] = set()
@@ -431,7 +432,7 @@ def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
         nlp = _default_nlp()
     if nlp is False:
         return _rules_only(text)
-    return _from_doc(nlp(text))
+    return from_doc(nlp(text))
 
 
 def extract_many(texts: list[str], nlp=None, n_process: int = 1, batch_size: int = 16) -> list[list[RawAttribution]]:
@@ -440,7 +441,7 @@ def extract_many(texts: list[str], nlp=None, n_process: int = 1, batch_size: int
         nlp = _default_nlp()
     if nlp is False:
         return [_rules_only(t) for t in texts]
-    return [_from_doc(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size)]
+    return [from_doc(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size)]
 
 
 _NLP_CACHE: dict[str, Any] = {}

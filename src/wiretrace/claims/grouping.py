@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from wiretrace.text.normalize import words
-
 MIN_WORDS = 6
 MAX_WORDS = 90
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}
@@ -130,9 +128,3 @@ def group(units: list[Unit], scores: np.ndarray, threshold: float) -> list[list[
     for i, lab in enumerate(labels):
         clusters.setdefault(int(lab), []).append(i)
     return sorted(clusters.values(), key=lambda c: (-len({units[i].article_id for i in c}), c[0]))
-
-
-def content_words(text: str) -> set[str]:
-    from wiretrace.align.features import STOPWORDS
-
-    return {w for w in words(text) if w not in STOPWORDS and len(w) > 2}
