@@ -12,13 +12,85 @@ from the source gold.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+# --- reading PolNeAR (brat standoff) with a held-out split by file hash; fit_attribution.py uses the same reader ---
 
-import polnear  # noqa: E402
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "attribution" / "polnear" / "train"
+
+Span = tuple[int, int]
+
+
+@dataclass
+class GoldAttribution:
+    source: Span | None
+    cue: Span | None
+    content: Span | None
+
+
+@dataclass
+class Doc:
+    name: str
+    text: str
+    gold: list[GoldAttribution] = field(default_factory=list)
+
+
+def is_heldout(name: str, buckets: int = 5) -> bool:
+    """One file in five is held out, chosen by a hash of its name (stable, not tuned)."""
+    return int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16) % buckets == 0
+
+
+def _span(spec: str) -> Span:
+    # Discontinuous spans ("10 20;25 30") are scored as their covering span.
+    parts = [tuple(map(int, p.split())) for p in spec.split(";")]
+    return (min(p[0] for p in parts), max(p[1] for p in parts))
+
+
+def read_ann(path: Path) -> list[GoldAttribution]:
+    spans: dict[str, tuple[str, Span]] = {}
+    events: list[dict[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2 or parts[0][:1] not in ("T", "E") or not parts[0][1:].isdigit():
+            continue
+        if parts[0].startswith("T"):
+            typ, _, spec = parts[1].partition(" ")
+            spans[parts[0]] = (typ, _span(spec))
+        else:
+            roles = dict(r.split(":", 1) for r in parts[1].split() if ":" in r)
+            events.append(roles)
+    out: list[GoldAttribution] = []
+    for roles in events:
+        found = [spans[roles[r]][1] if roles.get(r) in spans else None for r in ("Source", "Cue", "Content")]
+        out.append(GoldAttribution(*found))
+    return out
+
+
+def load(root: Path = DEFAULT_DIR, split: str = "test", limit: int | None = None) -> list[Doc]:
+    """split: "test" (held-out fifth), "train" (the rest) or "all"; one annotator per text (first by name)."""
+    root = Path(root)
+    docs: list[Doc] = []
+    seen: set[str] = set()
+    for ann in sorted((root / "attributions").glob("*.ann")):
+        name = ann.stem.rsplit("_", 1)[0]
+        if name in seen:
+            continue
+        seen.add(name)
+        held = is_heldout(name)
+        if (split == "test" and not held) or (split == "train" and held):
+            continue
+        text = (root / "text" / f"{name}.txt").read_bytes().decode("utf-8")
+        docs.append(Doc(name, text, read_ann(ann)))
+        if limit and len(docs) >= limit:
+            break
+    return docs
+
+
+# --- scoring ---
 
 ROLES = ("source", "cue", "content")
 
@@ -41,7 +113,7 @@ def _overlap_tp(pred: list[tuple[int, int]], gold: list[tuple[int, int]]) -> int
     return tp
 
 
-def score(docs: list[polnear.Doc], preds: list[list]) -> dict[str, dict[str, tuple[float, float, float]]]:
+def score(docs: list[Doc], preds: list[list]) -> dict[str, dict[str, tuple[float, float, float]]]:
     out: dict[str, dict[str, tuple[float, float, float]]] = {}
     for role in ROLES:
         counts = {"exact": [0, 0, 0], "overlap": [0, 0, 0]}
@@ -59,7 +131,7 @@ def score(docs: list[polnear.Doc], preds: list[list]) -> dict[str, dict[str, tup
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=polnear.DEFAULT_DIR)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--split", default="test", choices=["test", "train", "all"])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--n-process", type=int, default=1)
@@ -68,7 +140,7 @@ def main() -> None:
         sys.exit(f"PolNeAR not found under {args.data}: nothing to measure")
     from wiretrace.claims.attributions import extract_many, load_nlp
 
-    docs = polnear.load(args.data, split=args.split, limit=args.limit)
+    docs = load(args.data, split=args.split, limit=args.limit)
     nlp = load_nlp()
     texts = [d.text for d in docs]
     n_words = sum(len(t.split()) for t in texts)

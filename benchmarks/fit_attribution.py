@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import polnear  # noqa: E402
+import attribution as polnear  # noqa: E402 - the PolNeAR reader and split live in attribution.py
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "claims" / "weights" / "cues.json"
 
