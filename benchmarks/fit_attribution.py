@@ -73,7 +73,7 @@ def main() -> None:
     OUT.write_text(
         json.dumps(
             {
-                "fitted_on": "PolNeAR train, files not held out by benchmarks/polnear.is_heldout",
+                "fitted_on": "PolNeAR train, files not held out by benchmarks/attribution.is_heldout",
                 "documents": len(docs),
                 "threshold": thr,
                 "min_count": args.min_count,
