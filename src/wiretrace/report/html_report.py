@@ -24,11 +24,12 @@ def _anchor(aid: str) -> str:
     return "#article-" + aid
 
 
-def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any]], href: Any = _anchor) -> list[dict]:
+def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Graph layout and claim rows for each story (the same view models the web app's story page uses)."""
     from wiretrace.web.views import claim_rows, provenance_graph
 
     return [
-        {"story": s, "graph": provenance_graph(s, articles, href=""), "claims": claim_rows(s)}
+        {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s)}
         for s in stories
     ]
 

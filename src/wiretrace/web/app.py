@@ -8,6 +8,8 @@ limited in size and type. The only script is /static/wiretrace.js.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -101,6 +103,7 @@ class State:
         from wiretrace.pipeline import Context
         from wiretrace.store import Store
 
+        self.path = db
         self.store = Store(db)
         self.lock = threading.RLock()
         self.ctx = Context()
@@ -110,30 +113,52 @@ class State:
     def entity_index(self) -> dict[str, set[str]]:
         """story id -> entities of its title, summary, origins, speakers and article titles/leads; rebuilt on change."""
         with self.lock:
-            key = self.store.conn.execute(
-                "SELECT COUNT(*), COALESCE(MAX(updated_run), 0), (SELECT COUNT(*) FROM articles) FROM stories"
-            ).fetchone()
-            key = tuple(key)
+            key = self._entity_key(self.store)
             if self._entities and self._entities[0] == key:
                 return self._entities[1]
-            out: dict[str, set[str]] = {}
-            for sid in self.store.story_ids():
-                story = self.store.get_story(sid) or {}
-                ents = views.entities(f"{story.get('title', '')}. {story.get('summary', '')}")
-                for o in story.get("origins") or []:
-                    ents.add(" ".join(str(o.get("name", "")).lower().split()))
-                for c in story.get("claims") or []:
-                    if c.get("speaker"):
-                        ents.add(views.speaker_name(c["speaker"]))
-                out[sid] = ents
-            rows = self.store.conn.execute(
-                "SELECT sa.story_id, a.title, json_extract(a.data, '$.text') FROM story_articles sa "
-                "JOIN articles a ON a.id = sa.article_id"
-            )
-            for sid, title, text in rows:
-                out.setdefault(sid, set()).update(views.entities(f"{title or ''}. {(text or '')[:1500]}"))
-            self._entities = (key, out)
-            return out
+            self._entities = (key, self._build_entities(self.store))
+            return self._entities[1]
+
+    @staticmethod
+    def _entity_key(store: Any) -> tuple:
+        return tuple(store.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(updated_run), 0), (SELECT COUNT(*) FROM articles) FROM stories"
+        ).fetchone())
+
+    @staticmethod
+    def _build_entities(store: Any) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for sid in store.story_ids():
+            story = store.get_story(sid) or {}
+            ents = views.entities(f"{story.get('title', '')}. {story.get('summary', '')}")
+            for o in story.get("origins") or []:
+                ents.add(" ".join(str(o.get("name", "")).lower().split()))
+            for c in story.get("claims") or []:
+                if c.get("speaker"):
+                    ents.add(views.speaker_name(c["speaker"]))
+            out[sid] = ents
+        rows = store.conn.execute(
+            "SELECT sa.story_id, a.title, substr(json_extract(a.data, '$.text'), 1, 1500) FROM story_articles sa "
+            "JOIN articles a ON a.id = sa.article_id"
+        )
+        for sid, title, text in rows:
+            out.setdefault(sid, set()).update(views.entities(f"{title or ''}. {text or ''}"))
+        return out
+
+    def warm(self) -> None:
+        """Build the check and entity indexes on a second connection, so the first search or check is fast."""
+        from wiretrace.store import Store
+
+        try:
+            with Store(self.path) as store:
+                self.index.sync(store)
+                key = self._entity_key(store)
+                built = self._build_entities(store)
+            with self.lock:
+                if self._entities is None:
+                    self._entities = (key, built)
+        except Exception:  # noqa: BLE001 - warming is an optimisation; the lazy path still works
+            return
 
 
 def _pages_env():
@@ -146,7 +171,14 @@ def create_app(db: str | Path) -> FastAPI:
     """The web app over the store at `db` (created empty if missing)."""
     state = State(Path(db))
     env = _pages_env()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=state.warm, name="wiretrace-warm", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="wiretrace",
         version=__version__,
         description="Stories, provenance and claims from a wiretrace store; check a text against it.",

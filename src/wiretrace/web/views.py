@@ -67,6 +67,11 @@ def article_label(a: Mapping[str, Any] | None, aid: str) -> str:
     return a.get("outlet") or a.get("title") or aid
 
 
+def _bezier(t: float, p0: float, p1: float, p2: float, p3: float) -> float:
+    u = 1 - t
+    return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3
+
+
 def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]], href: str = "") -> Graph:
     """Lay out origins -> articles in columns (column = longest reuse path from an origin).
 
@@ -134,7 +139,11 @@ def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[st
             e.x1, e.y1, e.x2, e.y2 = s.x + NODE_W, s.y + NODE_H / 2, d.x, d.y + NODE_H / 2
         else:  # same column or backwards: go round the right-hand side
             e.x1, e.y1, e.x2, e.y2 = s.x + NODE_W, s.y + NODE_H / 2, d.x + NODE_W, d.y + NODE_H / 2
-        e.lx, e.ly = (e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2 - 4
+        # a long edge passes under the nodes between: label it in the first gap, next to its source
+        t = 0.5 if abs(d.x - s.x) <= NODE_W + COL_GAP else (COL_GAP / 2) / max(1.0, abs(e.x2 - e.x1))
+        mx = (e.x1 + e.x2) / 2 if d.x > s.x else e.x1 + 60
+        e.lx = _bezier(t, e.x1, mx, mx if d.x > s.x else e.x2 + 60, e.x2)
+        e.ly = _bezier(t, e.y1, e.y1, e.y2, e.y2) - 4
     return g
 
 
