@@ -329,6 +329,16 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         return None  # "X quoted Y as saying Z": the attribution is the inner one
     if comp is not None:
         cs, ce = _subtree_chars(comp)
+        # "says he'd do X and tells the crowd Y": a second cue coordinated inside the clause starts a new attribution.
+        for c in comp.children:
+            if c.dep_ == "conj" and c.i > comp.i and c.lower_ in cue_lexicon() and not any(
+                g.dep_ in _SUBJ for g in c.children
+            ):
+                cut = c.left_edge.i
+                while cut - 1 > comp.i and doc[cut - 1].dep_ in ("cc", "punct"):
+                    cut -= 1
+                ce = min(ce, doc[cut].idx)
+                break
         if comp.i < verb.i:
             # "“...,” X said": everything before the speaker, quotes and comma included.
             subj_left = min([verb.left_edge.i] + [c.left_edge.i for c in verb.children if c.dep_ in _SUBJ])
