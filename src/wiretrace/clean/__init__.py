@@ -142,7 +142,7 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
     dl = next((d for d in (find_dateline(p) for p in paragraphs[:6]) if d), None)
     agency = canonical(dl["agency"]) if dl and dl["agency"] else None
     if dl:
-        art.dateline = art.dateline or dl["place"]
+        art.dateline = art.dateline or dl["place"] or None
         art.metadata["dateline_full"] = dl["full"]
     if not art.outlet:
         art.outlet = page.sitename or res.outlet_hint or (agency if agency and agency not in AGENCIES else None)

@@ -68,14 +68,19 @@ def norm(s: str) -> str:
     return " ".join(_WORD.findall(s))
 
 
+_THREE_LETTERS = re.compile(r"[^\W\d_][^a-zA-Z]*?[^\W\d_][\s\S]*?[^\W\d_]")
+
+
 def _letters(s: str) -> int:
-    return sum(ch.isalpha() for ch in s)
+    """Letters in `s`, counted up to 3 (all the rules need)."""
+    return 3 if _THREE_LETTERS.search(s) else sum(ch.isalpha() for ch in s)
 
 
 def is_headline_like(s: str) -> bool:
     """A title: 3-25 words, letters, no sentence inside, not a call to action."""
     n = len(_WORD.findall(s))
-    return 3 <= n <= 25 and not _SENT_INSIDE.search(s) and not s.rstrip().endswith((".", "…")) and not _CTA.match(s)
+    return (3 <= n <= 25 and not _SENT_INSIDE.search(s) and not s.rstrip().endswith((".", "…", ":"))
+            and not _CTA.match(s))
 
 
 def _glued_headlines(s: str, words: list[str]) -> bool:
@@ -133,10 +138,11 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
     n = len(lines)
 
     # Title: the reader's first line may itself be junk (a widget amount): pick a real one.
-    if title is not None and (_letters(title) < 3 or len(_WORD.findall(title)) < 2 and _CTA.match(title)):
+    junk_title = title is not None and (_letters(title) < 3 or len(_WORD.findall(title)) < 2 and bool(_CTA.match(title)))
+    if junk_title:
         removed.append(Removed(title, "title line is page junk (no words)"))
         title = None
-    if title is None and not from_html:
+    if junk_title and not from_html:
         counts: dict[str, int] = {}
         for ln in lines:
             counts[norm(ln.text)] = counts.get(norm(ln.text), 0) + 1

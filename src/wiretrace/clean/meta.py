@@ -14,6 +14,12 @@ DATELINE = re.compile(
     r"[ ]*(?:\((?P<agency>[^()\n]{2,40})\))?[ ]*(?P<dash>[-–—:]{1,2})[ ]*"
 )
 DATELINE_AGENCY_FIRST = re.compile(r"^\s*\((?P<agency>[^()\n]{2,40})\)[ ]*(?P<place>[A-Z][A-Z'’.\-/ ]{2,40}?)[ ]*[-–—]{1,2}[ ]*")
+_W = r"[A-Z][\w.'’\-]*"
+DATELINE_MIXED = re.compile(
+    rf"^\s*(?:(?P<date0>{_MONTH}[ ]+\d{{1,2}})|(?P<place>{_W}(?:[ /]+{_W}){{0,3}}(?:,[ ]+{_W}(?:[ ]{_W}){{0,2}})?))?"
+    rf"(?:,?[ ]+(?P<date>{_MONTH}[ ]+\d{{1,2}}(?:,[ ]+\d{{4}})?))?"
+    r"[ ]*\((?P<agency>[A-Z][\w.&\-]*(?:[ ][A-Z][\w.&\-]*){0,3})\)[ ]*[-–—]{1,2}[ ]*"
+)
 _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
 CREDIT_LINE = re.compile(
@@ -35,6 +41,10 @@ def find_dateline(text: str) -> dict[str, str] | None:
         if len(place) >= 2 and not place.isdigit():
             return {"place": place, "agency": (m.group("agency") or "").strip(), "date": m.group("date") or "",
                     "full": m.group(0).strip()}
+    m = DATELINE_MIXED.match(head)
+    if m:
+        return {"place": (m.group("place") or "").strip(), "agency": m.group("agency").strip(),
+                "date": m.group("date0") or m.group("date") or "", "full": m.group(0).strip()}
     m = DATELINE_AGENCY_FIRST.match(head)
     if m:
         return {"place": m.group("place").strip(), "agency": m.group("agency").strip(), "date": "",
@@ -123,15 +133,20 @@ _SW = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code: py3langid (model shipped in the package) when installed, else a stop-word profile."""
     sample = text[:2000]
-    if len(sample.split()) < 3:
+    words = re.findall(r"\w+", sample.lower())
+    if len(words) < 3:
         return None
+    # Fast path: clear English (the common case) needs no model.
+    en = sum(w in _SW["en"] for w in words)
+    if len(words) >= 40 and en >= 0.2 * len(words) and all(sum(w in sw for w in words) < en / 3
+                                                           for lang, sw in _SW.items() if lang != "en"):
+        return "en"
     try:
         import py3langid
 
-        lang, _ = py3langid.classify(sample)
+        lang, _ = py3langid.classify(sample[:800])
         return str(lang)
     except Exception:  # noqa: BLE001 - optional dependency; fall back to stop words
-        words = re.findall(r"\w+", sample.lower())
         scores = {lang: sum(w in sw for w in words) for lang, sw in _SW.items()}
         best = max(scores, key=scores.get)
         return best if scores[best] >= 2 else None

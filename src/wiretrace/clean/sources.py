@@ -84,6 +84,21 @@ _STOP = {
 }
 
 
+_STRONG_CUE = re.compile(
+    rf"\(|\b(?:{_MEDIA_NOUN}|report|reporting|article|story|dispatch|interview|reported|reports|quoted|cited|"
+    r"carried|broadcast|published|contributed)\b"
+)
+_KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCIES.values() for a in al), key=len, reverse=True)) + r")\b"
+                       r"|" + _MEDIA_WORD.pattern)
+
+
+def _names_regex(extra: set[str]) -> re.Pattern[str]:
+    if not extra:
+        return _KNOWN_RX
+    alts = "|".join(sorted((re.escape(n) for n in extra), key=len, reverse=True))
+    return re.compile(rf"\b(?:{alts})\b|" + _KNOWN_RX.pattern)
+
+
 def canonical(name: str) -> str:
     """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'; 'Reuters.com' -> 'Reuters'."""
     name = re.sub(r"^(?:the|The)\s+", "", name.strip(" .,;:'\"’‘“”()"))
@@ -134,23 +149,32 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
         return []
     found: list[tuple[int, str]] = []
     strong: set[str] = set()
-    for rx in _STRONG:
-        for m in rx.finditer(text):
-            name = _clean_name(m.group("name"))
-            if not name:
-                continue
-            # A strong cue on a multi-word run: prefer the longest known-medium prefix when there is one.
-            known = _best_prefix(m.group("name"), _is_known)
-            name = known or name
-            if _looks_like_person_or_place(name) and not known:
-                continue
-            strong.add(name)
-            found.append((m.start("name"), name))
-    for rx in _WEAK:
-        for m in rx.finditer(text):
-            name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
-            if name:
-                found.append((m.start("name"), name))
+    # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none).
+    paras = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    for off, para in paras:
+        if not _STRONG_CUE.search(para):
+            continue
+        for rx in _STRONG:
+            for m in rx.finditer(para):
+                name = _clean_name(m.group("name"))
+                if not name:
+                    continue
+                # A strong cue on a multi-word run: prefer the longest known-medium prefix when there is one.
+                known = _best_prefix(m.group("name"), _is_known)
+                name = known or name
+                if _looks_like_person_or_place(name) and not known:
+                    continue
+                strong.add(name)
+                found.append((off + m.start("name"), name))
+    names_rx = _names_regex(strong)
+    for off, para in paras:
+        if not names_rx.search(para):
+            continue
+        for rx in _WEAK:
+            for m in rx.finditer(para):
+                name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
+                if name:
+                    found.append((off + m.start("name"), name))
     if dateline:  # the dateline credit: the agency whose copy this is (a "Reporting by" line confirms it)
         m = re.search(r"\(([^)]{2,40})\)", dateline)
         if m:

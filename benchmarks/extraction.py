@@ -1,0 +1,213 @@
+"""Extraction benchmark: wiretrace's clean stage vs plain trafilatura, same pages, same script.
+
+Usage:
+    python benchmarks/extraction.py [--data ../shared/data] [--sets zyte,l3s,dragnet,polnear] [--limit N]
+
+Metric (the Zyte article-extraction-benchmark's): per page, precision and recall of word 4-gram shingles
+(multiset) of the extracted text against the gold text, averaged over pages; F1 from the two means.
+l3s-gn1: gold = blocks labelled 1 (headline) + 2 (full text); leak = share of the 4-grams of blocks labelled
+4 (related content) / 5 (comments), minus those also in the gold text, found in the output (pooled over pages).
+polnear: share of articles whose metadata names a wire service (AP, AFP, Reuters, UPI) where `cited_sources`
+finds it; and how often a wire service is cited when the metadata names none. Speed: pages/s for each
+extractor, plain-text articles/s for the cleaner on the PolNeAR texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import html as htmlmod
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from wiretrace.clean import clean_articles
+from wiretrace.ingest.decode import DecodeError, decode_bytes
+from wiretrace.model import Article
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    toks = _TOKEN.findall((text or "").lower())
+    return Counter(tuple(toks[i : i + n]) for i in range(max(0, len(toks) - n + 1)))
+
+
+def prf(pred: str, gold: str) -> tuple[float, float]:
+    p, g = shingles(pred), shingles(gold)
+    tp = sum((p & g).values())
+    fp = sum((p - g).values())
+    fn = sum((g - p).values())
+    if fp == 0 and fn == 0:
+        return 1.0, 1.0
+    if tp == 0:
+        return 0.0, 0.0
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def read_html(path: Path) -> str:
+    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    try:
+        return decode_bytes(data)[0]
+    except DecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+def trafilatura_text(html: str, url: str | None) -> str:
+    import trafilatura
+
+    try:
+        return trafilatura.extract(html, url=url, include_comments=False, include_tables=True, deduplicate=False) or ""
+    except Exception:  # noqa: BLE001 - the baseline may fail on a page; count it as empty
+        return ""
+
+
+def wiretrace_texts(pages: list[tuple[str, str | None]]) -> list[str]:
+    out: list[str] = []
+    for i in range(0, len(pages), 64):
+        arts = [Article(source=f"page{j}", raw_html=h, url=u) for j, (h, u) in enumerate(pages[i : i + 64])]
+        for a in clean_articles(arts, None):
+            out.append(a.text)
+    return out
+
+
+def load_zyte(root: Path, limit: int | None) -> list[dict]:
+    gt = json.loads((root / "ground-truth.json").read_text())
+    items = []
+    for pid, rec in sorted(gt.items())[:limit]:
+        p = root / "html" / f"{pid}.html.gz"
+        if p.exists():
+            items.append({"id": pid, "html": read_html(p), "url": rec.get("url"), "gold": rec["articleBody"]})
+    return items
+
+
+_SPAN = re.compile(r'<span class="x-nc-sel(\d)">(.*?)</span>', re.S)
+
+
+def _strip_tags(s: str) -> str:
+    return htmlmod.unescape(re.sub(r"<[^>]+>", " ", s))
+
+
+def load_l3s(root: Path, limit: int | None) -> list[dict]:
+    items = []
+    for p in sorted((root / "input").glob("*.html.gz"))[:limit]:
+        g = root / "GoldStandard" / p.name.replace(".html.gz", ".txt.gz")
+        if not g.exists():
+            continue
+        gold_html = read_html(g)
+        blocks: dict[str, list[str]] = {str(k): [] for k in range(6)}
+        for lab, body in _SPAN.findall(gold_html):
+            blocks[lab].append(_strip_tags(body))
+        items.append({"id": p.name, "html": read_html(p), "url": None,
+                      "gold": "\n".join(blocks["1"] + blocks["2"]),
+                      "leak4": "\n".join(blocks["4"]), "leak5": "\n".join(blocks["5"])})
+    return items
+
+
+def load_dragnet(root: Path, limit: int | None) -> list[dict]:
+    items = []
+    for p in sorted((root / "input").glob("*.html.gz"), key=lambda x: x.name)[:limit]:
+        g = root / "GoldStandard" / p.name.replace(".html.gz", ".txt.gz")
+        if g.exists():
+            items.append({"id": p.name, "html": read_html(p), "url": None, "gold": read_html(g)})
+    return items
+
+
+def leak(outputs: list[str], items: list[dict], key: str) -> tuple[float, int]:
+    found = total = 0
+    for out, it in zip(outputs, items, strict=True):
+        bad = shingles(it.get(key, "")) - shingles(it["gold"])
+        if not bad:
+            continue
+        o = shingles(out)
+        total += sum(bad.values())
+        found += sum((bad & o).values())
+    return (found / total if total else 0.0), total
+
+
+def run_set(name: str, items: list[dict]) -> dict:
+    res: dict = {"set": name, "pages": len(items)}
+    pages = [(it["html"], it["url"]) for it in items]
+    t = time.perf_counter()
+    traf = [trafilatura_text(h, u) for h, u in pages]
+    t_traf = time.perf_counter() - t
+    t = time.perf_counter()
+    wire = wiretrace_texts(pages)
+    t_wire = time.perf_counter() - t
+    for label, outs, secs in (("trafilatura", traf, t_traf), ("wiretrace", wire, t_wire)):
+        ps, rs = zip(*(prf(o, it["gold"]) for o, it in zip(outs, items, strict=True)), strict=True) if items else ((), ())
+        p = sum(ps) / len(ps) if ps else 0.0
+        r = sum(rs) / len(rs) if rs else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        row = {"P": round(p, 4), "R": round(r, 4), "F1": round(f, 4), "pages_per_s": round(len(items) / secs, 1)}
+        if name == "l3s-gn1":
+            row["leak_related(4)"], n4 = leak(outs, items, "leak4")
+            row["leak_comments(5)"], n5 = leak(outs, items, "leak5")
+            row["leak_related(4)"] = round(row["leak_related(4)"], 4)
+            row["leak_comments(5)"] = round(row["leak_comments(5)"], 4)
+            res["label4_shingles"], res["label5_shingles"] = n4, n5
+        res[label] = row
+    return res
+
+
+_WIRE = {"AP": "Associated Press", "AFP": "AFP", "REUTERS": "Reuters", "UPI": "UPI"}
+
+
+def run_polnear(root: Path, limit: int | None) -> dict:
+    meta = list(csv.DictReader((root / "metadata.tsv").open(), delimiter="\t"))[:limit]
+    arts, wires = [], []
+    for row in meta:
+        p = root / row["compartment"] / "text" / f"{row['filename']}.txt"
+        if not p.exists():
+            continue
+        arts.append(Article(source=row["filename"], raw_text=p.read_text(encoding="utf-8", errors="replace"),
+                            title=row.get("title") or None, outlet=row.get("publisher") or None))
+        w = (row.get("wire") or "").strip()
+        wires.append(_WIRE.get(w.upper()))
+    t = time.perf_counter()
+    out = []
+    for i in range(0, len(arts), 64):
+        out += clean_articles(arts[i : i + 64], None)
+    secs = time.perf_counter() - t
+    credited = [(a, w) for a, w in zip(out, wires, strict=True) if w]
+    hits = sum(1 for a, w in credited if w in a.cited_sources)
+    uncredited = [a for a, w in zip(out, wires, strict=True) if not w]
+    fp = sum(1 for a in uncredited if set(a.cited_sources) & set(_WIRE.values()))
+    return {"set": "polnear", "articles": len(out), "wire_credited": len(credited),
+            "cited_sources_hit_rate": round(hits / len(credited), 4) if credited else None,
+            "uncredited_with_a_wire_cited": round(fp / len(uncredited), 4) if uncredited else None,
+            "plain_text_articles_per_s": round(len(out) / secs, 1)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+    ap.add_argument("--sets", default="zyte,l3s,dragnet,polnear")
+    ap.add_argument("--limit", type=int, default=None, help="pages per set (subset for a quick run)")
+    args = ap.parse_args()
+    data = Path(args.data)
+    ex = data / "extraction"
+    if not ex.exists():
+        print(f"skip: {ex} is absent", file=sys.stderr)
+        return 0
+    loaders = {"zyte": ("zyte", load_zyte), "l3s": ("l3s-gn1", load_l3s), "dragnet": ("dragnet_data", load_dragnet)}
+    for s in args.sets.split(","):
+        if s == "polnear":
+            root = data / "attribution" / "polnear"
+            if root.exists():
+                print(json.dumps(run_polnear(root, args.limit)), flush=True)
+            continue
+        folder, loader = loaders[s]
+        if not (ex / folder).exists():
+            print(f"skip: {ex / folder} is absent", file=sys.stderr)
+            continue
+        print(json.dumps(run_set(folder, loader(ex / folder, args.limit))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
