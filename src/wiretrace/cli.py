@@ -195,19 +195,26 @@ def demo(
     raise typer.Exit(code)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _print_summary(db: Path, output: Path) -> None:
     from wiretrace.store import Store
 
     with Store(db) as store:
         for row in store.list_stories():
             story = store.get_story(row["id"]) or {}
-            origins = [o["name"] for o in story.get("origins", []) if not o.get("secondary")]
-            line = f"- {row['title']} [{row['n_articles']} articles"
+            parts = [_plural(row["n_articles"], "article")]
             if story.get("independent_origins") is not None:
-                line += f", {story['independent_origins']} independent origin(s): {', '.join(origins)}"
+                origins = [o["name"] for o in story.get("origins", []) if not o.get("secondary")]
+                parts.append(_plural(story["independent_origins"], "independent origin") + f" ({', '.join(origins)})")
+            secondary = [o["name"] for o in story.get("origins", []) if o.get("secondary")]
+            if secondary:
+                parts.append("secondary: " + ", ".join(secondary))
             if story.get("conflicts") is not None:
-                line += f", {len(story['conflicts'])} conflict(s)"
-            out.print(line + "]", markup=False)
+                parts.append(_plural(len(story["conflicts"]), "conflict"))
+            out.print(f"- {row['title']}  [{'; '.join(parts)}]", markup=False)
     out.print(f"HTML report: {output.resolve()}", markup=False)
 
 
