@@ -279,3 +279,15 @@ def test_openapi_schema_no_server_errors(built: tuple[Path, dict], tmp_path: Pat
 
         run()
     assert {"GET /", "GET /api/stories", "GET /api/stories/{story_id}", "POST /api/check", "POST /check"} <= set(seen)
+
+
+def test_serve_command_registered_and_checks_store(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from wiretrace.cli import app
+
+    runner = CliRunner()
+    help_text = runner.invoke(app, ["serve", "--help"]).output
+    assert "--db" in help_text and "--port" in help_text and "--host" in help_text
+    missing = runner.invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "no such store" in missing.output
