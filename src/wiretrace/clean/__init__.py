@@ -144,8 +144,9 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
     if dl:
         art.dateline = art.dateline or dl["place"] or None
         art.metadata["dateline_full"] = dl["full"]
+    outlet_given = art.outlet or page.sitename or res.outlet_hint
     if not art.outlet:
-        art.outlet = page.sitename or res.outlet_hint or (agency if agency and agency not in AGENCIES else None)
+        art.outlet = outlet_given or (agency if agency and agency not in AGENCIES else None)
     art.url = art.url or page.url
 
     if not art.published:
@@ -160,7 +161,8 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
 
     cited = extract_cited_sources(text, art.metadata.get("dateline_full"))
     credit = any(CREDIT_LINE.match(p) for p in paragraphs[-6:])
-    own = canonical(art.outlet) if art.outlet else None
+    # The page's own outlet is not a cited source, unless its credit line says this is its own agency copy.
+    own = canonical(outlet_given) if outlet_given else None
     art.cited_sources = [c for c in cited if credit or c != own]
     if not text:
         if not any("no article text" in w for w in warnings):

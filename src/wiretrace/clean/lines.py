@@ -31,7 +31,7 @@ _COMMENT_UI = re.compile(
     re.I,
 )
 _CTA = re.compile(
-    r"^(?:join|subscribe|sign\s+up|sign\s+in|log\s+in|register|support|donate|follow|download|click|tap|share|"
+    r"^(?:join|subscribe|sign\s+up|sign\s+in|log\s+in|register|support|donate|back|pledge|contribute|follow|download|click|tap|share|"
     r"get|try|buy|shop|watch|listen|read|continue\s+reading|become|upgrade|unlock|start|claim|advertise|"
     r"contact\s+us|like\s+us|help\s+us)\b",
     re.I,

@@ -45,7 +45,7 @@ _MEDIA_NOUN = (
 _MEDIA_WORD = re.compile(
     r"\b(?:News|Press|Times|Post|Agency|Wire|TV|Radio|Online|Daily|Journal|Herald|Telegraph|Gazette|Tribune|"
     r"Network|Media|Channel|Ledger|Chronicle|Observer|Guardian|Express|Mail|Monitor|Courier|Reporter|Dispatch|"
-    r"Bulletin|Standard|Independent|Review|Magazine|Broadcasting|Today|Insider|Report)\b"
+    r"Bulletin|Standard|Independent|Review|Magazine|Broadcasting|Today|Insider|Report|Messenger|Courier|Sentinel)\b"
 )
 _TOK = r"(?:[A-Z][\w&.\-’']*[\w]|[A-Z]{2,})"
 _ADJ = rf"(?![ ]+(?:[a-z][\w\-]*[ ]+){{1,3}}{_MEDIA_NOUN}[ ]+[A-Z])"  # "French" in "the French news website X"
