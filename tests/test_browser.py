@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = ROOT / "src" / "wiretrace" / "samples" / "corpus"
 XSS = ROOT / "tests" / "data" / "web" / "xss-stories.jsonl"
 SHOTS = ROOT / "screenshots"
+SEEDS = ROOT.parent / "shared" / "seeds"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -56,28 +58,33 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("web")
     db = tmp / "web.db"
     ctx = Context()
+    # One pipeline run (models load once): the sample corpus, the hostile articles and, when present, the seeds.
+    inputs = [str(CORPUS), str(XSS)] + ([str(SEEDS)] if SEEDS.is_dir() else [])
     with Store(db) as store:
-        result = analyze([str(CORPUS), str(XSS)], store, ctx)
+        result = analyze(inputs, store, ctx)
         report = report_for(store, result, ctx)
         xss = {a.external_id: a.id for a in store.iter_articles() if a.external_id in {"xss-1", "xss-2"}}
         # the wire story's cluster: the largest story that holds the Meridian wire article
         wire = next(a.id for a in store.iter_articles() if a.source.endswith("meridian-wire.txt"))
         seed_story = {"id": store.story_of(wire)}
         xss_story = store.story_of(xss["xss-1"])
+        seed_ids = [a.id for a in store.iter_articles() if Path(a.source).parent == SEEDS]
+        seed_stories = sorted({store.story_of(i) for i in seed_ids} - {None})
     html = tmp / "report.html"
     write_html(report, html)
-    return {"db": db, "report": html, "xss": xss, "xss_story": xss_story, "seed_story": seed_story["id"]}
+    return {"db": db, "report": html, "xss": xss, "xss_story": xss_story, "seed_story": seed_story["id"],
+            "seed_stories": seed_stories}
 
 
-@pytest.fixture(scope="module")
-def server(built: dict[str, Any]) -> Iterator[str]:
-    """A real uvicorn server in a thread, on a free port; stopped at the end of the module."""
+@contextmanager
+def _serve(db: Path) -> Iterator[str]:
+    """A real uvicorn server in a thread, on a free port, over the store at `db`."""
     import uvicorn
 
     from wiretrace.web.app import create_app
 
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(built["db"]), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -85,9 +92,17 @@ def server(built: dict[str, Any]) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(built: dict[str, Any]) -> Iterator[str]:
+    with _serve(built["db"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -179,14 +194,16 @@ def test_five_pages_in_chromium(server: str, built: dict[str, Any], page: tuple[
     assert _page_kind(pg) == "story"
     svg = pg.locator("svg").first
     assert svg.is_visible()
-    assert "Meridian" in (svg.text_content() or ""), "the wire agency is not drawn as an origin"
+    graph = svg.text_content() or ""
+    assert "Meridian" in graph, "the wire agency is not drawn as an origin"
+    assert re.search(r"\b(copy|rewrite) \d+%", graph), "no reuse edge labelled with relation and share"
     assert pg.locator("a.cmp").count() >= 1, "no comparison links on the story page"
     _shot(pg, "2-story")
 
     pg.locator("a.cmp").first.click()
     pg.wait_for_load_state()
     assert _page_kind(pg) == "compare"
-    assert pg.locator("text=/verbatim|paraphrase/i").count() >= 1, "no aligned sentence shown in the comparison"
+    assert pg.locator("tr.pair.verbatim, tr.pair.paraphrase").count() >= 1, "no aligned sentence in the comparison"
     _shot(pg, "3-compare")
 
     pg.goto(server + "/check")
@@ -269,3 +286,60 @@ def test_untrusted_text_is_inert(server: str, built: dict[str, Any], page: tuple
     watch.check("report")
     assert "<script>alert(1)</script>" in (pg.locator("body").text_content() or "")
     _shot(pg, "8-report")
+
+
+# -- the seeds' story (end-to-end check on ../shared/seeds, analysed into the same store; skipped when absent) ------
+
+
+def _story_pages(pg: Any, url: str, db: Path, story_ids: list[str]) -> list[dict[str, Any]]:
+    """Open each story page; return what the page shows next to what the store holds."""
+    from wiretrace.store import Store
+
+    with Store(db) as store:
+        stories = [store.get_story(sid) or {} for sid in story_ids]
+    seen = []
+    for story in stories:
+        pg.goto(f"{url}/stories/{story['id']}")
+        seen.append({
+            "story": story,
+            "graph": pg.locator("svg").first.text_content() or "",
+            "article_rows": pg.locator("table.articles tbody tr").count(),
+            "conflict_items": pg.locator("ul.conflicts li").count(),
+        })
+    return seen
+
+
+@pytest.fixture(scope="module")
+def seed_pages(server: str, built: dict[str, Any], browser: Any) -> list[dict[str, Any]]:
+    if not built["seed_stories"]:
+        pytest.skip(f"{SEEDS} is absent")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    watch = Watch(pg)
+    seen = _story_pages(pg, server, built["db"], built["seed_stories"])
+    biggest = max(seen, key=lambda s: len(s["story"]["article_ids"]))
+    pg.goto(f"{server}/stories/{biggest['story']['id']}")
+    _shot(pg, "9-seeds-story")
+    watch.check("seed story pages")
+    context.close()
+    return seen
+
+
+def test_seed_story_pages_show_what_the_store_holds(seed_pages: list[dict[str, Any]]) -> None:
+    """Each seed story page draws every origin, lists every article and every conflict the stages found."""
+    for s in seed_pages:
+        story = s["story"]
+        for o in story.get("origins") or []:
+            assert o["name"][:20] in s["graph"], f"origin {o['name']!r} missing from the graph"
+        assert s["article_rows"] == len(story["article_ids"])
+        assert s["conflict_items"] == len(story.get("conflicts") or [])
+
+
+def test_seed_story_shows_two_origins_and_four_reuters_articles(seed_pages: list[dict[str, Any]]) -> None:
+    """Issue 7's end-to-end check: the seeds' story page shows the two origins and the four Reuters-derived articles."""
+    biggest = max(seed_pages, key=lambda s: len(s["story"]["article_ids"]))
+    origins = [o for o in biggest["story"].get("origins") or [] if not o.get("secondary")]
+    reuters = next((o for o in origins if "reuters" in o["name"].lower()), None)
+    assert len(origins) >= 2 and reuters is not None
+    assert len(reuters["article_ids"]) == 4
+    assert "Reuters" in biggest["graph"] and biggest["article_rows"] == 5
