@@ -57,7 +57,9 @@ class OnnxBertEmbedder:
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        todo = [i for i, t in enumerate(texts) if t not in self._cache]
+        # Unique uncached texts, sorted by length so each batch pads little.
+        todo_texts = sorted({t for t in texts if t not in self._cache}, key=len)
+        todo = [texts.index(t) for t in todo_texts]
         for start in range(0, len(todo), batch_size):
             idx = todo[start : start + batch_size]
             vecs = self._encode_batch([texts[i] for i in idx])
@@ -75,7 +77,6 @@ class OnnxBertEmbedder:
         return out
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        # Sort by length so padding stays small inside the batch.
         encs = self._tok.encode_batch([t or " " for t in texts])
         width = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), width), dtype=np.int64)
