@@ -58,8 +58,11 @@ class OnnxBertEmbedder:
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         # Unique uncached texts, sorted by length so each batch pads little.
-        todo_texts = sorted({t for t in texts if t not in self._cache}, key=len)
-        todo = [texts.index(t) for t in todo_texts]
+        first: dict[str, int] = {}
+        for i, t in enumerate(texts):
+            if t not in self._cache:
+                first.setdefault(t, i)
+        todo = sorted(first.values(), key=lambda i: len(texts[i]))
         for start in range(0, len(todo), batch_size):
             idx = todo[start : start + batch_size]
             vecs = self._encode_batch([texts[i] for i in idx])
