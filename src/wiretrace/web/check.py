@@ -37,6 +37,7 @@ class ShingleIndex:
     postings: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     ids: list[str] = field(default_factory=list)
     known: set[str] = field(default_factory=set)
+    last_rowid: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, article_id: str, text: str) -> None:
@@ -49,11 +50,15 @@ class ShingleIndex:
             self.postings[h].append(n)
 
     def sync(self, store: Any) -> None:
+        """Index the articles stored since the last sync (rowids only grow: articles are never rewritten)."""
         with self.lock:
-            if store.count_articles() == len(self.known):
-                return
-            for art in store.iter_articles():
-                self.add(art.id, art.text)
+            rows = store.conn.execute(
+                "SELECT rowid, id, json_extract(data, '$.text') FROM articles WHERE rowid > ? ORDER BY rowid",
+                (self.last_rowid,),
+            )
+            for rowid, article_id, text in rows:
+                self.add(article_id, text or "")
+                self.last_rowid = max(self.last_rowid, int(rowid))
 
     def candidates(self, text: str) -> list[tuple[str, float]]:
         q = _hashes(text)
