@@ -343,3 +343,15 @@ def test_seed_story_shows_two_origins_and_four_reuters_articles(seed_pages: list
     assert len(origins) >= 2 and reuters is not None
     assert len(reuters["article_ids"]) == 4
     assert "Reuters" in biggest["graph"] and biggest["article_rows"] == 5
+
+
+def test_the_inertness_checks_catch_a_live_payload(page: tuple[Any, Watch]) -> None:
+    """The checks above can fail: a page where the payload is live trips both the dialog watch and the DOM scan."""
+    pg, watch = page
+    pg.set_content('<p>ok</p><img src=x onerror="alert(1)"><a href="javascript:alert(2)">x</a>')
+    pg.wait_for_timeout(200)
+    assert watch.dialogs, "the dialog watch missed alert(1)"
+    with pytest.raises(AssertionError):
+        _inert(pg, "live")
+    with pytest.raises(AssertionError):
+        watch.check("live")
