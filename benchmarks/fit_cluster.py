@@ -4,7 +4,8 @@ Pairs are exactly the candidate pairs the clusterer itself would score (TF-IDF i
 MinHash LSH against all earlier articles), labelled same/different story from the gold labels of
 ECB+ (`event_cluster`) and BASIL (`triplet_uuid`). Two models are fit: `embedding` (all features)
 and `lexical` (embedding feature left out, used when no sentence model is available or one side
-lacks an embedding). Join and merge thresholds are then chosen by B-cubed F1 of the full
+lacks an embedding). Join and merge thresholds and the story link (single link or a blend of
+best and mean candidate score) are then chosen by B-cubed F1 of the full
 incremental clustering on the training data.
 
     python benchmarks/fit_cluster.py --cv      # fit on half A, score half B, and the reverse (honest figures)
@@ -74,16 +75,15 @@ def fit(data: list[tuple[list, list]], ctx_emb: Context, grid: bool = True) -> d
     print(f"  pairs: {len(y)} ({int(y.sum())} same-story)")
     w = {"features": FEATURES, "lexical": fit_lr(x, y, False), "embedding": fit_lr(x, y, True)}
     for name, emb_name in (("lexical", "lexical"), ("embedding", ctx_emb.config.embedder)):
-        best = (-1.0, 0.5, 0.9)
-        for t in (0.3, 0.4, 0.5, 0.6, 0.7):
-            for mt in (0.6, 0.7, 0.8, 0.9, 0.97):
-                if mt < t:
-                    continue
-                w[name].update(threshold=t, merge_threshold=mt)
-                f1 = np.mean([scores(run_wiretrace(a, emb_name, w), g)["F1"] for a, g in data])
-                if f1 > best[0]:
-                    best = (f1, t, mt)
-        w[name].update(threshold=best[1], merge_threshold=best[2])
+        best = (-1.0, 0.5, 0.9, "max")
+        for link in ("max", "blend"):
+            for t in (0.4, 0.5, 0.6):
+                for mt in (0.8, 0.9, 0.97):
+                    w[name].update(threshold=t, merge_threshold=mt, link=link)
+                    f1 = np.mean([scores(run_wiretrace(a, emb_name, w), g)["F1"] for a, g in data])
+                    if f1 > best[0]:
+                        best = (f1, t, mt, link)
+        w[name].update(threshold=best[1], merge_threshold=best[2], link=best[3])
         print(f"  {name}: {w[name]}  train B3 F1 {best[0]:.3f}")
     return w
 

@@ -26,6 +26,7 @@ MAX_ENTITIES = 40
 MAX_NUMBERS = 24
 MAX_TITLE = 16
 SHINGLE = 3
+MAX_SHINGLE_TOKENS = 600  # MinHash over the first 600 words: enough to see a re-post, bounded cost
 
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {
     "said", "says", "say", "told", "mr", "mrs", "ms", "year", "years", "new", "also", "like", "just",
@@ -135,7 +136,7 @@ def featurize(article: Article) -> ArticleFeatures:
     nums = _sorted_unique([_hash32(n) for n in numbers(head)], MAX_NUMBERS)
     ttoks = tokens(title) if title.strip() else content[:MAX_TITLE]
     tt = _sorted_unique([_hash32(t) for t in ttoks if t not in _STOP], MAX_TITLE)
-    body = tokens(text) or toks
+    body = (tokens(text) or toks)[:MAX_SHINGLE_TOKENS]
     shingles = [" ".join(body[i : i + SHINGLE]) for i in range(max(1, len(body) - SHINGLE + 1))]
     lead = (title + ". " if title else "") + " ".join(text[:700].split())
     return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead)

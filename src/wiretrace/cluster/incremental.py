@@ -205,11 +205,8 @@ def assign(new_articles: list[Article], state: ClusterState, ctx: Any, weights: 
         x, both = pair_features(state, f, digest, emb, cand)
         p = score(x, both, weights)
         join, merge_t = threshold(weights, emb is not None)
-        best: dict[int, tuple[float, int]] = {}
-        for k in np.flatnonzero(p >= join).tolist():
-            s = state.story_of[int(cand[k])]
-            if s not in best or p[k] > best[s][0]:
-                best[s] = (float(p[k]), k)
+        link = weights["embedding" if emb is not None else "lexical"].get("link", "max")
+        best = _story_scores(state, cand, p, join, link)
         if not best:
             story = state.new_story(a.id)
             events.append({"kind": "new", "story": state.story_ids[story], "article": a.id})
@@ -222,6 +219,33 @@ def assign(new_articles: list[Article], state: ClusterState, ctx: Any, weights: 
         state.add(a.id, f, digest, mh, emb, story)
         assignments[a.id] = state.story_ids[story]
     return ClusterUpdate(state=state, assignments=assignments, events=events)
+
+
+def _story_scores(
+    state: ClusterState, cand: np.ndarray, p: np.ndarray, join: float, link: str
+) -> dict[int, tuple[float, int]]:
+    """Per candidate story: (score, index of its best candidate) for stories scoring >= `join`.
+
+    `max` is single link; `blend` averages the best pair with the mean over the story's candidates,
+    so one look-alike article in a story of another, same-kind event is not enough to join it.
+    """
+    per: dict[int, list[float]] = {}
+    arg: dict[int, int] = {}
+    story_of = state.story_of
+    for k, (c, pk) in enumerate(zip(cand.tolist(), p.tolist(), strict=True)):
+        s = story_of[c]
+        ps = per.setdefault(s, [])
+        if not ps or pk > ps[0]:
+            ps.insert(0, pk)
+            arg[s] = k
+        else:
+            ps.append(pk)
+    out: dict[int, tuple[float, int]] = {}
+    for s, ps in per.items():
+        sc = ps[0] if link == "max" else 0.5 * ps[0] + 0.5 * sum(ps) / len(ps)
+        if sc >= join:
+            out[s] = (sc, arg[s])
+    return out
 
 
 def _merge(
