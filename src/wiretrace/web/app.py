@@ -109,15 +109,38 @@ class State:
         self.ctx = Context()
         self.index = ShingleIndex()
         self._entities: tuple[Any, dict[str, set[str]]] | None = None
+        self._listing: tuple[Any, list[dict[str, Any]]] | None = None
 
     def entity_index(self) -> dict[str, set[str]]:
-        """story id -> entities of its title, summary, origins, speakers and article titles/leads; rebuilt on change."""
+        """entity -> ids of the stories whose title, summary, origins, speakers or article titles/leads name it.
+
+        Rebuilt when the stories change (count, last run, article count).
+        """
         with self.lock:
             key = self._entity_key(self.store)
             if self._entities and self._entities[0] == key:
                 return self._entities[1]
             self._entities = (key, self._build_entities(self.store))
             return self._entities[1]
+
+    def stories(self) -> list[dict[str, Any]]:
+        """The store's summary rows, cached until the stories change (turning 10k sqlite rows into dicts costs ~50 ms)."""
+        with self.lock:
+            key = self._entity_key(self.store)
+            if self._listing is None or self._listing[0] != key:
+                self._listing = (key, self.store.list_stories())
+            return self._listing[1]
+
+    def stories_with_entity(self, entity: str) -> set[str]:
+        ent = " ".join(entity.lower().split())
+        index = self.entity_index()
+        if ent in index and len(ent) <= 3:
+            return set(index[ent])
+        out: set[str] = set()
+        for name, ids in index.items():
+            if name == ent or (len(ent) > 3 and ent in name):
+                out |= ids
+        return out
 
     @staticmethod
     def _entity_key(store: Any) -> tuple:
@@ -127,7 +150,7 @@ class State:
 
     @staticmethod
     def _build_entities(store: Any) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
+        by_story: dict[str, set[str]] = {}
         for sid in store.story_ids():
             story = store.get_story(sid) or {}
             ents = views.entities(f"{story.get('title', '')}. {story.get('summary', '')}")
@@ -136,20 +159,25 @@ class State:
             for c in story.get("claims") or []:
                 if c.get("speaker"):
                     ents.add(views.speaker_name(c["speaker"]))
-            out[sid] = ents
+            by_story[sid] = ents
         rows = store.conn.execute(
             "SELECT sa.story_id, a.title, substr(json_extract(a.data, '$.text'), 1, 1500) FROM story_articles sa "
             "JOIN articles a ON a.id = sa.article_id"
         )
         for sid, title, text in rows:
-            out.setdefault(sid, set()).update(views.entities(f"{title or ''}. {text or ''}"))
-        return out
+            by_story.setdefault(sid, set()).update(views.entities(f"{title or ''}. {text or ''}"))
+        inverted: dict[str, set[str]] = {}
+        for sid, ents in by_story.items():
+            for e in ents:
+                inverted.setdefault(e, set()).add(sid)
+        return inverted
 
     def warm(self) -> None:
         """Build the check and entity indexes on a second connection, so the first search or check is fast."""
         from wiretrace.store import Store
 
         try:
+            self.ctx.embedder()  # the ONNX model loads once per process
             with Store(self.path) as store:
                 self.index.sync(store)
                 key = self._entity_key(store)
@@ -218,16 +246,13 @@ def create_app(db: str | Path) -> FastAPI:
     # -- listing -------------------------------------------------------------------------------------------------------
 
     def select_stories(q: str, entity: str, sort: str) -> list[dict[str, Any]]:
-        with state.lock:
-            rows = state.store.list_stories()
+        rows = list(state.stories())
         if q.strip():
             terms = q.lower().split()
             rows = [r for r in rows if all(t in f"{r['title'] or ''} {r['summary'] or ''}".lower() for t in terms)]
         if entity.strip():
-            ent = " ".join(entity.lower().split())
-            index = state.entity_index()
-            rows = [r for r in rows if any(ent == e or ent in e.split() or (len(ent) > 3 and ent in e)
-                                           for e in index.get(r["id"], ()))]
+            keep = state.stories_with_entity(entity)
+            rows = [r for r in rows if r["id"] in keep]
         if sort == "size":
             rows.sort(key=lambda r: (-(r["n_articles"] or 0), r["last_published"] or ""))
         elif sort == "conflicts":
