@@ -291,3 +291,34 @@ def test_serve_command_registered_and_checks_store(tmp_path: Path) -> None:
     assert "--db" in help_text and "--port" in help_text and "--host" in help_text
     missing = runner.invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "no such store" in missing.output
+
+
+def _report_with(stories: list[dict], articles: list[dict]) -> dict:
+    return {"wiretrace_version": "t", "generated": "now", "errors": [], "articles": articles, "stories": stories,
+            "run": {"id": 1, "inputs": [], "counts": {"articles_read": len(articles), "articles_new": 0, "errors": 0,
+                                                       "stories": len(stories)}, "timings": {}, "stages": [],
+                    "embedder": "t"}}
+
+
+def test_report_highlights_conflicts_and_says_what_did_not_run() -> None:
+    arts = [{"id": i, "source": i, "title": f"T {i}", "outlet": f"O {i}", "text": "x", "removed": [],
+             "cited_sources": []} for i in ("a1", "a2")]
+    conflicted = {
+        "id": "s1", "title": "Casualty counts differ", "summary": "", "article_ids": ["a1", "a2"],
+        "stages": ["align", "provenance", "claims"], "origins": [], "independent_origins": 2, "reuse": [],
+        "claims": [{"id": "c1", "text": "Ten people died.", "speaker": "name:police", "attributed_to": [],
+                    "article_ids": ["a1"], "origins": [], "independent_origins": 1},
+                   {"id": "c2", "text": "Twelve people died.", "speaker": None, "attributed_to": ["officials"],
+                    "article_ids": ["a2"], "origins": [], "independent_origins": 1},
+                   {"id": "c3", "text": "The bridge fell.", "speaker": None, "attributed_to": [],
+                    "article_ids": ["a1", "a2"], "origins": [], "independent_origins": 2}],
+        "conflicts": [{"kind": "number", "claim_ids": ["c1", "c2"], "article_ids": ["a1", "a2"],
+                       "summary": "10 vs 12 dead"}],
+    }
+    bare = {"id": "s2", "title": "Not analysed", "summary": "", "article_ids": ["a1"], "stages": []}
+    html = render_report(_report_with([conflicted, bare], arts))
+    assert html.count('<tr class="conflict">') == 2  # both conflicting claims, not the shared one
+    assert "10 vs 12 dead" in html and "police" in html and "officials" in html
+    main_table = html.split('<details class="single-claims">')[0]
+    assert "Ten people died." in main_table and "The bridge fell." in main_table  # conflicts and repeats up front
+    assert "provenance stage has not run" in html and "claims stage has not run" in html
