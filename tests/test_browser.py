@@ -355,3 +355,26 @@ def test_the_inertness_checks_catch_a_live_payload(page: tuple[Any, Watch]) -> N
         _inert(pg, "live")
     with pytest.raises(AssertionError):
         watch.check("live")
+
+
+def test_check_by_upload_and_the_local_script(server: str, page: tuple[Any, Watch], tmp_path: Path) -> None:
+    """The page's only script (served from /static, allowed by the CSP) refuses a wrong file type before sending;
+    a .html upload is extracted, matched, and its copied share shown."""
+    pg, watch = page
+    pg.goto(server + "/check")
+    bad = tmp_path / "payload.exe"
+    bad.write_bytes(b"MZ\x90\x00")
+    pg.set_input_files("#check-file", str(bad))
+    assert pg.locator("#file-error").is_visible(), "the upload check in /static/wiretrace.js did not run"
+    assert "upload" in pg.locator("#file-error").inner_text().lower()
+
+    page_html = tmp_path / "repost.html"
+    page_html.write_bytes((CORPUS / "harbour-daily-repost.html").read_bytes())
+    pg.set_input_files("#check-file", str(page_html))
+    assert not pg.locator("#file-error").is_visible()
+    pg.click("#check-submit")
+    pg.wait_for_load_state()
+    assert _page_kind(pg) == "check"
+    share = re.search(r"(\d+)% of its \d+ sentences", pg.locator("main#main").inner_text())
+    assert share and int(share.group(1)) >= 50, "a re-post of the wire story should be mostly copied"
+    watch.check("upload")
