@@ -1,6 +1,6 @@
 """The web app in a real browser: Playwright driving Debian's Chromium (never a downloaded browser).
 
-A uvicorn server is started on a free port over a store built by the real pipeline from the sample corpus plus
+`wiretrace serve` is started as a child process on a free port over a store built by the real pipeline from the sample corpus plus
 `tests/data/web/xss-stories.jsonl` (two articles whose every field carries script payloads). The tests walk the
 five pages as a user would (following links, submitting the check form), save a screenshot of each into
 `screenshots/` at the repository root, and assert that no payload ever runs: any dialog fails the test, and so
@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,25 +80,39 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @contextmanager
 def _serve(db: Path) -> Iterator[str]:
-    """A real uvicorn server in a thread, on a free port, over the store at `db`."""
-    import uvicorn
+    """`wiretrace serve --db DB --port PORT` as a child process (the real command and uvicorn), stopped afterwards."""
+    import httpx
 
-    from wiretrace.web.app import create_app
-
+    exe = shutil.which("wiretrace", path=str(Path(sys.executable).parent)) or shutil.which("wiretrace")
+    if exe is None:
+        pytest.skip("the wiretrace command is not installed (pip install -e .)")
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([exe, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"wiretrace serve exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(url + "/api/stories?limit=1", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("wiretrace serve did not answer within 60 s")
+            time.sleep(0.2)
+        yield url
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
 
 
 @pytest.fixture(scope="module")
