@@ -32,7 +32,7 @@ _COMMENT_UI = re.compile(
 )
 _CTA = re.compile(
     r"^(?:join|subscribe|sign\s+up|sign\s+in|log\s+in|register|support|donate|back|pledge|contribute|follow|download|click|tap|share|"
-    r"get|try|buy|shop|watch|listen|read|continue\s+reading|become|upgrade|unlock|start|claim|advertise|"
+    r"watch|listen|read|continue\s+reading|become|upgrade|unlock|advertise|"
     r"contact\s+us|like\s+us|help\s+us)\b",
     re.I,
 )
@@ -44,7 +44,8 @@ _LEGAL = re.compile(r"(?:©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|
 _OUR_LABEL = re.compile(r"^Our\s+\w+(?:\s+\w+)?:\s", re.I)
 _READ_MORE_TAIL = re.compile(r"(?<=[.!?'\"’”)])\s*(?P<tail>(?:Read|Continue reading|See|Learn)\s+more\s*[.…>»]*"
                              r"|\(?more\)?|Full story\s*[.…>»]*)\s*$", re.I)
-_CREDIT_PAREN = re.compile(r"\((?:photo|image|picture|file|credit|via|source)?\s*:?\s*[\w .&/\-]{1,30}\)\s*\.?$", re.I)
+_CREDIT_PAREN = re.compile(r"\((?:(?:photo|image|picture|file|credit|via|source)\s*:?\s*)?[\w.&/\-]+(?: [\w.&/\-]+)?\)\s*\.?$",
+                           re.I)
 _CREDIT_LABEL = re.compile(r"^(?:photo|image|picture|pic|credit|file photo|photograph|illustration|video)\b\s*[:/|]", re.I)
 _SPAM = re.compile(r"[=\->_*~]{4,}|[\U0001D400-\U0001D7FF]{3,}")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")
@@ -85,7 +86,7 @@ def is_headline_like(s: str) -> bool:
 
 def _glued_headlines(s: str, words: list[str]) -> bool:
     """Many headlines run together: long, no sentence punctuation, many lower->Upper word boundaries."""
-    if len(words) < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s):
+    if len(words) < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s) or "," in s:
         return False
     toks = s.split()
     bounds = sum(1 for a, b in zip(toks, toks[1:], strict=False) if a[:1].islower() and b[:1].isupper() and a[-1:].isalpha())
@@ -130,7 +131,11 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
     `from_html`: the text is an HTML extractor's output (title known, short lines near the top are subheads).
     """
     units = split_units(raw)
+    if from_html:  # trafilatura renders layout tables as "| cell | cell |": keep the cells' text
+        units = [u2 for u2 in (_TABLE_EDGE.sub("", u).strip() for u in units) if u2.strip("| ")]
     removed: list[Removed] = []
+    if from_html:
+        units = _cut_inline_comments(units, removed)
     lines = []
     for i, u in enumerate(units):
         words = _WORD.findall(u)
@@ -165,7 +170,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         if not ln.keep:
             continue
         t = ln.text
-        if _letters(t) < 3:
+        bullet = bool(_BULLET.match(t))
+        if _letters(t) < 3 and not from_html:
             ln.keep, ln.reason = False, "widget-like line (no words)"
         elif tkey and norm(t) == tkey:
             ln.keep, ln.reason = False, "repeated title"
@@ -185,8 +191,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "teaser link (label + headline)"
         elif _CTA.match(t) and ln.words <= 14 and (not ln.terminal or _URLISH.search(t)) and not _SENT_INSIDE.search(t):
             ln.keep, ln.reason = False, "call to action / promo / paywall"
-        elif ln.words <= 10 and (_CREDIT_LABEL.match(t) or (_CREDIT_PAREN.search(t) and ln.words <= 8
-                                                            and not _SENT_INSIDE.search(t))):
+        elif ln.words <= 10 and not bullet and (_CREDIT_LABEL.match(t) or (
+                _CREDIT_PAREN.search(t) and ln.words <= 8 and not _SENT_INSIDE.search(t))):
             ln.keep, ln.reason = False, "image caption/credit"
         elif _URLISH.fullmatch(t.strip()) or (_URLISH.search(t) and ln.words <= 3 and not ln.terminal):
             ln.keep, ln.reason = False, "bare link"
@@ -203,13 +209,14 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
                 ln.keep, ln.reason = False, "comment thread"
 
     # Footer after the last prose line: author box, "Check also"-style label + teaser, lone author name.
-    kept_after = [ln for ln in lines if ln.keep and ln.index > last_prose]
+    kept_after = [ln for ln in lines if ln.keep and ln.index > last_prose] if last_prose >= 0 else []
     for j, ln in enumerate(kept_after):
         t = ln.text
         rest = kept_after[j + 1 :]
         if _ABOUT.match(t):
             ln.keep, ln.reason = False, "author box"
-        elif _ui_short(ln) and rest and all(not r.terminal or _ellipsis(r.text) for r in rest) \
+        elif _ui_short(ln) and rest and all((not r.terminal or _ellipsis(r.text)) and r.words <= 40
+                                            and not _BULLET.match(r.text) for r in rest) \
                 and any(_ellipsis(r.text) or is_headline_like(r.text) for r in rest):
             ln.keep, ln.reason = False, "related-content label"
             for r in rest:
@@ -262,6 +269,41 @@ def _signature(line: str) -> tuple[list[str], str | None] | None:
         else:
             names.append(re.sub(r"^By\s+", "", p))
     return names, outlet
+
+
+_INLINE_MARK = re.compile(r"\b(?:Posted|Submitted|Written) by:?\s+\S.{0,60}?\b(?:on|at)\s+\S|\bReport (?:this comment|abuse)\b|"
+                          r"\bReply to this comment\b")
+_COMMENTS_WORD = re.compile(r"\b(?:\d+\s+)?(?:Comments|Reader comments|Your comments|Have your say)\b")
+
+
+def _cut_inline_comments(units: list[str], removed: list[Removed]) -> list[str]:
+    """A layout table can flatten a comment thread into the article's line: cut it at the thread's start.
+
+    Needs >= 2 comment markers ("Posted by X on ...", "Report this comment") in one long line; the cut is at the
+    last "Comments" heading before the first marker, else at the sentence before the first marker.
+    """
+    out: list[str] = []
+    for k, u in enumerate(units):
+        marks = list(_INLINE_MARK.finditer(u))
+        if len(marks) < 2 or len(u) < 400:
+            out.append(u)
+            continue
+        first = marks[0].start()
+        heads = [m.start() for m in _COMMENTS_WORD.finditer(u, 0, first)]
+        cut = heads[-1] if heads and first - heads[-1] < 3000 else None
+        if cut is None:
+            dots = [m.end() for m in re.finditer(r"[.!?]\s", u[:first])]
+            cut = dots[-2] if len(dots) >= 2 else first
+        head, tail = u[:cut].rstrip(), u[cut:].strip()
+        if head:
+            out.append(head)
+        removed.append(Removed(tail, "comment thread (inline)"))
+        removed.extend(Removed(x, "comment thread (inline)") for x in units[k + 1 :])
+        return out
+    return out
+
+
+_TABLE_EDGE = re.compile(r"^(?:\|\s*)+|(?:\s*\|)+$")
 
 
 def _ellipsis(s: str) -> bool:
