@@ -225,3 +225,12 @@ def test_seeds_end_to_end() -> None:
     for a in arts.values():
         assert "Last edited" not in a.text and "Read next" not in a.text and "unlimited access" not in a.text
         assert not re.search(r"Read more$", a.text, re.M)
+
+
+def test_signature_outlet_is_outlet_not_cited_source() -> None:
+    art = Article(source="x.txt", title="Harbour reopens after storm",
+                  raw_text="MERLOW, Ruritania (Coastline Press) – The harbour reopened on Monday after a week of repairs, "
+                           "officials said.\n\nThe port authority said ferries would run on the usual timetable, Reuters reported.")
+    out = clean_articles([art], Context())[0]
+    assert out.outlet == "Coastline Press"
+    assert out.cited_sources == ["Reuters"]

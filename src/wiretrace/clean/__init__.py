@@ -162,8 +162,12 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
     cited = extract_cited_sources(text, art.metadata.get("dateline_full"))
     credit = any(CREDIT_LINE.match(p) for p in paragraphs[-6:])
     # The page's own outlet is not a cited source, unless its credit line says this is its own agency copy.
-    own = canonical(outlet_given) if outlet_given else None
-    art.cited_sources = [c for c in cited if credit or c != own]
+    own = {canonical(outlet_given) or outlet_given} if outlet_given else set()
+    # An undated signature ("QAMISHLI, Syria (North Press) –") names the outlet itself; a dated one
+    # ("PLACE, Sept 15 (Agency) –") is a wire credit.
+    if art.outlet and not outlet_given and not (dl and dl["date"]):
+        own.add(canonical(art.outlet) or art.outlet)
+    art.cited_sources = [c for c in cited if credit or c not in own]
     if not text:
         if not any("no article text" in w for w in warnings):
             warnings.append("no article text left after cleaning")
