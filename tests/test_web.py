@@ -6,6 +6,7 @@ title, outlet, byline, URL and text carry script tags, event handlers and javasc
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import shutil
@@ -179,6 +180,12 @@ def test_check_form_paste_and_upload_limits(client: TestClient) -> None:
     assert r.status_code == 200 and 'id="check-result"' in r.text and 'class="verbatim"' in r.text
     r = client.post("/check", files={"file": ("wire.txt", MERIDIAN.encode(), "text/plain")})
     assert r.status_code == 200 and 'id="check-result"' in r.text
+    paras = "".join(f"<p>{html_lib.escape(p)}</p>" for p in MERIDIAN.split("\n\n"))
+    page = (f"<html><head><title>Wire copy</title></head><body><nav>Home | World</nav><article>{paras}</article>"
+            "<footer>Copyright 2025 Example Media.</footer><script>alert(1)</script></body></html>")
+    r = client.post("/check", files={"file": ("page.html", page.encode(), "text/html")})
+    assert r.status_code == 200 and re.search(r'class="big">(9\d|100)% of its', r.text)  # main text extracted
+    _assert_inert(r.text)
     assert client.post("/check", files={"file": ("x.png", b"\x89PNG....", "image/png")}).status_code == 415
     assert client.post("/check", files={"file": ("x.txt", b"\xff\xfe\x00bad", "text/plain")}).status_code == 415
     big = b"word " * (MAX_UPLOAD // 5 + 10)
