@@ -362,7 +362,7 @@ def create_app(db: str | Path) -> FastAPI:
             status = "ok"
         finally:
             store.finish_run(run_id, status, {"articles_read": 1}, [], {})
-        state.index.add(article.id, article.text)
+        state.index.sync(store)  # under the index lock (the startup warm-up may still be filling it)
         return article.id, store.story_of(article.id)
 
     @app.get("/check", response_class=HTMLResponse, summary="Check a text form")
