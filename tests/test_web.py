@@ -329,3 +329,14 @@ def test_report_highlights_conflicts_and_says_what_did_not_run() -> None:
     main_table = html.split('<details class="single-claims">')[0]
     assert "Ten people died." in main_table and "The bridge fell." in main_table  # conflicts and repeats up front
     assert "provenance stage has not run" in html and "claims stage has not run" in html
+
+
+def test_provenance_graph_of_a_large_story_draws_the_connected_articles() -> None:
+    ids = [f"a{i:03d}" for i in range(120)]
+    story = {"article_ids": ids,
+             "origins": [{"name": "Wire", "kind": "agency", "article_ids": ids, "closest_witness": "a000"}],
+             "reuse": [{"from": "a000", "to": f"a{i:03d}", "relation": "copy", "share": 0.8} for i in range(1, 11)]}
+    g = provenance_graph(story, {})
+    drawn = {n.key for n in g.nodes if n.kind == "article"}
+    assert drawn == {f"a:a{i:03d}" for i in range(11)} and g.hidden == 109
+    assert len(g.edges) == 11 and g.height < 1000

@@ -20,6 +20,7 @@ NODE_H = 40
 COL_GAP = 110
 ROW_GAP = 22
 PAD = 16
+MAX_NODES = 40  # a bigger story draws only the articles that reuse edges and witnesses touch (then the first ones)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
     width: int = 0
     height: int = 0
+    hidden: int = 0  # articles left out of a large story's drawing (no reuse edge, past MAX_NODES)
 
 
 def _short(text: str | None, n: int = 28) -> str:
@@ -72,7 +74,9 @@ def _bezier(t: float, p0: float, p1: float, p2: float, p3: float) -> float:
     return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3
 
 
-def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]], href: str = "") -> Graph:
+def provenance_graph(
+    story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]], href: str = "", max_nodes: int = MAX_NODES
+) -> Graph:
     """Lay out origins -> articles in columns (column = longest reuse path from an origin).
 
     Drawn on the server so the page needs no script: origins sit in the first column, each
@@ -80,8 +84,13 @@ def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[st
     members reached by no drawn edge get a dashed "credits" edge. `href` prefixes article
     node links (empty: no links).
     """
-    aids = list(dict.fromkeys(story.get("article_ids", [])))
+    all_ids = list(dict.fromkeys(story.get("article_ids", [])))
     origins = list(story.get("origins") or [])
+    aids = all_ids
+    if len(all_ids) > max_nodes:
+        touched = {o.get("closest_witness") for o in origins}
+        touched |= {x for e in story.get("reuse") or [] for x in (e.get("from"), e.get("to"))}
+        aids = [a for a in all_ids if a in touched][:max_nodes]
     reuse = [e for e in story.get("reuse") or [] if e.get("from") in aids and e.get("to") in aids]
     depth: dict[str, int] = {a: 1 for a in aids}
     for _ in range(len(aids)):  # longest path, bounded (odd data may hold a cycle)
@@ -108,7 +117,7 @@ def provenance_graph(story: Mapping[str, Any], articles: Mapping[str, Mapping[st
         node = Node("a:" + aid, _short(article_label(a, aid)), sub, "article", href=(href + aid) if href else None)
         nodes[node.key] = node
         cols.setdefault(depth[aid], []).append(node)
-    g = Graph()
+    g = Graph(hidden=len(all_ids) - len(aids))
     height = 0
     for c in sorted(cols):
         for r, node in enumerate(cols[c]):
