@@ -9,6 +9,7 @@ of agencies (needed to canonicalise "AP" -> "Associated Press") or from a strong
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Canonical name -> aliases (the canonical names match the provenance stage's).
@@ -93,6 +94,12 @@ _KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCI
 
 
 def _names_regex(extra: set[str]) -> re.Pattern[str]:
+    return _names_regex_cached(frozenset(extra))
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_regex_cached(extra: frozenset[str]) -> re.Pattern[str]:
+    """Compiled once per set of strong names (re's own cache is too small for a batch's worth)."""
     if not extra:
         return _KNOWN_RX
     alts = "|".join(sorted((re.escape(n) for n in extra), key=len, reverse=True))
