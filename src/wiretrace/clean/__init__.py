@@ -157,7 +157,7 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
         art.published = relative_date(text, reference)
 
     if not art.language:
-        art.language = page.language or detect_language(text) if text else art.language
+        art.language = (detect_language(text) if text else None) or page.language
 
     cited = extract_cited_sources(text, art.metadata.get("dateline_full"))
     credit = any(CREDIT_LINE.match(p) for p in paragraphs[-6:])
