@@ -234,3 +234,19 @@ def test_signature_outlet_is_outlet_not_cited_source() -> None:
     out = clean_articles([art], Context())[0]
     assert out.outlet == "Coastline Press"
     assert out.cited_sources == ["Reuters"]
+
+
+def test_comment_count_in_post_header_does_not_cut_the_post() -> None:
+    """A blog header's "0 comments" is post metadata: the post after it is kept (a thread needs more signals)."""
+    raw = ("Jo Reed (@jreed)\nNotes on walking and maps.\nArchive\nAbout Jo Reed\nOther Projects\nMay 3rd, 9:15am\n"
+           "0 comments\nA walk along the old canal\nThe towpath runs for nine miles between the two locks.\n"
+           "Most of it is flat and easy going, even after rain.\nBring water, because the cafes close early.\n"
+           "The last stretch is the prettiest part of the route.")
+    res = clean_text(raw, "A walk along the old canal", from_html=True)
+    text = "\n".join(res.paragraphs)
+    for s in ("The towpath runs for nine miles", "Bring water, because", "The last stretch is the prettiest"):
+        assert s in text
+    # a line equal to the title deep in the body is body text, not a repeated title
+    res2 = clean_text("Intro line of the poem here.\n" * 9 + "Rain on the hill\nMore text follows, as it does.",
+                      "Rain on the hill")
+    assert "Rain on the hill" in res2.paragraphs

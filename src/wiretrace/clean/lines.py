@@ -173,7 +173,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         bullet = bool(_BULLET.match(t))
         if _letters(t) < 3 and not from_html:
             ln.keep, ln.reason = False, "widget-like line (no words)"
-        elif tkey and norm(t) == tkey:
+        elif tkey and norm(t) == tkey and ln.index < 8:  # a title repeated in the page head, not a line of the body
             ln.keep, ln.reason = False, "repeated title"
         elif _SPAM.search(t) and (_URLISH.search(t) or _SPAM.search(t).group(0)[0] in "=>"):
             ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
@@ -303,6 +303,7 @@ def _cut_inline_comments(units: list[str], removed: list[Removed]) -> list[str]:
     return out
 
 
+_COMMENT_COUNT = re.compile(r"^\s*\d+\s+(?:comments?|replies|responses)\s*$", re.I)
 _TABLE_EDGE = re.compile(r"^(?:\|\s*)+|(?:\s*\|)+$")
 
 
@@ -337,7 +338,9 @@ def _comment_start(lines: list[Line], n: int) -> int | None:
         if run >= 2 and any(m >= i for m in markers):
             ui = sum(1 for k in range(i, j) if _COMMENT_UI.match(lines[k].text) or _EDITED_BY.search(lines[k].text)
                      or _TIME_AGO.search(lines[k].text))
-            if ui >= 1 and any(i <= m <= j + 15 for m in markers):
+            # A lone "N comments" count is post metadata (blog headers carry it), not a thread by itself.
+            counts = sum(1 for k in range(i, j) if _COMMENT_COUNT.match(lines[k].text))
+            if (ui >= 2 or (ui >= 1 and counts == 0)) and any(i <= m <= j + 15 for m in markers):
                 return i
         i = j + 1 if j > i else i + 1
     return None
