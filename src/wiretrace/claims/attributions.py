@@ -32,7 +32,7 @@ _FALLBACK_CUES = {
     "note", "noted", "notes", "noting", "state", "stated", "deny", "denied", "denies", "confirm", "confirmed",
     "insist", "insisted", "warn", "warned", "write", "wrote", "writes", "explain", "explained", "argue", "argued",
 }
-_OPEN_Q = "\"“«‘'"
+_OPEN_Q = "\"“«‘'`"
 _QUOTE_CHARS = "\"“”«»"
 _SUBJ = {"nsubj", "nsubjpass", "csubj"}
 # "LANDFORD, May 2 (Polaris) – ": a dateline is not part of what anyone said.
@@ -155,6 +155,40 @@ def _balance_quotes(text: str, start: int, end: int, limit: int) -> int:
     return end
 
 
+_QMARK = re.compile(r"“|”|''|\"|``")
+_CLOSE_AFTER = re.compile(r"[,.!?]?(?:”|''|\")")
+
+
+def _open_quote_at(text: str, para_start: int, pos: int) -> int:
+    """Where the quotation still open at `pos` opened (-1 if none); '' and " toggle, as in PolNeAR's wire copy."""
+    opened = -1
+    for m in _QMARK.finditer(text, para_start, pos):
+        mark = m.group()
+        if mark in ("“", "``"):
+            opened = m.start()
+        elif mark == "”":
+            opened = -1
+        else:
+            opened = m.start() if opened == -1 else -1
+    return opened
+
+
+def _quote_edges(text: str, cs: int, ce: int, cue_start: int) -> tuple[int, int]:
+    """Take the quotation marks of a quoted content with it: PolNeAR spans run from the opening mark to the
+    closing one, the comma or period before it included ("“Q,” X said" -> “Q,”)."""
+    para_start = text.rfind("\n", 0, cs) + 1
+    if _open_quote_at(text, para_start, ce) != -1:
+        m = _CLOSE_AFTER.match(text, ce)
+        if m:
+            ce = m.end()
+    if text[ce - 2 : ce] == "''" or text[ce - 1 : ce] in "”\"":
+        mark_end = ce - (2 if text[ce - 2 : ce] == "''" else 1)
+        opener = _open_quote_at(text, para_start, mark_end)
+        if opener != -1 and opener < cs and not opener <= cue_start < cs:
+            cs = opener  # never across the cue: a cue inside the quote is the quoted speaker's own verb
+    return cs, ce
+
+
 def _paragraph_end(text: str, pos: int) -> int:
     nl = text.find("\n", pos)
     return len(text) if nl == -1 else nl
@@ -244,7 +278,7 @@ def from_doc(doc) -> list[RawAttribution]:
     """Attributions in a parsed spaCy Doc (offsets into the text it was parsed from)."""
     lex = cue_lexicon()
     out: list[RawAttribution] = []
-    used_content: set[tuple[int, int]] = set()
+    used_content: set[tuple[int, int, int]] = set()
     for sent in doc.sents:
         for tok in sent:
             if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
@@ -255,7 +289,7 @@ def from_doc(doc) -> list[RawAttribution]:
                 continue
             if att is None:
                 continue
-            key = (att.content.start, att.content.end)
+            key = (att.content.start, att.content.end, att.source.start if att.source else -1)
             if key in used_content or att.content.end - att.content.start < 2:
                 continue
             used_content.add(key)
@@ -392,6 +426,7 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
                 ce = more
         elif text[ce - 1 : ce] in "”\"":
             ce = _continued_quote(text, ce)
+        cs, ce = _quote_edges(text, cs, ce, verb.idx)
         content = _span(doc, cs, ce)
         seg = content.text.strip()
         if seg[:1] in _OPEN_Q and seg.rstrip(",.")[-1:] in "”\"'’":
