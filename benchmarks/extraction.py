@@ -66,13 +66,17 @@ def trafilatura_text(html: str, url: str | None) -> str:
         return ""
 
 
-def wiretrace_texts(pages: list[tuple[str, str | None]]) -> list[str]:
+def wiretrace_texts(pages: list[tuple[str, str | None]]) -> tuple[list[str], list[str]]:
+    """The cleaned text, and title + text (the l3s and dragnet golds include the headline; wiretrace keeps the
+    title in its own field and drops it from the text)."""
     out: list[str] = []
+    titled: list[str] = []
     for i in range(0, len(pages), 64):
         arts = [Article(source=f"page{j}", raw_html=h, url=u) for j, (h, u) in enumerate(pages[i : i + 64])]
         for a in clean_articles(arts, None):
             out.append(a.text)
-    return out
+            titled.append(((a.title or "") + "\n\n" + a.text).strip())
+    return out, titled
 
 
 def load_zyte(root: Path, limit: int | None) -> list[dict]:
@@ -136,9 +140,10 @@ def run_set(name: str, items: list[dict]) -> dict:
     traf = [trafilatura_text(h, u) for h, u in pages]
     t_traf = time.perf_counter() - t
     t = time.perf_counter()
-    wire = wiretrace_texts(pages)
+    wire, titled = wiretrace_texts(pages)
     t_wire = time.perf_counter() - t
-    for label, outs, secs in (("trafilatura", traf, t_traf), ("wiretrace", wire, t_wire)):
+    for label, outs, secs in (("trafilatura", traf, t_traf), ("wiretrace", wire, t_wire),
+                              ("wiretrace_title+text", titled, t_wire)):
         ps, rs = zip(*(prf(o, it["gold"]) for o, it in zip(outs, items, strict=True)), strict=True) if items else ((), ())
         p = sum(ps) / len(ps) if ps else 0.0
         r = sum(rs) / len(rs) if rs else 0.0

@@ -40,12 +40,13 @@ _LABEL = re.compile(r"^(?P<label>[A-Z][\w’' ]{1,24}?):\s+(?P<rest>\S.*)$")
 _NAV_WORD = re.compile(r"\b(?:read|see|related|more|also|next|watch|listen|recommended|trending|popular|latest|"
                        r"top|previous|editor'?s?|must|don't|miss|explore|further|story|stories|video|photos?)\b", re.I)
 _LEGAL = re.compile(r"(?:©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b|"
-                    r"\bprivacy policy\b|\bcookie)", re.I)
+                    r"\bprivacy policy\b|\bcookies?\b.{0,40}\b(?:use|policy|consent|accept|settings|experience)\b)", re.I)
 _OUR_LABEL = re.compile(r"^Our\s+\w+(?:\s+\w+)?:\s", re.I)
 _READ_MORE_TAIL = re.compile(r"(?<=[.!?'\"’”)])\s*(?P<tail>(?:Read|Continue reading|See|Learn)\s+more\s*[.…>»]*"
                              r"|\(?more\)?|Full story\s*[.…>»]*)\s*$", re.I)
-_CREDIT_PAREN = re.compile(r"\((?:(?:photo|image|picture|file|credit|via|source)\s*:?\s*)?[\w.&/\-]+(?: [\w.&/\-]+)?\)\s*\.?$",
-                           re.I)
+# "(flickr)", "(AFP)", "(Photo: Jane Roe)": one token, or a credit label; the line itself has no comma.
+_CREDIT_PAREN = re.compile(r"^[^,]*\((?:(?:photo|image|picture|file|credit|via|source)\s*:?\s*[\w.&/\- ]{1,30}|[\w.&/\-]+)\)"
+                           r"\s*\.?$", re.I)
 _CREDIT_LABEL = re.compile(r"^(?:photo|image|picture|pic|credit|file photo|photograph|illustration|video)\b\s*[:/|]", re.I)
 _SPAM = re.compile(r"[=\->_*~]{4,}|[\U0001D400-\U0001D7FF]{3,}")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")
