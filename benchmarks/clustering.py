@@ -144,6 +144,10 @@ def throughput(path: str, system: str, embedder: str, batch: int = 1000) -> None
         state = ClusterState.empty(ctx.config)
         for s in range(0, len(arts), batch):
             state = assign(arts[s : s + batch], state, ctx).state
+            if (s + batch) % 10_000 == 0:
+                rss_now = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"  {s + batch} articles, {(s + batch) / (time.perf_counter() - t):.0f}/s, "
+                      f"peak RSS {rss_now:.0f} MB", file=sys.stderr, flush=True)
         pred = [state.story_ids[state.story_of[state.index[a.id]]] for a in arts]
         blob = len(state.to_bytes())
     else:
