@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,18 @@ def test_seeds_end_to_end() -> None:
     for a in arts.values():
         assert "Last edited" not in a.text and "Read next" not in a.text and "unlimited access" not in a.text
         assert not re.search(r"Read more$", a.text, re.M)
+        # Every prose line of the page is either kept or was dropped as a comment, spam or a teaser.
+        def nf(x: str) -> str:
+            return " ".join(unicodedata.normalize("NFC", x).split())
+
+        raw = Path(a.source).read_text(encoding="utf-8")
+        dropped = {nf(r.text): r.reason for r in a.removed}
+        text = nf(a.text)
+        for s in map(nf, _sentences(raw)):
+            if s == nf(a.title or ""):
+                continue
+            reason = dropped.get(s, "")
+            assert s in text or re.search(r"comment|spam|teaser", reason), (a.source, s, reason)
 
 
 def test_signature_outlet_is_outlet_not_cited_source() -> None:
