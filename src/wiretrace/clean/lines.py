@@ -48,7 +48,7 @@ _READ_MORE_TAIL = re.compile(r"(?<=[.!?'\"’”)])\s*(?P<tail>(?:Read|Continue 
 _CREDIT_PAREN = re.compile(r"^[^,]*\((?:(?:photo|image|picture|file|credit|via|source)\s*:?\s*[\w.&/\- ]{1,30}|[\w.&/\-]+)\)"
                            r"\s*\.?$", re.I)
 _CREDIT_LABEL = re.compile(r"^(?:photo|image|picture|pic|credit|file photo|photograph|illustration|video)\b\s*[:/|]", re.I)
-_SPAM = re.compile(r"[=\->_*~]{4,}|[\U0001D400-\U0001D7FF]{3,}")
+_SPAM = re.compile(r"={2,}>+|-{2,}>{2,}|>{3,}|[\U0001D400-\U0001D7FF]{3,}")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")
 _ABOUT = re.compile(r"^About\s+(?:the\s+author\s*)?(?:[A-Z][\w'’\-.]*\s*){1,4}$")
 
@@ -89,9 +89,12 @@ def _glued_headlines(s: str, words: list[str]) -> bool:
     """Many headlines run together: long, no sentence punctuation, many lower->Upper word boundaries."""
     if len(words) < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s) or "," in s:
         return False
+    if _TERMINAL.search(s):
+        return False
     toks = s.split()
-    bounds = sum(1 for a, b in zip(toks, toks[1:], strict=False) if a[:1].islower() and b[:1].isupper() and a[-1:].isalpha())
-    return bounds >= 3 and bounds >= len(toks) / 12
+    bounds = sum(1 for a, b in zip(toks, toks[1:], strict=False)
+                 if a[:1].islower() and a[-1:].isalpha() and b[:1].isupper() and len(b) > 1 and not b.startswith("I'"))
+    return bounds >= 3 and bounds >= len(toks) / 10
 
 
 def _ui_short(ln: Line) -> bool:
@@ -176,7 +179,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "widget-like line (no words)"
         elif tkey and norm(t) == tkey and ln.index < 8:  # a title repeated in the page head, not a line of the body
             ln.keep, ln.reason = False, "repeated title"
-        elif _SPAM.search(t) and (_URLISH.search(t) or _SPAM.search(t).group(0)[0] in "=>"):
+        elif ln.words <= 80 and _SPAM.search(t):
             ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
         elif _EDITED_BY.search(t) and ln.words <= 12:
             ln.keep, ln.reason = False, "comment-thread edit note"
@@ -218,7 +221,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "author box"
         elif _ui_short(ln) and rest and all((not r.terminal or _ellipsis(r.text)) and r.words <= 40
                                             and not _BULLET.match(r.text) for r in rest) \
-                and any(_ellipsis(r.text) or is_headline_like(r.text) for r in rest):
+                and (any(_ellipsis(r.text) for r in rest)
+                     or (len(rest) <= 3 and all(is_headline_like(r.text) and r.text[:1].isupper() for r in rest))):
             ln.keep, ln.reason = False, "related-content label"
             for r in rest:
                 if r.keep:
