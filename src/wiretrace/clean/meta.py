@@ -138,7 +138,7 @@ def detect_language(text: str) -> str | None:
         return None
     # Fast path: clear English (the common case) needs no model.
     en = sum(w in _SW["en"] for w in words)
-    if len(words) >= 40 and en >= 0.2 * len(words) and all(sum(w in sw for w in words) < en / 3
+    if len(words) >= 40 and en >= 0.12 * len(words) and all(sum(w in sw for w in words) < en / 3
                                                            for lang, sw in _SW.items() if lang != "en"):
         return "en"
     try:

@@ -93,17 +93,15 @@ _KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCI
                        r"|" + _MEDIA_WORD.pattern)
 
 
-def _names_regex(extra: set[str]) -> re.Pattern[str]:
-    return _names_regex_cached(frozenset(extra))
+def _names_regex(extra: set[str]) -> re.Pattern[str] | None:
+    """A small pattern for this article's strong names; the big known-name pattern is compiled once, separately."""
+    return _names_regex_cached(frozenset(extra)) if extra else None
 
 
 @functools.lru_cache(maxsize=4096)
 def _names_regex_cached(extra: frozenset[str]) -> re.Pattern[str]:
-    """Compiled once per set of strong names (re's own cache is too small for a batch's worth)."""
-    if not extra:
-        return _KNOWN_RX
     alts = "|".join(sorted((re.escape(n) for n in extra), key=len, reverse=True))
-    return re.compile(rf"\b(?:{alts})\b|" + _KNOWN_RX.pattern)
+    return re.compile(rf"\b(?:{alts})\b")
 
 
 def canonical(name: str) -> str:
@@ -173,9 +171,9 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
                     continue
                 strong.add(name)
                 found.append((off + m.start("name"), name))
-    names_rx = _names_regex(strong)
+    extra_rx = _names_regex(strong)
     for off, para in paras:
-        if not names_rx.search(para):
+        if not (_KNOWN_RX.search(para) or (extra_rx is not None and extra_rx.search(para))):
             continue
         for rx in _WEAK:
             for m in rx.finditer(para):
