@@ -121,3 +121,31 @@ def test_describe_story_is_extractive() -> None:
     assert title in {a.title for a in quake}
     assert "Osterhaven" in summary and any(summary in a.text for a in quake)
     assert describe_story([]) == ("", "")
+
+
+class _TinyEmbedder:
+    """Deterministic stand-in for MiniLM: one axis per story keyword, so the logic is pinned, not the model."""
+
+    is_lexical = False
+    name = "tiny"
+
+    def encode(self, texts: list[str]):  # noqa: ANN201
+        import numpy as np
+
+        keys = ("velmora", "osterhaven", "dunmere", "kessel")
+        out = np.asarray([[1.0 if k in t.lower() else 0.0 for k in keys] + [0.1] for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_embeddings_used_when_available_and_mixed_states_work() -> None:
+    arts, labels = corpus()
+    lexical = Context(Config(embedder="lexical"))
+    state = assign(arts[:4], ClusterState.empty(lexical.config), lexical).state
+    assert all(e is None for e in state.emb)  # the lexical fallback stores no embeddings
+    model = Context(Config(embedder="tiny"))
+    model._cache["embedder"] = _TinyEmbedder()
+    state = assign(arts[4:], ClusterState.from_bytes(state.to_bytes()), model).state
+    assert all(e is not None for e in state.emb[4:])
+    assert partition(stories_of(state, arts)) == partition(labels)
+    back = ClusterState.from_bytes(state.to_bytes())
+    assert [e is None for e in back.emb] == [e is None for e in state.emb]
