@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 
 from wiretrace.model import Removed
 
-_TERMINAL = re.compile(r"[.!?…:;]['\"’”»)\]]*$")
+_TERMINAL_RX = re.compile(r"[.!?…:;]['\"’”»)\]]*$")
+
+
+class _Terminal:
+    """`search(s)`: does s end like a sentence? Checks only the tail (a `$`-anchored search scans the whole line)."""
+
+    @staticmethod
+    def search(s: str) -> bool:
+        return bool(_TERMINAL_RX.search(s[-12:]))
+
+
+_TERMINAL = _Terminal()
 _SENT_INSIDE = re.compile(r"[a-z0-9)\"”’][.!?]['\"’”]?\s+[A-Z\"“‘]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _URLISH = re.compile(r"(?:https?://|www\.|\b[\w\-]+\.(?:com|org|net|co|io|info|ly|me|news|tv)\b)", re.I)
@@ -181,28 +192,28 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "repeated title"
         elif ln.words <= 80 and _SPAM.search(t):
             ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
-        elif _EDITED_BY.search(t) and ln.words <= 12:
+        elif ln.words <= 12 and _EDITED_BY.match(t):
             ln.keep, ln.reason = False, "comment-thread edit note"
-        elif _TIME_AGO.search(t) and ln.words <= 6:
+        elif ln.words <= 6 and _TIME_AGO.search(t):
             ln.keep, ln.reason = False, "comment-thread timestamp"
-        elif _glued_headlines(t, _WORD.findall(t)) and not _CREDIT_LINE.match(t):
+        elif ln.words >= 14 and _glued_headlines(t, _WORD.findall(t)) and not _CREDIT_LINE.match(t):
             ln.keep, ln.reason = False, "run of related headlines glued into one line"
-        elif _LEGAL.search(t) and ln.words <= 25:
+        elif ln.words <= 25 and _LEGAL.search(t):
             ln.keep, ln.reason = False, "legal/cookie/copyright line"
-        elif _OUR_LABEL.match(t) and ln.words <= 12:
+        elif ln.words <= 12 and _OUR_LABEL.match(t):
             ln.keep, ln.reason = False, "publisher policy line"
         elif (m := _LABEL.match(t)) and _NAV_WORD.search(m.group("label")) and is_headline_like(m.group("rest")):
             ln.keep, ln.reason = False, "teaser link (label + headline)"
-        elif _CTA.match(t) and ln.words <= 14 and (not ln.terminal or _URLISH.search(t)) and not _SENT_INSIDE.search(t):
+        elif ln.words <= 14 and _CTA.match(t) and (not ln.terminal or _URLISH.search(t)) and not _SENT_INSIDE.search(t):
             ln.keep, ln.reason = False, "call to action / promo / paywall"
         elif ln.words <= 10 and not bullet and (_CREDIT_LABEL.match(t) or (
                 _CREDIT_PAREN.search(t) and ln.words <= 8 and not _SENT_INSIDE.search(t))):
             ln.keep, ln.reason = False, "image caption/credit"
-        elif _URLISH.fullmatch(t.strip()) or (_URLISH.search(t) and ln.words <= 3 and not ln.terminal):
+        elif ln.words <= 3 and _URLISH.search(t) and (not ln.terminal or _URLISH.fullmatch(t.strip())):
             ln.keep, ln.reason = False, "bare link"
         elif batch_repeats and norm(t) in batch_repeats and not (ln.terminal and ln.words >= 8):
             ln.keep, ln.reason = False, "repeated across articles of the batch"
-        elif _COMMENT_UI.match(t) and ln.words <= 8 and not ln.terminal:
+        elif ln.words <= 8 and not ln.terminal and _COMMENT_UI.match(t):
             ln.keep, ln.reason = False, "comment-thread control"
 
     # Comment thread: after the article's prose, a run of short UI lines followed by comment markers.
@@ -251,7 +262,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             removed.append(Removed(ln.text, ln.reason))
             continue
         t = _BULLET.sub("", ln.text) if _BULLET.match(ln.text) and ln.words >= 3 else ln.text
-        m = _READ_MORE_TAIL.search(t)
+        m = _READ_MORE_TAIL.search(t, max(0, len(t) - 40))
         if m and ln.words > m.group("tail").count(" ") + 4:
             removed.append(Removed(m.group("tail").strip(), "read-more link at paragraph end"))
             t = t[: m.start("tail")].rstrip()
@@ -329,7 +340,7 @@ def _comment_start(lines: list[Line], n: int) -> int | None:
     if n < 6:
         return None
     markers = [i for i, ln in enumerate(lines)
-               if _EDITED_BY.search(ln.text) or (_TIME_AGO.search(ln.text) and ln.words <= 8)
+               if _EDITED_BY.match(ln.text) or (ln.words <= 8 and _TIME_AGO.search(ln.text))
                or (_COMMENT_UI.match(ln.text) and ln.words <= 8 and not ln.terminal)]
     if not markers:
         return None
@@ -341,7 +352,7 @@ def _comment_start(lines: list[Line], n: int) -> int | None:
             run += 1
             j += 1
         if run >= 2 and any(m >= i for m in markers):
-            ui = sum(1 for k in range(i, j) if _COMMENT_UI.match(lines[k].text) or _EDITED_BY.search(lines[k].text)
+            ui = sum(1 for k in range(i, j) if _COMMENT_UI.match(lines[k].text) or _EDITED_BY.match(lines[k].text)
                      or _TIME_AGO.search(lines[k].text))
             # A lone "N comments" count is post metadata (blog headers carry it), not a thread by itself.
             counts = sum(1 for k in range(i, j) if _COMMENT_COUNT.match(lines[k].text))
