@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 
 # "ANKARA/BEIRUT, Sept 15 (Reuters) –", "QAMISHLI, Syria (North Press) –", "WASHINGTON (AP) —", "(AP) HONOLULU -"
@@ -137,9 +138,10 @@ def detect_language(text: str) -> str | None:
     if len(words) < 3:
         return None
     # Fast path: clear English (the common case) needs no model.
-    en = sum(w in _SW["en"] for w in words)
-    if len(words) >= 40 and en >= 0.12 * len(words) and all(sum(w in sw for w in words) < en / 3
-                                                           for lang, sw in _SW.items() if lang != "en"):
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in sw) for lang, sw in _SW.items()}
+    en = scores["en"]
+    if len(words) >= 40 and en >= 0.12 * len(words) and all(v < en / 3 for lang, v in scores.items() if lang != "en"):
         return "en"
     try:
         import py3langid
@@ -147,6 +149,5 @@ def detect_language(text: str) -> str | None:
         lang, _ = py3langid.classify(sample[:800])
         return str(lang)
     except Exception:  # noqa: BLE001 - optional dependency; fall back to stop words
-        scores = {lang: sum(w in sw for w in words) for lang, sw in _SW.items()}
         best = max(scores, key=scores.get)
         return best if scores[best] >= 2 else None
