@@ -263,3 +263,14 @@ def test_comment_count_in_post_header_does_not_cut_the_post() -> None:
     res2 = clean_text("Intro line of the poem here.\n" * 9 + "Rain on the hill\nMore text follows, as it does.",
                       "Rain on the hill")
     assert "Rain on the hill" in res2.paragraphs
+
+
+@pytest.mark.parametrize("text", [
+    "Your daily look at late-breaking news and the stories of the day.",
+    "The campaign released a Latino television ad on Friday.",
+    "(Reporting by Ann Vale; Additional reporting by Per Holm; Editing by Ida Roe.)",
+    "She was reporting from Port Vesta when the storm hit.",
+    "The Mexican daily coverage was thin, and American radio ignored it.",
+])
+def test_cited_sources_no_false_names(text: str) -> None:
+    assert extract_cited_sources(text) == []

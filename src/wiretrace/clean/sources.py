@@ -42,6 +42,11 @@ _MEDIA_NOUN = (
     r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|portal|"
     r"newspaper|daily|weekly|outlet|broadcaster|magazine|channel|television|radio|tabloid|publication|wire)"
 )
+# After a name, only nouns that make it an organisation ("Trump television ad", "Latino radio" are not media).
+_ORG_NOUN = (r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|"
+             r"portal|newspaper|daily|broadcaster|outlet|magazine|tabloid)")
+# A capitalised descriptor in front of a media noun is not a name: "Spanish-language", "American", "Mexican".
+_DESCRIPTOR = re.compile(r"^(?:[A-Z][a-z]+-language|[A-Z][a-z]+(?:an|ian|ese|ish|ic|ino|ina|i))$")
 # Words that make a name a medium by themselves ("Northgate Times", "Polar Wire").
 _MEDIA_WORD = re.compile(
     r"\b(?:News|Press|Times|Post|Agency|Wire|TV|Radio|Online|Daily|Journal|Herald|Telegraph|Gazette|Tribune|"
@@ -59,9 +64,11 @@ _STRONG = [
     re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\s*\({_NAME}\)\s*[-–—:]"),  # ANKARA, Sept 15 (X) –
     re.compile(rf"^\s*\({_NAME}\)\s*[-–—]?\s*[A-Z]"),  # (AP) HONOLULU -
     re.compile(rf"\b{_MEDIA_NOUN}\s+{_NAME}"),  # the French intelligence website Intelligence Online
-    re.compile(rf"{_POSS}(?:\bthe\s+)?{_NAME}\s+{_MEDIA_NOUN}\b"),  # Russia's Sputnik news agency
-    re.compile(rf"\b(?:report|reporting|article|story|dispatch|interview)\s+(?:published\s+|carried\s+)?"
+    re.compile(rf"{_POSS}(?:\bthe\s+)?{_NAME}\s+{_ORG_NOUN}\b"),  # Russia's Sputnik news agency
+    # "Additional reporting by <person>" is a credit, and "reporting from <place>" a location.
+    re.compile(rf"(?<![Aa]dditional )\b(?:report|article|story|interview)\s+(?:published\s+|carried\s+)?"
                rf"(?:by|in|from)\s+(?:the\s+)?{_POSS}{_NAME}"),
+    re.compile(rf"(?<![Aa]dditional )(?<!\()\breporting\s+(?:by|in)\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"\b(?:reported|quoted|cited|carried|broadcast|published)\s+by\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:contributed|quoted)\b"),
     re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:reported|reports)(?=\s+(?:that|on|in|last|earlier|this|late)\b|\s*[.,;])"),
@@ -81,6 +88,7 @@ _STOP = {
     "the", "he", "she", "it", "they", "we", "i", "this", "that", "a", "an", "officials", "sources", "source",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "report", "reports", "reporters",
     "but", "and", "in", "on", "at", "as", "if", "when", "while", "after", "before", "today", "yesterday", "last",
+    "your", "our", "his", "her", "their", "its", "my",
     "earlier", "president", "minister", "police", "state", "government", "us", "u.s", "un",
 }
 
@@ -167,7 +175,7 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
                 # A strong cue on a multi-word run: prefer the longest known-medium prefix when there is one.
                 known = _best_prefix(m.group("name"), _is_known)
                 name = known or name
-                if _looks_like_person_or_place(name) and not known:
+                if (_looks_like_person_or_place(name) or _DESCRIPTOR.match(name)) and not known:
                     continue
                 strong.add(name)
                 found.append((off + m.start("name"), name))
