@@ -274,3 +274,9 @@ def test_comment_count_in_post_header_does_not_cut_the_post() -> None:
 ])
 def test_cited_sources_no_false_names(text: str) -> None:
     assert extract_cited_sources(text) == []
+
+
+def test_person_credit_is_not_a_cited_source() -> None:
+    assert extract_cited_sources("Lena Marsh contributed to this report.") == []
+    assert extract_cited_sources("The Associated Press contributed to this report.") == ["Associated Press"]
+    assert extract_cited_sources("In October Reuters reported that prices rose.") == ["Reuters"]

@@ -70,7 +70,6 @@ _STRONG = [
                rf"(?:by|in|from)\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"(?<![Aa]dditional )(?<!\()\breporting\s+(?:by|in)\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"\b(?:reported|quoted|cited|carried|broadcast|published)\s+by\s+(?:the\s+)?{_POSS}{_NAME}"),
-    re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:contributed|quoted)\b"),
     re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:reported|reports)(?=\s+(?:that|on|in|last|earlier|this|late)\b|\s*[.,;])"),
     re.compile(rf"\b(?:reported|reports)\s+(?:the\s+)?{_NAME}\s*[.,;]"),
     re.compile(rf"\b{_NAME}\s+(?:cited|quoted)\s+(?:an?\s+|the\s+)?(?:[a-z][\w\-]*\s+){{0,4}}(?:source|official)"),
@@ -78,6 +77,8 @@ _STRONG = [
 # Weak cues: accepted only for names known to be media.
 _WEAK = [
     re.compile(rf"\btold\s+(?:the\s+)?{_POSS}{_NAME}"),
+    # "<person> contributed to this report" is a staff credit: only media names count
+    re.compile(rf"{_NAME}\s+(?:has\s+|had\s+)?(?:contributed|quoted)\b"),
     re.compile(rf"\baccording\s+to\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"\b(?:citing|via)\s+(?:the\s+)?{_POSS}{_NAME}"),
     re.compile(rf"\b(?:said|wrote|added)\s+(?:the\s+)?{_NAME}\s*[.,;]"),
@@ -88,7 +89,8 @@ _STOP = {
     "the", "he", "she", "it", "they", "we", "i", "this", "that", "a", "an", "officials", "sources", "source",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "report", "reports", "reporters",
     "but", "and", "in", "on", "at", "as", "if", "when", "while", "after", "before", "today", "yesterday", "last",
-    "your", "our", "his", "her", "their", "its", "my",
+    "your", "our", "his", "her", "their", "its", "my", "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
     "earlier", "president", "minister", "police", "state", "government", "us", "u.s", "un",
 }
 
