@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 _WEIGHTS = Path(__file__).parent / "weights" / "cues.json"
+_MODEL = Path(__file__).parent / "weights" / "cue_model.json"
 
 # Used only when the fitted lexicon is missing: the core reporting verbs.
 _FALLBACK_CUES = {
@@ -274,26 +275,124 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
     return start, end
 
 
-def from_doc(doc) -> list[RawAttribution]:
-    """Attributions in a parsed spaCy Doc (offsets into the text it was parsed from)."""
+def _stem(word: str) -> str:
+    """A crude shared stem so "tells", "telling" and "told"'s neighbours share weight (no lemmatizer is loaded)."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def verb_features(doc, verb) -> list[str]:
+    """Features of a candidate cue verb in its parse, before any attribution is built around it."""
+    head = verb.head
+    deps = {c.dep_ for c in verb.children}
+    prev = doc[verb.i - 1].lower_ if verb.i > 0 else "<s>"
+    nxt = doc[verb.i + 1].lower_ if verb.i + 1 < len(doc) else "</s>"
+    stem = _stem(verb.lower_)
+    feats = [
+        "w=" + verb.lower_, "stem=" + stem, "tag=" + verb.tag_, "dep=" + verb.dep_,
+        "w_dep=" + verb.lower_ + "|" + verb.dep_, "head=" + head.lower_, "htag=" + head.tag_,
+        "prev=" + prev, "next=" + nxt,
+    ]
+    feats += ["child=" + d for d in deps if d in ("ccomp", "dobj", "xcomp", "prep", "nsubj", "nsubjpass", "agent", "neg", "dative")]
+    if "ccomp" in deps:
+        feats.append("stem_ccomp=" + stem)
+    return feats
+
+
+# Prefixes of the features that depend on the attribution the rules build (see `att_features`).
+_ATT_GROUPS = ("kind=", "stem_kind=", "len=", "left=", "src=", "src_w=", "src_ent=")
+
+
+def att_features(verb, att: RawAttribution) -> list[str]:
+    """Features of the attribution the rules built around a candidate verb: its kind, source, content."""
+    src_tok, _ = _source_of(verb)
+    n_words = att.content.text.count(" ") + 1
+    feats = [
+        "kind=" + att.kind, "stem_kind=" + _stem(verb.lower_) + "|" + att.kind,
+        "src=" + ("none" if src_tok is None else src_tok.tag_), "len=" + str(min(n_words, 40) // 5),
+        "left=" + str(att.content.start < verb.idx),
+    ]
+    if src_tok is not None:
+        feats.append("src_w=" + src_tok.lower_ if src_tok.tag_ == "PRP" else "src_ent=" + src_tok.tag_ + "|" + verb.tag_)
+    return feats
+
+
+def cue_features(doc, verb, att: RawAttribution) -> list[str]:
+    """All features of a candidate cue (what the fitted cue model weighs)."""
+    return verb_features(doc, verb) + att_features(verb, att)
+
+
+@lru_cache(maxsize=1)
+def cue_model() -> dict[str, Any] | None:
+    """The fitted cue classifier (`weights/cue_model.json`), or None to fall back to the lexicon.
+
+    `att_bound` is the most the attribution-dependent features can add (one feature per group at most), so a verb
+    whose own features leave it below the threshold even then is skipped before any span is built (exact pruning).
+    """
+    try:
+        model = json.loads(_MODEL.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    model["att_bound"] = sum(
+        max([0.0] + [w for f, w in model["weights"].items() if f.startswith(g)]) for g in _ATT_GROUPS
+    )
+    return model
+
+
+def _score(feats: list[str], model: dict[str, Any]) -> float:
+    w = model["weights"]
+    return sum(w.get(f, 0.0) for f in feats)
+
+
+def cue_score(doc, verb, att: RawAttribution, model: dict[str, Any]) -> float:
+    """Logistic-regression margin of the candidate (sum of the fitted weights of its features)."""
+    return model["bias"] + _score(cue_features(doc, verb, att), model)
+
+
+def candidates(doc, lexicon_only: bool = False, model: dict[str, Any] | None = None):
+    """(token, attribution, margin) for "according to" (margin inf) and every verb the rules can build an
+    attribution around; with a model, verbs that cannot reach its threshold are skipped unbuilt (margin None
+    without a model)."""
     lex = cue_lexicon()
-    out: list[RawAttribution] = []
-    used_content: set[tuple[int, int, int]] = set()
     for sent in doc.sents:
         for tok in sent:
+            margin = None
             if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
                 att = _according_to(doc, tok)
-            elif tok.tag_.startswith("VB") and tok.lower_ in lex and tok.dep_ not in ("aux", "auxpass", "amod"):
+                margin = float("inf")
+            elif (tok.tag_.startswith("VB") and tok.dep_ not in ("aux", "auxpass", "amod")
+                  and (not lexicon_only or tok.lower_ in lex)):
+                if model is not None:
+                    margin = model["bias"] + _score(verb_features(doc, tok), model)
+                    if margin + model["att_bound"] < model["threshold"]:
+                        continue
                 att = _verb_cue(doc, sent, tok)
+                if att is not None and model is not None:
+                    margin += _score(att_features(tok, att), model)
             else:
                 continue
-            if att is None:
-                continue
-            key = (att.content.start, att.content.end, att.source.start if att.source else -1)
-            if key in used_content or att.content.end - att.content.start < 2:
-                continue
-            used_content.add(key)
-            out.append(att)
+            if att is not None and att.content.end - att.content.start >= 2:
+                yield tok, att, margin
+
+
+def from_doc(doc) -> list[RawAttribution]:
+    """Attributions in a parsed spaCy Doc (offsets into the text it was parsed from).
+
+    With the fitted cue model, every verb the rules can attach a source or content to is a candidate and the model
+    keeps those PolNeAR's annotators would mark; without it, the lexicon decides."""
+    model = cue_model()
+    out: list[RawAttribution] = []
+    used_content: set[tuple[int, int, int]] = set()
+    for _tok, att, margin in candidates(doc, lexicon_only=model is None, model=model):
+        if model is not None and margin < model["threshold"]:
+            continue
+        key = (att.content.start, att.content.end, att.source.start if att.source else -1)
+        if key in used_content:
+            continue
+        used_content.add(key)
+        out.append(att)
     return out
 
 
