@@ -280,3 +280,24 @@ def test_person_credit_is_not_a_cited_source() -> None:
     assert extract_cited_sources("Lena Marsh contributed to this report.") == []
     assert extract_cited_sources("The Associated Press contributed to this report.") == ["Associated Press"]
     assert extract_cited_sources("In October Reuters reported that prices rose.") == ["Reuters"]
+
+
+def test_related_block_of_cut_off_teasers_removed_but_article_sections_kept() -> None:
+    body = ["The council approved the new tram line on Tuesday after a long debate. Work starts in May.",
+            "Residents had asked for the line for a decade, and the vote was close. Seven members backed it.",
+            "The first trams should run in two years, the mayor said. Costs are shared with the region."]
+    related = ["Related Stories", "Bus lanes extended to the harbour", "The city has extended its bus lanes to the har...",
+               "Bridge repairs finish early", "Repairs on the old bridge ended two weeks ahead of sch...",
+               "Cycle paths get new lights at last!", "New lights were fitted along the river cycle pa..."]
+    res = clean_text("\n".join(body + related), "Tram line approved", from_html=True)
+    text = "\n".join(res.paragraphs)
+    assert all(b in text for b in body)
+    assert "Related Stories" not in text and "Bridge repairs" not in text
+    assert any(r.reason == "related-content teaser" for r in res.removed)
+    # A final section of multi-sentence paragraphs under a short heading is article text.
+    section = ["Background", "The tram plan was first drawn up in 2009. It was shelved after the crash.",
+               "A smaller plan came back in 2016. It failed in the council by one vote.",
+               "Supporters then gathered 20,000 signatures. The council agreed to vote again.",
+               "Opponents say buses would be cheaper. They plan to appeal."]
+    res2 = clean_text("\n".join(body + section), "Tram line approved", from_html=True)
+    assert all(x in "\n".join(res2.paragraphs) for x in section)

@@ -108,6 +108,32 @@ def _glued_headlines(s: str, words: list[str]) -> bool:
     return bounds >= 3 and bounds >= len(toks) / 10
 
 
+
+_TRUNC = re.compile(r"\w(?:\.\.\.|…)\s*$")
+
+
+def _related_block(kept: list[Line]) -> list[Line] | None:
+    """Lines from a related-content label to the end, or None.
+
+    Structure only: a short label line in the last two thirds, then >= 4 lines that are all headline-like, short
+    labels or single sentences (<= 45 words), with >= 2 teasers cut off mid-word ("...running a...") or >= 3
+    headlines making up >= 40 % of them. Multi-sentence paragraphs (article sections) never qualify.
+    """
+    n = len(kept)
+    for j in range(max(1, n // 3), n - 4):
+        if not _ui_short(kept[j]):
+            continue
+        rest = kept[j + 1 :]
+        if any(r.words > 45 or _BULLET.match(r.text) or _SENT_INSIDE.search(r.text) for r in rest):
+            continue
+        trunc = sum(1 for r in rest if _TRUNC.search(r.text))
+        heads = sum(1 for r in rest if _ui_short(r) or is_headline_like(r.text))
+        singles = sum(1 for r in rest if r.terminal)
+        if (trunc >= 2 and trunc + heads >= 0.8 * len(rest)) or (
+                heads >= 3 and heads >= 0.4 * len(rest) and heads + singles >= len(rest)):
+            return kept[j:]
+    return None
+
 def _ui_short(ln: Line) -> bool:
     return ln.words <= 4 and not ln.terminal and len(ln.text) <= 40
 
@@ -222,6 +248,12 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         for ln in lines[start:]:
             if ln.keep:
                 ln.keep, ln.reason = False, "comment thread"
+
+    # Related-content block: a short label, then only headlines and one-sentence or cut-off teasers to the end.
+    rel = _related_block([ln for ln in lines if ln.keep])
+    if rel:
+        for k, ln in enumerate(rel):
+            ln.keep, ln.reason = False, "related-content label" if k == 0 else "related-content teaser"
 
     # Footer after the last prose line: author box, "Check also"-style label + teaser, lone author name.
     kept_after = [ln for ln in lines if ln.keep and ln.index > last_prose] if last_prose >= 0 else []
