@@ -116,8 +116,8 @@ def _related_block(kept: list[Line]) -> list[Line] | None:
     """Lines from a related-content label to the end, or None.
 
     Structure only: a short label line in the last two thirds, then >= 4 lines that are all headline-like, short
-    labels or single sentences (<= 45 words), with >= 2 teasers cut off mid-word ("...running a...") or >= 3
-    headlines making up >= 40 % of them. Multi-sentence paragraphs (article sections) never qualify.
+    labels or single sentences (<= 45 words), with >= 2 teasers cut off mid-word ("...running a...") and cut-off
+    teasers plus headlines making up >= 80 % of them. Multi-sentence paragraphs (article sections) never qualify.
     """
     n = len(kept)
     for j in range(max(1, n // 3), n - 4):
@@ -129,8 +129,8 @@ def _related_block(kept: list[Line]) -> list[Line] | None:
         trunc = sum(1 for r in rest if _TRUNC.search(r.text))
         heads = sum(1 for r in rest if _ui_short(r) or is_headline_like(r.text))
         singles = sum(1 for r in rest if r.terminal)
-        if (trunc >= 2 and trunc + heads >= 0.8 * len(rest)) or (
-                heads >= 3 and heads >= 0.4 * len(rest) and heads + singles >= len(rest)):
+        # Headlines alone are not enough: event listings, recipes and CJK text (few "words") look the same.
+        if trunc >= 2 and trunc + heads >= 0.8 * len(rest) and trunc + heads + singles >= len(rest):
             return kept[j:]
     return None
 
