@@ -79,9 +79,8 @@ def test_same_kind_earthquakes_published_the_same_day_stay_apart(any_ctx: Contex
         "(a 'both dates known' feature fitted where only one data set has dates acts as a data-set indicator)")
 
 
-@pytest.mark.xfail(strict=False, reason="an independent report in other words, 4th article of the corpus: "
-                   "document frequencies from three documents do not yet tell event words from common ones")
 def test_independent_report_joins_its_story(lexical: Context) -> None:
+    """An independent report in other words, 4th article of the corpus (document frequencies from 3 documents)."""
     arts, _, _ = load("corpus.jsonl")
     s = story_of(run(arts, lexical).state, arts)
     assert s["tb-indep"] == s["tb-wire"]
