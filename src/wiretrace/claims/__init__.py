@@ -334,7 +334,12 @@ def independent(origins: list[Origin], known: dict[str, set[str]] | None = None)
 
 def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
     # The representative: the mention closest to all others (the medoid), so the claim reads like its group.
-    rep_pos = max(range(len(idx)), key=lambda p: sum(scores[idx[p], q] for q in idx))
+    # When most mentions quote the words verbatim, the representative is one of the quotes: a paraphrase that
+    # happens to sit closest to all the others would misreport what was said.
+    pool = [p for p in range(len(idx)) if members[p].kind == "quote"]
+    if len(pool) * 2 < len(members):
+        pool = list(range(len(idx)))
+    rep_pos = max(pool, key=lambda p: sum(scores[idx[p], q] for q in idx))
     rep = members[rep_pos]
     article_ids = list(dict.fromkeys(u.article_id for u in members))
     mentions: list[dict[str, Any]] = []
