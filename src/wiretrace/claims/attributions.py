@@ -302,7 +302,7 @@ def verb_features(doc, verb) -> list[str]:
 
 
 # Prefixes of the features that depend on the attribution the rules build (see `att_features`).
-_ATT_GROUPS = ("kind=", "stem_kind=", "len=", "left=", "src=", "src_w=", "src_ent=")
+_ATT_GROUPS = ("kind=", "stem_kind=", "len=", "left=", "src=", "src_w=", "src_ent=", "via=", "via_stem=")
 
 
 def att_features(verb, att: RawAttribution) -> list[str]:
@@ -314,6 +314,8 @@ def att_features(verb, att: RawAttribution) -> list[str]:
         "src=" + ("none" if src_tok is None else src_tok.tag_), "len=" + str(min(n_words, 40) // 5),
         "left=" + str(att.content.start < verb.idx),
     ]
+    via = _via(verb, att)
+    feats += ["via=" + via, "via_stem=" + via + "|" + _stem(verb.lower_)]
     if src_tok is not None:
         feats.append("src_w=" + src_tok.lower_ if src_tok.tag_ == "PRP" else "src_ent=" + src_tok.tag_ + "|" + verb.tag_)
     return feats
@@ -366,11 +368,15 @@ def candidates(doc, lexicon_only: bool = False, model: dict[str, Any] | None = N
                   and (not lexicon_only or tok.lower_ in lex)):
                 if model is not None:
                     margin = model["bias"] + _score(verb_features(doc, tok), model)
-                    if margin + model["att_bound"] < model["threshold"]:
+                    if margin + model["att_bound"] < model["threshold"] and not (
+                        tok.dep_ == "pcomp" and tok.head.lower_ == "as"
+                    ):
                         continue
                 att = _verb_cue(doc, sent, tok)
                 if att is not None and model is not None:
-                    margin += _score(att_features(tok, att), model)
+                    # "quoted X as saying": as unambiguous as "according to", and too rare for the model to learn.
+                    margin = float("inf") if _as_saying_source(tok) is not None else margin + _score(
+                        att_features(tok, att), model)
             else:
                 continue
             if att is not None and att.content.end - att.content.start >= 2:
@@ -495,9 +501,15 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
     else:
         # "“...” X said." / "X said:" with the quote in its own sentence.
         content = _neighbour_quote(doc, sent, verb)
-        if content is None:
-            return None
-        kind = "direct"
+        if content is not None:
+            kind = "direct"
+        else:
+            # PolNeAR also marks what a verb is about ("joked about moving to New Zealand", "applauded by X"):
+            # offered as candidates only, the fitted cue model decides.
+            topic = _topic_of(verb)
+            if topic is None:
+                return None
+            cs, ce = _subtree_chars(topic)
     if content is None:
         cs, ce = _trim(text, cs, ce)
         m = _DATELINE.match(text, cs, ce)
@@ -544,6 +556,28 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
             noun = verb.head
             antecedent = _span(doc, noun.left_edge.idx, noun.idx + len(noun.text))
     return RawAttribution(source, cue, content, kind, antecedent)
+
+
+_TOPIC_PREPS = {"about", "on", "of", "to", "for", "against", "over", "with"}
+
+
+def _topic_of(verb):
+    """The object of a topic preposition after the verb, or a passive subject: the content of a belief or stance
+    cue that takes no clause."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.i > verb.i and child.lower_ in _TOPIC_PREPS:
+            obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+            if obj is not None:
+                return obj
+    return next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+
+
+def _via(verb, att: RawAttribution) -> str:
+    """Which dependent of the cue verb the content came from (ccomp, dobj, prep:about, ...; none when elsewhere)."""
+    for child in verb.children:
+        if child.left_edge.idx <= att.content.start <= child.right_edge.idx:
+            return "prep:" + child.lower_ if child.dep_ == "prep" else child.dep_
+    return "none"
 
 
 def _neighbour_quote(doc, sent, verb) -> Span | None:
