@@ -172,15 +172,17 @@ def test_ray_executor_gives_the_same_stories(tmp_path):
         return {frozenset(s["article_ids"]) for s in report["stories"]}
 
     assert shape(ray_report) == shape(local_report)
-    # Same stages, same answers; floats may differ in the last bits (embedding batch shapes differ per process).
-    assert rounded(ray_report["stories"]) == rounded(local_report["stories"])
+    # Same stages, same answers. Scores may differ in the last bits (embedding batch shapes differ per process),
+    # so compare the decisions, not the floats.
+    assert decisions(ray_report) == decisions(local_report)
+    assert all(s["stages"] == ["align", "provenance", "claims"] for s in ray_report["stories"])
 
 
-def rounded(value):
-    if isinstance(value, float):
-        return round(value, 3)
-    if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [rounded(v) for v in value]
-    return value
+def decisions(report: dict) -> list[tuple]:
+    out = []
+    for s in sorted(report["stories"], key=lambda s: s["id"]):
+        origins = sorted((o["name"], o["kind"], o.get("secondary", False), tuple(sorted(o["article_ids"])),
+                          o["closest_witness"]) for o in s.get("origins", []))
+        edges = sorted((e["from"], e["to"], e["relation"]) for e in s.get("reuse", []))
+        out.append((s["id"], tuple(s["article_ids"]), s.get("independent_origins"), tuple(origins), tuple(edges)))
+    return out
