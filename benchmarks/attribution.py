@@ -135,22 +135,28 @@ def main() -> None:
     ap.add_argument("--split", default="test", choices=["test", "train", "all"])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--n-process", type=int, default=1)
+    ap.add_argument("--lexicon", action="store_true", help="gate cues by the lexicon only (the fitted model ignored)")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
         sys.exit(f"PolNeAR not found under {args.data}: nothing to measure")
+    from wiretrace.claims import attributions
     from wiretrace.claims.attributions import extract_many, load_nlp
+
+    if args.lexicon:
+        attributions.cue_model = lambda: None  # from_doc falls back to weights/cues.json
 
     docs = load(args.data, split=args.split, limit=args.limit)
     nlp = load_nlp()
     texts = [d.text for d in docs]
     n_words = sum(len(t.split()) for t in texts)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     preds = extract_many(texts, nlp=nlp, n_process=args.n_process)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"PolNeAR {args.split}: {len(docs)} documents, {sum(len(d.gold) for d in docs)} gold attributions, "
           f"{sum(len(p) for p in preds)} predicted")
     print(f"speed: {n_words} words in {elapsed:.1f}s = {n_words / elapsed:,.0f} words/s "
-          f"(pipeline {nlp.pipe_names}, n_process={args.n_process})")
+          f"(pipeline {nlp.pipe_names}, n_process={args.n_process}); CPU time of this process {cpu:.1f}s = "
+          f"{n_words / cpu:,.0f} words per CPU-second (less telling with n_process > 1)")
     print(f"{'role':8} {'match':8} {'P':>6} {'R':>6} {'F1':>6}")
     for role, modes in score(docs, preds).items():
         for mode, (p, r, f) in modes.items():
