@@ -114,3 +114,13 @@ def test_polnear_heldout_sample(nlp):
     scores = bench.score(docs, preds)
     assert scores["source"]["exact"][2] > 0.5
     assert scores["content"]["overlap"][2] > 0.55
+
+
+def test_cue_takes_adverbs_and_topic_preposition(nlp):
+    # PolNeAR's cue spans: "also said", "talked about" (the content is the preposition's object).
+    assert ("The senator", "also said", "that the bill would pass") in _triples(
+        "The senator also said that the bill would pass.", nlp
+    )
+    assert ("Trump", "talked about", "building a wall on the border") in _triples(
+        "Trump talked about building a wall on the border.", nlp
+    )

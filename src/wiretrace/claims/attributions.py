@@ -39,7 +39,8 @@ _SUBJ = {"nsubj", "nsubjpass", "csubj"}
 # "LANDFORD, May 2 (Polaris) – ": a dateline is not part of what anyone said.
 _DATELINE = re.compile(r"[A-Z][A-Z .'/-]{2,}(?:,[^\n–—(]{0,40})?\s*(?:\([^)\n]{1,40}\))?\s*[–—-]+\s*")
 _REL_PRON = {"who", "that", "which", "whom"}
-CUE_LEFT_DEPS = {"aux", "auxpass", "neg"}
+# PolNeAR's cues take the auxiliaries, negation and adverbs written against the verb ("has also said").
+CUE_LEFT_DEPS = {"aux", "auxpass", "neg", "advmod"}
 _NOT_ADDRESSEE = {"tell", "told", "tells", "telling", "ask", "asked", "asks", "asking", "inform", "informed"}
 
 
@@ -434,7 +435,7 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == verb.i + 1:
             cue_end = child.idx + len(child.text)
-    # Auxiliaries and negation written against the verb belong to the cue ("is telling", "did not mention").
+    # Auxiliaries, negation and adverbs written against the verb belong to the cue ("is telling", "also said").
     first = verb
     while first.i > 0:
         prev = doc[first.i - 1]
@@ -555,7 +556,25 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         if src_tok.lower_ in _REL_PRON and verb.dep_ == "relcl":
             noun = verb.head
             antecedent = _span(doc, noun.left_edge.idx, noun.idx + len(noun.text))
-    return RawAttribution(source, cue, content, kind, antecedent)
+    return RawAttribution(source, _cue_tail(doc, verb, cue, content), content, kind, antecedent)
+
+
+def _cue_tail(doc, verb, cue: Span, content: Span) -> Span:
+    """PolNeAR's cue runs up to the content: the preposition of a topic ("spoke about X", "criticized him for X")
+    and a colon before a quote ("said:") belong to it."""
+    text = _text(doc)
+    end = cue.end
+    if content.start > end:
+        for child in verb.children:
+            if child.dep_ == "prep" and child.i > verb.i:
+                obj = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+                if obj is not None and obj.left_edge.idx == content.start:
+                    end = max(end, child.idx + len(child.text))
+                    break
+        gap = text[end : content.start]
+        if gap.strip() == ":":
+            end = end + gap.index(":") + 1
+    return cue if end == cue.end else Span(cue.start, end, text[cue.start : end])
 
 
 _TOPIC_PREPS = {"about", "on", "of", "to", "for", "against", "over", "with"}
