@@ -16,5 +16,4 @@ class Config:
     reference_date: str | None = None
     # Inputs larger than this are refused with a clear error.
     max_file_bytes: int = 64 * 1024 * 1024
-    lsh_threshold: float = 0.3
-    num_perm: int = 128
+    # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
