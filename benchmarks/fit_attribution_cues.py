@@ -72,7 +72,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="DocBin of the parsed training split (made if absent)")
     ap.add_argument("--c", type=float, default=0.3, help="inverse L2 strength of the logistic regression")
-    ap.add_argument("--min-weight", type=float, default=0.05, help="weights smaller than this are not shipped")
+    ap.add_argument("--min-weight", type=float, default=0.1, help="weights smaller than this are not shipped")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
         sys.exit(f"PolNeAR not found under {args.data}")

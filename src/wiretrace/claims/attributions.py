@@ -469,6 +469,12 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         return None  # "X quoted Y as saying Z": the attribution is the inner one
     if comp is not None:
         cs, ce = _subtree_chars(comp)
+        if comp.dep_ == "dobj":
+            # "accused Clinton of being influenced", "criticized her judgment in supporting the war": PolNeAR's
+            # content runs over the prepositional phrase the verb takes after its object.
+            for child in verb.rights:
+                if child.dep_ == "prep" and child.i == comp.right_edge.i + 1 and child.lower_ in _TOPIC_PREPS | {"in"}:
+                    ce = max(ce, child.right_edge.idx + len(child.right_edge.text))
         # "says he'd do X and tells the crowd Y": a second cue coordinated inside the clause starts a new attribution.
         for c in comp.children:
             if c.dep_ == "conj" and c.i > comp.i and c.lower_ in cue_lexicon() and not any(
