@@ -266,6 +266,11 @@ def _source_span(doc, tok, head_only: bool) -> tuple[int, int]:
     m = _DATELINE.match(text, start, end)
     if m:
         start = m.end()  # "WASHINGTON (AFP) – Hillary Clinton said": the dateline is not the speaker
+    left = tok.left_edge
+    if left.i < tok.i and left.head.i == tok.i and left.dep_ == "advmod" and left.idx >= start:
+        start = doc[left.i + 1].idx  # "Even Trump said": the focus adverb is not part of who speaks
+    while end > start and text[end - 1].isspace():
+        end -= 1  # a no-break space the tokenizer kept on the last word
     # Drop a trailing relative clause set off by a comma ("the official, who ...").
     for child in tok.rights:
         if child.dep_ in ("relcl", "acl") and child.left_edge.i > tok.i:
