@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--cache", type=Path, default=None, help="DocBin of the parsed training split (made if absent)")
     ap.add_argument("--c", type=float, default=0.3, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--min-weight", type=float, default=0.1, help="weights smaller than this are not shipped")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
@@ -125,7 +126,7 @@ def main() -> None:
     clf = model().fit(x, labels)
     weights = {f: round(float(w), 4) for f, w in zip(vec.get_feature_names_out(), clf.coef_[0], strict=True)
                if abs(w) >= args.min_weight}
-    OUT.write_text(
+    args.out.write_text(
         json.dumps(
             {
                 "fitted_on": "PolNeAR train, files not held out by benchmarks/attribution.is_heldout",
@@ -143,7 +144,7 @@ def main() -> None:
         encoding="utf-8",
     )
     print(f"threshold {best[1]} (out-of-fold objective {best[0]:.3f}); {len(weights)} weights in "
-          f"{time.time() - t0:.0f}s -> {OUT}")
+          f"{time.time() - t0:.0f}s -> {args.out}")
 
 
 if __name__ == "__main__":
