@@ -10,6 +10,7 @@ structural rule (inside a detected comment thread or a teaser footer). Every dro
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -60,6 +61,14 @@ _CREDIT_PAREN = re.compile(r"^[^,]*\((?:(?:photo|image|picture|file|credit|via|s
                            r"\s*\.?$", re.I)
 _CREDIT_LABEL = re.compile(r"^(?:photo|image|picture|pic|credit|file photo|photograph|illustration|video)\b\s*[:/|]", re.I)
 _SPAM = re.compile(r"={2,}>+|-{2,}>{2,}|>{3,}|[\U0001D400-\U0001D7FF]{3,}")
+_SPAM_MATH = "\U0001D400"
+
+
+def _maybe_spam(t: str) -> bool:
+    """Cheap necessary condition for `_SPAM`: an arrow '>' or a mathematical alphanumeric character."""
+    return ">" in t or (not t.isascii() and max(t) >= _SPAM_MATH)
+
+
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")
 _ABOUT = re.compile(r"^About\s+(?:the\s+author\s*)?(?:[A-Z][\w'’\-.]*\s*){1,4}$")
 
@@ -75,8 +84,12 @@ class Line:
     features: dict = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=8192)
 def norm(s: str) -> str:
-    """Comparison key: case- and punctuation-insensitive."""
+    """Comparison key: case- and punctuation-insensitive.
+
+    Cached: the batch-repeat pass and the line classifier key the same units of a batch.
+    """
     s = unicodedata.normalize("NFKC", s).casefold()
     return " ".join(_WORD.findall(s))
 
@@ -96,9 +109,9 @@ def is_headline_like(s: str) -> bool:
             and not _CTA.match(s))
 
 
-def _glued_headlines(s: str, words: list[str]) -> bool:
+def _glued_headlines(s: str, n_words: int) -> bool:
     """Many headlines run together: long, no sentence punctuation, many lower->Upper word boundaries."""
-    if len(words) < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s) or "," in s:
+    if n_words < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s) or "," in s:
         return False
     if _TERMINAL.search(s):
         return False
@@ -214,15 +227,15 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         bullet = bool(_BULLET.match(t))
         if _letters(t) < 3 and not from_html:
             ln.keep, ln.reason = False, "widget-like line (no words)"
-        elif tkey and norm(t) == tkey and ln.index < 8:  # a title repeated in the page head, not a line of the body
+        elif tkey and ln.index < 8 and norm(t) == tkey:  # a title repeated in the page head, not a line of the body
             ln.keep, ln.reason = False, "repeated title"
-        elif ln.words <= 80 and _SPAM.search(t):
+        elif ln.words <= 80 and _maybe_spam(t) and _SPAM.search(t):
             ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
         elif ln.words <= 12 and _EDITED_BY.match(t):
             ln.keep, ln.reason = False, "comment-thread edit note"
         elif ln.words <= 6 and _TIME_AGO.search(t):
             ln.keep, ln.reason = False, "comment-thread timestamp"
-        elif ln.words >= 14 and _glued_headlines(t, _WORD.findall(t)) and not _CREDIT_LINE.match(t):
+        elif ln.words >= 14 and _glued_headlines(t, ln.words) and not _CREDIT_LINE.match(t):
             ln.keep, ln.reason = False, "run of related headlines glued into one line"
         elif ln.words <= 25 and _LEGAL.search(t):
             ln.keep, ln.reason = False, "legal/cookie/copyright line"

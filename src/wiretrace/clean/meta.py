@@ -139,7 +139,8 @@ def detect_language(text: str) -> str | None:
         return None
     # Fast path: clear English (the common case) needs no model.
     counts = Counter(words)
-    scores = {lang: sum(counts[w] for w in sw) for lang, sw in _SW.items()}
+    get = counts.get  # dict.get: no Counter.__missing__ call per absent stop word
+    scores = {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW.items()}
     en = scores["en"]
     if len(words) >= 40 and en >= 0.12 * len(words) and all(v < en / 3 for lang, v in scores.items() if lang != "en"):
         return "en"

@@ -95,12 +95,33 @@ _STOP = {
 }
 
 
-_STRONG_CUE = re.compile(
-    rf"\(|\b(?:{_MEDIA_NOUN}|report|reporting|article|story|dispatch|interview|reported|reports|quoted|cited|"
-    r"carried|broadcast|published|contributed)\b"
-)
+# Cue words per pattern (each is a whole `\w+` token wherever its pattern matches): a paragraph without any of
+# them cannot match, so the pattern is not run on it. `None`: anchored patterns, cheap enough to always run.
+_MEDIA_FIRST = frozenset({"news", "press", "wire", "agency", "website", "web", "portal", "newspaper", "daily", "weekly",
+                          "outlet", "broadcaster", "magazine", "channel", "television", "radio", "tabloid",
+                          "publication"})
+_ORG_FIRST = frozenset({"news", "press", "wire", "agency", "website", "web", "portal", "newspaper", "daily",
+                        "broadcaster", "outlet", "magazine", "tabloid"})
+_STRONG_REQ: list[frozenset[str] | None] = [
+    None, None, _MEDIA_FIRST, _ORG_FIRST, frozenset({"report", "article", "story", "interview"}), frozenset({"reporting"}),
+    frozenset({"reported", "quoted", "cited", "carried", "broadcast", "published"}), frozenset({"reported", "reports"}),
+    frozenset({"reported", "reports"}), frozenset({"cited", "quoted"}),
+]
+_WEAK_REQ: list[frozenset[str]] = [
+    frozenset({"told"}), frozenset({"contributed", "quoted"}), frozenset({"according"}), frozenset({"citing", "via"}),
+    frozenset({"said", "wrote", "added"}),
+    frozenset({"said", "says", "revealed", "reveals", "wrote", "writes", "learned", "cited", "added"}),
+    frozenset({"emailed", "sent", "seen", "obtained", "reviewed"}),
+]
+# A strong cue anywhere in a paragraph: "(" or one of these words (the old `_STRONG_CUE` screen, as a token test).
+_STRONG_CUE_WORDS = _MEDIA_FIRST | {"report", "reporting", "article", "story", "dispatch", "interview", "reported",
+                                    "reports", "quoted", "cited", "carried", "broadcast", "published", "contributed"}
 _KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCIES.values() for a in al), key=len, reverse=True)) + r")\b"
                        r"|" + _MEDIA_WORD.pattern)
+# First word of every known name: a paragraph holding none of them as a token cannot match `_KNOWN_RX`.
+_KNOWN_FIRST = frozenset({re.match(r"\w+", a).group(0) for al in AGENCIES.values() for a in al}
+                         | set(re.findall(r"\w+", _MEDIA_WORD.pattern.split("(?:", 1)[1])) - {"b"})
+_TOKENS = re.compile(r"\w+")
 
 
 def _names_regex(extra: set[str]) -> re.Pattern[str] | None:
@@ -166,10 +187,13 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
     strong: set[str] = set()
     # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none).
     paras = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
-    for off, para in paras:
-        if not _STRONG_CUE.search(para):
+    tokens = [set(_TOKENS.findall(para)) for _, para in paras]
+    for (off, para), toks in zip(paras, tokens, strict=True):
+        if "(" not in para and toks.isdisjoint(_STRONG_CUE_WORDS):
             continue
-        for rx in _STRONG:
+        for rx, req in zip(_STRONG, _STRONG_REQ, strict=True):
+            if req is not None and toks.isdisjoint(req):
+                continue
             for m in rx.finditer(para):
                 name = _clean_name(m.group("name"))
                 if not name:
@@ -182,10 +206,13 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
                 strong.add(name)
                 found.append((off + m.start("name"), name))
     extra_rx = _names_regex(strong)
-    for off, para in paras:
-        if not (_KNOWN_RX.search(para) or (extra_rx is not None and extra_rx.search(para))):
+    for (off, para), toks in zip(paras, tokens, strict=True):
+        if not ((not toks.isdisjoint(_KNOWN_FIRST) and _KNOWN_RX.search(para))
+                or (extra_rx is not None and extra_rx.search(para))):
             continue
-        for rx in _WEAK:
+        for rx, req in zip(_WEAK, _WEAK_REQ, strict=True):
+            if toks.isdisjoint(req):
+                continue
             for m in rx.finditer(para):
                 name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
                 if name:
