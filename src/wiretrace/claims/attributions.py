@@ -631,6 +631,13 @@ def _neighbour_quote(doc, sent, verb) -> Span | None:
     if seg[:1] in _OPEN_Q and seg[-1:] in "”\"":
         s, e = _trim(text, s, e)
         return _span(doc, s, e)
+    if seg[-1:] in "”\"" or seg[-2:] == "''":
+        # "“A. B. C.” X said.": the quote opened sentences earlier in its paragraph.
+        s, e = _trim(text, s, e)
+        mark = e - (2 if text[e - 2 : e] == "''" else 1)
+        opener = _open_quote_at(text, text.rfind("\n", 0, s) + 1, mark)
+        if opener != -1 and opener < s:
+            return _span(doc, opener, e)
     return None
 
 
