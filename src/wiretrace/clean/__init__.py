@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 
 from wiretrace.clean.html import Extracted, HtmlExtractor, TrafilaturaExtractor, default_extractor, extract_html
-from wiretrace.clean.lines import TextResult, clean_text, norm, split_units
+from wiretrace.clean.lines import TextResult, clean_text, norm, split_units, word_count
 from wiretrace.clean.meta import (
     CREDIT_LINE,
     credit_bylines,
@@ -37,14 +37,15 @@ _BY_LINE = re.compile(r"^By\s+(?P<names>[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*
 
 def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa: ANN001
     """Clean a batch; lines repeated across the batch's plain-text articles count as boilerplate."""
-    repeats = _batch_repeats(articles)
+    units: dict[int, list[str]] = {}
+    repeats = _batch_repeats(articles, units)
     # The seam: a caller may put another HtmlExtractor in the context's cache under "clean.extractor".
     extractor = ctx.cached("clean.extractor", default_extractor) if ctx is not None else None
     reference = getattr(getattr(ctx, "config", None), "reference_date", None)
     out = []
     for art in articles:
         try:
-            clean_article(art, repeats.get(id(art)), extractor, reference)
+            clean_article(art, repeats.get(id(art)), extractor, reference, units.get(id(art)))
         except Exception as exc:  # noqa: BLE001 - one bad article never stops the batch
             art.metadata.setdefault("warnings", []).append(f"cleaning failed: {type(exc).__name__}: {exc}"[:200])
             art.text = art.text or ""
@@ -52,11 +53,15 @@ def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa:
     return out
 
 
-def _batch_repeats(articles: list[Article]) -> dict[int, set[str]]:
+_SENTENCE_END = re.compile(r"[.!?]['\"’”]?$")
+
+
+def _batch_repeats(articles: list[Article], units: dict[int, list[str]] | None = None) -> dict[int, set[str]]:
     """Per article, the lines that repeat as boilerplate across the batch.
 
     Wire copies share real sentences across outlets, so only non-sentence lines count across outlets; within
-    one outlet (>= 3 articles), a line found in at least half of them counts too.
+    one outlet (>= 3 articles), a line found in at least half of them counts too. `units` receives each text's
+    `split_units` so that the classifier does not split it again.
     """
     texts = [(a, a.raw_text) for a in articles if a.raw_text and not a.text]
     if len(texts) < 3:
@@ -67,10 +72,17 @@ def _batch_repeats(articles: list[Article]) -> dict[int, set[str]]:
     outlet_n: Counter = Counter()
     for a, raw in texts:
         ks = set()
-        for u in split_units(raw):
+        us = split_units(raw)
+        if units is not None:
+            units[id(a)] = us
+        for u in us:
+            # ASCII text is unchanged by NFKC and casefolds letter for letter: its key has exactly word_count words,
+            # so a long ASCII unit needs no key (the tail holds the whole `$`-anchored match, newline included).
+            if u.isascii() and word_count(u) > 30:
+                continue
             k = norm(u)
             if k and len(k.split()) <= 30:
-                ks.add((k, bool(re.search(r"[.!?]['\"’”]?$", u))))
+                ks.add((k, bool(_SENTENCE_END.search(u[-3:]))))
         keys[id(a)] = {k for k, _ in ks}
         for k, term in ks:
             if not term:
@@ -90,8 +102,8 @@ def _batch_repeats(articles: list[Article]) -> dict[int, set[str]]:
 
 
 def clean_article(art: Article, repeats: set[str] | None = None, extractor: HtmlExtractor | None = None,
-                  reference: str | None = None) -> Article:
-    """Fill text and metadata of one article in place."""
+                  reference: str | None = None, units: list[str] | None = None) -> Article:
+    """Fill text and metadata of one article in place (`units`: `split_units(art.raw_text)` when already done)."""
     warnings: list[str] = art.metadata.setdefault("warnings", [])
     if art.text:
         res = TextResult(split_units(art.text), [], art.title, [], None)
@@ -103,7 +115,7 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
         art.metadata["extractor"] = type(extractor or default_extractor()).__name__
     elif art.raw_text is not None:
         page = Extracted()
-        res = clean_text(art.raw_text, art.title, repeats)
+        res = clean_text(art.raw_text, art.title, repeats, units=units)
     else:
         warnings.append("no input text")
         return art

@@ -94,6 +94,12 @@ def norm(s: str) -> str:
     return " ".join(_WORD.findall(s))
 
 
+@functools.lru_cache(maxsize=8192)
+def word_count(s: str) -> int:
+    """Words in `s` (`_WORD` matches). Cached: the batch-repeat pass and the line classifier count the same units."""
+    return len(_WORD.findall(s))
+
+
 _THREE_LETTERS = re.compile(r"[^\W\d_][^a-zA-Z]*?[^\W\d_][\s\S]*?[^\W\d_]")
 
 
@@ -109,9 +115,12 @@ def is_headline_like(s: str) -> bool:
             and not _CTA.match(s))
 
 
+_SENT_END = re.compile(r"[.!?]['\"’”]?(?:\s|$)")
+
+
 def _glued_headlines(s: str, n_words: int) -> bool:
     """Many headlines run together: long, no sentence punctuation, many lower->Upper word boundaries."""
-    if n_words < 14 or re.search(r"[.!?]['\"’”]?(?:\s|$)", s) or "," in s:
+    if n_words < 14 or "," in s or _SENT_END.search(s):
         return False
     if _TERMINAL.search(s):
         return False
@@ -179,12 +188,14 @@ class TextResult:
     outlet_hint: str | None
 
 
-def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = None, from_html: bool = False) -> TextResult:
+def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = None, from_html: bool = False,
+               units: list[str] | None = None) -> TextResult:
     """Classify each unit of `raw`; return kept paragraphs, removed units with reasons, and hints.
 
     `from_html`: the text is an HTML extractor's output (title known, short lines near the top are subheads).
+    `units`: `split_units(raw)` when the caller already has it (the batch-repeat pass splits every text).
     """
-    units = split_units(raw)
+    units = split_units(raw) if units is None else units
     if from_html:  # trafilatura renders layout tables as "| cell | cell |": keep the cells' text
         units = [u2 for u2 in (_TABLE_EDGE.sub("", u).strip() for u in units) if u2.strip("| ")]
     removed: list[Removed] = []
@@ -192,8 +203,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         units = _cut_inline_comments(units, removed)
     lines = []
     for i, u in enumerate(units):
-        words = _WORD.findall(u)
-        lines.append(Line(u, i, len(words), bool(_TERMINAL.search(u))))
+        lines.append(Line(u, i, word_count(u), bool(_TERMINAL.search(u))))
     n = len(lines)
 
     # Title: the reader's first line may itself be junk (a widget amount): pick a real one.
