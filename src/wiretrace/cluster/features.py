@@ -53,12 +53,47 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace(",", ""))
 
 
+# Memo tables: the same words, names and counts recur across articles, and crc32/np.log/the entity clean-up
+# are per-item Python calls. Cached values are the very ones computed before, so decisions are unchanged.
+# Bounded: cleared when they grow past _CACHE_MAX entries (a day of news has far fewer distinct words).
+_CACHE_MAX = 1 << 20
+_TERM_IDS: dict[str, int] = {}
+_HASHES: dict[str, int] = {}
+_ENTITY_WORDS: dict[str, tuple[str, ...]] = {}
+_LOG_TF: dict[int, float] = {}
+
+
 def term_id(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8")) & TERM_MASK
+    tid = _TERM_IDS.get(term)
+    if tid is None:
+        if len(_TERM_IDS) > _CACHE_MAX:
+            _TERM_IDS.clear()
+        tid = _TERM_IDS[term] = zlib.crc32(term.encode("utf-8")) & TERM_MASK
+    return tid
 
 
 def _hash32(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8"))
+    h = _HASHES.get(term)
+    if h is None:
+        if len(_HASHES) > _CACHE_MAX:
+            _HASHES.clear()
+        h = _HASHES[term] = zlib.crc32(term.encode("utf-8"))
+    return h
+
+
+def _hashes(terms: list[str]) -> list[int]:
+    get = _HASHES.get
+    out = [get(t) for t in terms]
+    if None in out:
+        out = [_hash32(t) for t in terms]
+    return out
+
+
+def _log_tf(c: int) -> float:
+    v = _LOG_TF.get(c)
+    if v is None:
+        v = _LOG_TF[c] = 1.0 + float(np.log(c))
+    return v
 
 
 def _sorted_unique(values: list[int], limit: int) -> np.ndarray:
@@ -66,11 +101,20 @@ def _sorted_unique(values: list[int], limit: int) -> np.ndarray:
     return arr[:limit] if arr.size > limit else arr
 
 
+def _entity_words(match: str) -> tuple[str, ...]:
+    words_ = _ENTITY_WORDS.get(match)
+    if words_ is None:
+        if len(_ENTITY_WORDS) > _CACHE_MAX:
+            _ENTITY_WORDS.clear()
+        words_ = _ENTITY_WORDS[match] = tuple(w for w in match.lower().split() if w not in _ENTITY_STOP)
+    return words_
+
+
 def entities(text: str) -> list[str]:
     """Capitalised word sequences (people, places, organisations), lower-cased; cheap, no tagger."""
     out: list[str] = []
-    for m in _ENTITY.finditer(text):
-        words_ = [w for w in m.group(0).lower().split() if w not in _ENTITY_STOP]
+    for match in _ENTITY.findall(text):
+        words_ = _entity_words(match)
         if not words_:
             continue
         out.append(" ".join(words_))
@@ -116,27 +160,48 @@ class ArticleFeatures:
     lead: str  # text for the sentence embedding
 
 
+def _is_content(t: str) -> bool:
+    return t not in _STOP and len(t) > 1 and not t.isdigit()
+
+
 def featurize(article: Article) -> ArticleFeatures:
+    """Per-article features; pure and independent per article, so a batch may run in any order or in parallel."""
     title = (article.title or "")[:500]
     text = (article.text or "")[:MAX_CHARS]
-    toks = tokens(title + "\n" + text)
-    content = [t for t in toks if t not in _STOP and len(t) > 1 and not t.isdigit()]
-    counts = Counter(content).most_common(TOP_TERMS)
+    # tokens(title + "\n" + text) == tokens(title) + tokens(text): no token spans the newline, and both
+    # regexes agree on ASCII text. Tokenising the body once saves a full pass.
+    title_toks = tokens(title) if title else []
+    body_toks = tokens(text)
+    toks = title_toks + body_toks
+    # Count all tokens, then filter the distinct ones: same counts and same first-seen order (most_common breaks
+    # ties by it) as counting the filtered list, with the filter run once per distinct word.
+    counts = Counter({t: c for t, c in Counter(toks).items() if _is_content(t)}).most_common(TOP_TERMS)
     ids: dict[int, float] = {}
     for term, c in counts:
         tid = term_id(term)
-        ids[tid] = max(ids.get(tid, 0.0), 1.0 + float(np.log(c)))
+        ids[tid] = max(ids.get(tid, 0.0), _log_tf(c))
     order = sorted(ids)
     terms = np.asarray(order, dtype=np.int64)
     tf = np.asarray([ids[t] for t in order], dtype=np.float32)
     # Entities and numbers come from the opening of the article: the lede names the event;
     # the tail is where background and page junk live.
     head = title + "\n" + text[:3000]
-    ents = _sorted_unique([_hash32(e) for e in entities(head)], MAX_ENTITIES)
-    nums = _sorted_unique([_hash32(n) for n in numbers(head)], MAX_NUMBERS)
-    ttoks = tokens(title) if title.strip() else content[:MAX_TITLE]
-    tt = _sorted_unique([_hash32(t) for t in ttoks if t not in _STOP], MAX_TITLE)
-    body = (tokens(text) or toks)[:MAX_SHINGLE_TOKENS]
-    shingles = [" ".join(body[i : i + SHINGLE]) for i in range(max(1, len(body) - SHINGLE + 1))]
+    ents = _sorted_unique(_hashes(entities(head)[: MAX_ENTITIES * 4]), MAX_ENTITIES)
+    nums = _sorted_unique(_hashes(numbers(head)[: MAX_NUMBERS * 4]), MAX_NUMBERS)
+    if title.strip():
+        ttoks = title_toks
+    else:
+        ttoks = []
+        for t in toks:  # the first MAX_TITLE content words
+            if len(ttoks) == MAX_TITLE:
+                break
+            if _is_content(t):
+                ttoks.append(t)
+    tt = _sorted_unique(_hashes([t for t in ttoks if t not in _STOP][: MAX_TITLE * 4]), MAX_TITLE)
+    body = (body_toks or toks)[:MAX_SHINGLE_TOKENS]
+    if len(body) >= SHINGLE:
+        shingles = list(map(" ".join, zip(*(body[i:] for i in range(SHINGLE)), strict=False)))
+    else:
+        shingles = [" ".join(body)]
     lead = (title + ". " if title else "") + " ".join(text[:700].split())
     return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead)
