@@ -175,7 +175,10 @@ def featurize(article: Article) -> ArticleFeatures:
     toks = title_toks + body_toks
     # Count all tokens, then filter the distinct ones: same counts and same first-seen order (most_common breaks
     # ties by it) as counting the filtered list, with the filter run once per distinct word.
-    counts = Counter({t: c for t, c in Counter(toks).items() if _is_content(t)}).most_common(TOP_TERMS)
+    stop = _STOP
+    counts = Counter(
+        {t: c for t, c in Counter(toks).items() if t not in stop and len(t) > 1 and not t.isdigit()}
+    ).most_common(TOP_TERMS)
     ids: dict[int, float] = {}
     for term, c in counts:
         tid = term_id(term)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,16 @@ def _idf(state: ClusterState, terms: np.ndarray) -> np.ndarray:
     return (np.log((n + 1.0) / (state.df[terms] + 1.0)) + 1.0).astype(np.float32)
 
 
+def _gather(values: list, idx: list[int]) -> list:
+    """`[values[i] for i in idx]`, at C speed (itemgetter returns a bare item for one index)."""
+    if len(idx) == 1:
+        return [values[idx[0]]]
+    return list(itemgetter(*idx)(values)) if idx else []
+
+
 def _overlap(a: np.ndarray, cands: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Intersection sizes of sorted unique `a` with each candidate array, and candidate sizes."""
-    sizes = np.fromiter((c.size for c in cands), dtype=np.int64, count=len(cands))
+    sizes = np.fromiter(map(len, cands), dtype=np.int64, count=len(cands))
     if a.size == 0 or sizes.sum() == 0:
         return np.zeros(len(cands)), sizes
     cat = np.concatenate(cands)
@@ -121,21 +129,21 @@ def pair_features(
     # TF-IDF cosine under the current document frequencies.
     wa = f.tf * _idf(state, f.terms)
     na = float(np.sqrt((wa * wa).sum())) or 1.0
-    cterms = [state.terms[i] for i in ci]
-    sizes = np.fromiter((t.size for t in cterms), dtype=np.int64, count=m)
+    cterms = _gather(state.terms, ci)
+    sizes = np.fromiter(map(len, cterms), dtype=np.int64, count=m)
     if sizes.sum() and f.terms.size:
         cat = np.concatenate(cterms)
-        wc = np.concatenate([state.tf[i] for i in ci]) * _idf(state, cat)
+        wc = np.concatenate(_gather(state.tf, ci)) * _idf(state, cat)
         owner = np.repeat(np.arange(m), sizes)
         pos = np.clip(np.searchsorted(f.terms, cat), 0, f.terms.size - 1)
         hit = f.terms[pos] == cat
         dot = np.bincount(owner, weights=np.where(hit, wa[pos] * wc, 0.0), minlength=m)
         nb = np.sqrt(np.bincount(owner, weights=wc * wc, minlength=m))
         x[:, 0] = dot / (na * np.maximum(nb, 1e-9))
-    x[:, 1] = (np.stack([state.digests[i] for i in ci]) == digest).mean(axis=1)
-    x[:, 2] = _dice(f.ents, [state.ents[i] for i in ci])
-    x[:, 3] = _dice(f.nums, [state.nums[i] for i in ci])
-    x[:, 4] = _dice(f.title, [state.title[i] for i in ci])
+    x[:, 1] = (np.stack(_gather(state.digests, ci)) == digest).mean(axis=1)
+    x[:, 2] = _dice(f.ents, _gather(state.ents, ci))
+    x[:, 3] = _dice(f.nums, _gather(state.nums, ci))
+    x[:, 4] = _dice(f.title, _gather(state.title, ci))
     both = np.zeros(m, dtype=bool)
     if emb is not None:
         rows = [(k, state.emb[i]) for k, i in enumerate(ci) if state.emb[i] is not None]
@@ -145,7 +153,7 @@ def pair_features(
             x[ks, 5] = mat @ emb.astype(np.float32)
             both[ks] = True
     if not np.isnan(f.day):
-        d = np.asarray([state.day[i] for i in ci])
+        d = np.asarray(_gather(state.day, ci), dtype=np.float64)
         known = ~np.isnan(d)
         x[known, 6] = np.log1p(np.abs(d[known] - f.day))
         # `days_known` (column 7) stays 0: fitted on ECB+ (no dates) + BASIL (dates, and candidates from other
