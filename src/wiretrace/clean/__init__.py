@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 
 from wiretrace.clean.html import Extracted, HtmlExtractor, TrafilaturaExtractor, default_extractor, extract_html
-from wiretrace.clean.lines import TextResult, clean_text, norm, split_units, word_count
+from wiretrace.clean.lines import TextResult, clean_text, is_simple, norm, split_units, word_count
 from wiretrace.clean.meta import (
     CREDIT_LINE,
     credit_bylines,
@@ -76,9 +76,9 @@ def _batch_repeats(articles: list[Article], units: dict[int, list[str]] | None =
         if units is not None:
             units[id(a)] = us
         for u in us:
-            # ASCII text is unchanged by NFKC and casefolds letter for letter: its key has exactly word_count words,
-            # so a long ASCII unit needs no key (the tail holds the whole `$`-anchored match, newline included).
-            if u.isascii() and word_count(u) > 30:
+            # A simple unit's key has exactly word_count words (see lines.is_simple): a long one needs no key.
+            # (Below, the last 3 characters hold the whole `$`-anchored match, a final newline included.)
+            if word_count(u) > 30 and is_simple(u):
                 continue
             k = norm(u)
             if k and len(k.split()) <= 30:
