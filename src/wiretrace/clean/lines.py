@@ -53,6 +53,17 @@ _NAV_WORD = re.compile(r"\b(?:read|see|related|more|also|next|watch|listen|recom
                        r"top|previous|editor'?s?|must|don't|miss|explore|further|story|stories|video|photos?)\b", re.I)
 _LEGAL = re.compile(r"(?:©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b|"
                     r"\bprivacy policy\b|\bcookies?\b.{0,40}\b(?:use|policy|consent|accept|settings|experience)\b)", re.I)
+_LEGAL_HINTS = ("©", "(c)", "copyright", "all rights reserved", "terms of", "privacy policy", "cookie")
+
+
+def _maybe_legal(t: str) -> bool:
+    """Cheap necessary condition for `_LEGAL` on simple text (where lower() is exact case folding); else True."""
+    if not is_simple(t):
+        return True
+    low = t.lower()
+    return any(h in low for h in _LEGAL_HINTS)
+
+
 _OUR_LABEL = re.compile(r"^Our\s+\w+(?:\s+\w+)?:\s", re.I)
 _READ_MORE_TAIL = re.compile(r"(?<=[.!?'\"’”)])\s*(?P<tail>(?:Read|Continue reading|See|Learn)\s+more\s*[.…>»]*"
                              r"|\(?more\)?|Full story\s*[.…>»]*)\s*$", re.I)
@@ -261,7 +272,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "comment-thread timestamp"
         elif ln.words >= 14 and _glued_headlines(t, ln.words) and not _CREDIT_LINE.match(t):
             ln.keep, ln.reason = False, "run of related headlines glued into one line"
-        elif ln.words <= 25 and _LEGAL.search(t):
+        elif ln.words <= 25 and _maybe_legal(t) and _LEGAL.search(t):
             ln.keep, ln.reason = False, "legal/cookie/copyright line"
         elif ln.words <= 12 and _OUR_LABEL.match(t):
             ln.keep, ln.reason = False, "publisher policy line"
@@ -410,7 +421,7 @@ def _comment_start(lines: list[Line], n: int) -> int | None:
         return None
     markers = [i for i, ln in enumerate(lines)
                if _EDITED_BY.match(ln.text) or (ln.words <= 8 and _TIME_AGO.search(ln.text))
-               or (_COMMENT_UI.match(ln.text) and ln.words <= 8 and not ln.terminal)]
+               or (ln.words <= 8 and not ln.terminal and _COMMENT_UI.match(ln.text))]
     if not markers:
         return None
     i = n // 3
