@@ -77,7 +77,7 @@ _SPAM_MATH = "\U0001D400"
 
 def _maybe_spam(t: str) -> bool:
     """Cheap necessary condition for `_SPAM`: an arrow '>' or a mathematical alphanumeric character."""
-    return ">" in t or (not t.isascii() and max(t) >= _SPAM_MATH)
+    return ">" in t or (not is_simple(t) and max(t) >= _SPAM_MATH)
 
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·\-–*]|\d+[.)])\s+")

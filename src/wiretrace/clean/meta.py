@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
+from wiretrace.clean.lines import is_simple
+
 # "ANKARA/BEIRUT, Sept 15 (Reuters) –", "QAMISHLI, Syria (North Press) –", "WASHINGTON (AP) —", "(AP) HONOLULU -"
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -131,10 +133,16 @@ _STOPWORDS = {
 _SW = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
 
+_TOKENS = re.compile(r"\w+")
+_ASCII_TOKENS = re.compile(r"[a-z0-9_]+")
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code: py3langid (model shipped in the package) when installed, else a stop-word profile."""
     sample = text[:2000]
-    words = re.findall(r"\w+", sample.lower())
+    low = sample.lower()
+    # On simple text (ASCII plus typographic quotes/dashes, none of them word characters) \w+ is [a-z0-9_]+ after lower().
+    words = (_ASCII_TOKENS if is_simple(sample) else _TOKENS).findall(low)
     if len(words) < 3:
         return None
     # Fast path: clear English (the common case) needs no model.

@@ -122,6 +122,8 @@ _KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCI
 _KNOWN_FIRST = frozenset({re.match(r"\w+", a).group(0) for al in AGENCIES.values() for a in al}
                          | set(re.findall(r"\w+", _MEDIA_WORD.pattern.split("(?:", 1)[1])) - {"b"})
 _TOKENS = re.compile(r"\w+")
+_GATE_WORDS = frozenset(_STRONG_CUE_WORDS | _KNOWN_FIRST | frozenset().union(*_WEAK_REQ)
+                        | frozenset().union(*(r for r in _STRONG_REQ if r is not None)))
 
 
 def _names_regex(extra: set[str]) -> re.Pattern[str] | None:
@@ -187,12 +189,13 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
     strong: set[str] = set()
     # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none).
     paras = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
-    tokens = [set(_TOKENS.findall(para)) for _, para in paras]
+    # Only the gate words of each paragraph are kept: the per-pattern tests then run on a set of 0-3 words.
+    tokens = [_GATE_WORDS.intersection(_TOKENS.findall(para)) for _, para in paras]
     for (off, para), toks in zip(paras, tokens, strict=True):
         if "(" not in para and toks.isdisjoint(_STRONG_CUE_WORDS):
             continue
         for rx, req in zip(_STRONG, _STRONG_REQ, strict=True):
-            if req is not None and toks.isdisjoint(req):
+            if req is not None and req.isdisjoint(toks):
                 continue
             for m in rx.finditer(para):
                 name = _clean_name(m.group("name"))
@@ -211,7 +214,7 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
                 or (extra_rx is not None and extra_rx.search(para))):
             continue
         for rx, req in zip(_WEAK, _WEAK_REQ, strict=True):
-            if toks.isdisjoint(req):
+            if req.isdisjoint(toks):
                 continue
             for m in rx.finditer(para):
                 name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
