@@ -102,8 +102,9 @@ _NOT_SIMPLE = re.compile(r"[^\x00-\x7f’‘“”—–…]")
 _ASCII_WORD = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")
 
 
+@functools.lru_cache(maxsize=8192)
 def is_simple(s: str) -> bool:
-    """ASCII plus typographic quotes/dashes/ellipsis only (see `_NOT_SIMPLE`)."""
+    """ASCII plus typographic quotes/dashes/ellipsis only (see `_NOT_SIMPLE`). Cached: asked several times per unit."""
     return s.isascii() or not _NOT_SIMPLE.search(s)
 
 
