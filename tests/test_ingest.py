@@ -133,3 +133,60 @@ def test_decode_prefers_declared_then_detects():
     assert text == "Ça va très bien, merci beaucoup à vous."
     with pytest.raises(DecodeError):
         decode_bytes(b"   \n ")
+
+
+def test_published_normalised_or_dropped(tmp_path):
+    path = tmp_path / "dates.jsonl"
+    lines = [
+        '{"title": "A", "text": "Alpha text.", "published": "2024"}',
+        '{"title": "B", "text": "Beta text.", "published": "Tue, 11 Feb 2025 09:00:00 GMT"}',
+        '{"title": "C", "text": "Gamma text.", "published": "2025-02-11T09:00:00Z"}',
+        '{"title": "D", "text": "Delta text.", "published": "March 4, 2025"}',
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    arts, errs = split(read_paths([path]))
+    assert not errs
+    assert [a.published for a in arts] == [None, "2025-02-11", "2025-02-11T09:00:00Z", "2025-03-04"]
+    assert arts[0].metadata["published_raw"] == "2024" and arts[0].metadata["warnings"]
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.json").write_text(deep, encoding="utf-8")
+    (tmp_path / "deep.jsonl").write_text('{"title": "ok", "text": "Fine text."}\n' + deep, encoding="utf-8")
+    arts, errs = split(read_paths([tmp_path / "deep.json", tmp_path / "deep.jsonl"]))
+    assert len(arts) == 1
+    assert [e.reason for e in errs] == ["JSON nested too deeply", "JSON nested too deeply"]
+    assert errs[1].source.endswith("deep.jsonl:2")
+
+
+def test_lone_surrogates_are_replaced(tmp_path):
+    path = tmp_path / "lone.jsonl"
+    path.write_text('{"title": "T\\ud800", "text": "Broken \\udc00 text here."}', encoding="utf-8")
+    arts, errs = split(read_paths([path]))
+    assert not errs
+    arts[0].text = arts[0].raw_text
+    arts[0].compute_id()
+    arts[0].text.encode("utf-8")  # would raise on a surrogate
+    assert "\ufffd" not in arts[0].title or arts[0].title.startswith("T")
+
+
+def test_utf16_with_bom_is_text(tmp_path):
+    path = tmp_path / "bom16.txt"
+    path.write_bytes("Title here\n\nSome body text in UTF-16, with accents: é à ü.".encode("utf-16"))
+    arts, errs = split(read_paths([path]))
+    assert not errs and arts[0].title == "Title here" and "é à ü" in arts[0].raw_text
+
+
+def test_warc_without_html_records_says_so(tmp_path):
+    path = tmp_path / "garbage.warc"
+    path.write_bytes(b"this is not a warc file at all\n" * 10)
+    arts, errs = split(read_paths([path]))
+    assert not arts and len(errs) == 1 and "garbage.warc" in errs[0].source
+
+
+def test_malformed_pretty_json_gets_one_error(tmp_path):
+    path = tmp_path / "pretty.json"
+    path.write_text('{\n  "title": "A",\n  "text": "B",\n}\n', encoding="utf-8")
+    arts, errs = split(read_paths([path]))
+    assert not arts and len(errs) == 1 and "malformed JSON" in errs[0].reason and "line 4" in errs[0].reason

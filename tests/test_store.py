@@ -94,3 +94,15 @@ def test_newer_schema_refused(tmp_path):
         store.conn.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
     with pytest.raises(StoreError, match="newer"):
         Store(path)
+
+
+def test_clustering_resets_results_in_the_same_transaction(tmp_path):
+    with Store(tmp_path / "w.db") as store:
+        a, b = make("Alpha."), make("Beta.")
+        store.add_articles([a, b], None)
+        store.apply_clustering(None, "cluster", b"v1", {a.id: "s1"}, [])
+        store.save_story({"id": "s1", "title": "Alpha", "article_ids": [a.id], "_published": []}, None)
+        assert store.stories_needing_analysis() == []
+        # b joins s1: its old results must be gone as soon as the assignment commits
+        store.apply_clustering(None, "cluster", b"v2", {b.id: "s1"}, [])
+        assert store.stories_needing_analysis() == ["s1"]

@@ -1,7 +1,5 @@
 """The typed data model every stage shares.
 
-(Helpers working in parallel: read /work/main/HELPERS.md first: the {COMMON} rules, file ownership, deadline.)
-
 One `Article` flows through ingest and clean; one `Story` collects what the
 story-level stages (align, provenance, claims) find. Everything is a plain
 dataclass so it pickles into a Ray task and serialises to the JSON report
@@ -55,7 +53,7 @@ class Article:
 
     def compute_id(self) -> str:
         basis = (self.title or "").strip() + "\n" + " ".join(self.text.split())
-        self.id = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+        self.id = hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:16]
         return self.id
 
     def to_report(self) -> dict[str, Any]:

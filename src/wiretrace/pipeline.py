@@ -1,7 +1,5 @@
 """The order of the stages, and the context they share.
 
-(Helpers working in parallel: read /work/main/HELPERS.md first: the {COMMON} rules, file ownership, deadline.)
-
 Stages are pure: they take model objects and a `Context` and return model
 objects. They never touch the store, files or the terminal, so the same
 stage runs in-process, in a test, or inside a Ray task (see `executors`).

@@ -13,24 +13,22 @@ from typing import Annotated, Any
 import typer
 
 
+class UnreadableFile(Exception):
+    pass
+
+
 def _read_article(path: Path):
-    """Read and clean one file like `analyze` does; plain text when the readers are unavailable."""
-    from wiretrace.model import Article
+    """Read and clean one file like `analyze` does; an unreadable file is an error, never guessed at."""
+    from wiretrace.executors.local import clean_batch
+    from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.pipeline import Context
 
-    try:
-        from wiretrace.executors.local import clean_batch
-        from wiretrace.ingest import ReadError, read_paths
-        from wiretrace.pipeline import Context
-
-        items = [i for i in read_paths([str(path)]) if not isinstance(i, ReadError)]
-        if items:
-            return clean_batch(items[:1], Context())[0]
-    except ImportError:
-        pass
-    text = path.read_text(encoding="utf-8", errors="replace")
-    lines = text.split("\n")
-    first = next((k for k, line in enumerate(lines) if line.strip()), 0)
-    return Article(source=str(path), title=lines[first].strip() if lines else None, text="\n".join(lines[first + 1 :]))
+    items = list(read_paths([str(path)]))
+    articles = [i for i in items if not isinstance(i, ReadError)]
+    if not articles:
+        errors = [str(i) for i in items if isinstance(i, ReadError)] or [f"{path}: no article found"]
+        raise UnreadableFile("; ".join(errors))
+    return clean_batch(articles[:1], Context())[0]
 
 
 def alignment_json(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b") -> dict[str, Any]:
@@ -114,7 +112,11 @@ def align_command(
         if not f.exists():
             print(f"error: {f}: no such file", file=sys.stderr)
             raise typer.Exit(2)
-    art_a, art_b = _read_article(files[0]), _read_article(files[1])
+    try:
+        art_a, art_b = _read_article(files[0]), _read_article(files[1])
+    except UnreadableFile as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
     result = alignment_json(art_a.text, art_b.text, embedder, str(files[0]), str(files[1]))
     if json_out:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")

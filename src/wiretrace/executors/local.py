@@ -105,9 +105,7 @@ def cluster_pending(store: Store, run_id: int, ctx: Context, progress: Progress)
     articles = store.get_articles(pending)
     update = cluster.assign([articles[i] for i in pending if i in articles], state, ctx)
     progress("cluster", len(pending), len(pending))
-    touched = store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
-    store.invalidate_stories(touched)
-    return touched
+    return store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
 
 
 def analyse_story(story_id: str, article_ids: list[str], articles: dict[str, Article], ctx: Context) -> dict[str, Any]:

@@ -12,9 +12,9 @@ _CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32))
 def looks_binary(data: bytes) -> bool:
     """NUL bytes or many control characters in the first 8 KiB: not text."""
     head = data[:8192]
-    if not head:
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM is text
         return False
-    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if b"\x00" in head:
         return True
     controls = sum(1 for b in head if b in _CONTROL)
     return controls / len(head) > 0.05

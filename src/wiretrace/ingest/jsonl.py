@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from wiretrace.ingest.dates import normalize_date
 from wiretrace.ingest.errors import ReadError
 from wiretrace.model import Article
 
@@ -17,9 +18,29 @@ _KNOWN = {"id", "url", "title", "text", "html", "published", "date", "outlet", "
           "authors", "language", "lang"}
 
 
+def _clean_strings(value: Any) -> Any:
+    """JSON may carry lone surrogates ("\\ud800") that no UTF-8 writer accepts: replace them."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def article_from_object(obj: Any, source: str) -> Article | ReadError:
     if not isinstance(obj, dict):
         return ReadError(source, f"expected a JSON object, got {type(obj).__name__}")
+    obj = _clean_strings(obj)
     text, html = obj.get("text"), obj.get("html")
     if not (isinstance(text, str) and text.strip()) and not (isinstance(html, str) and html.strip()):
         return ReadError(source, "object has neither a non-empty 'text' nor 'html' field")
@@ -31,7 +52,8 @@ def article_from_object(obj: Any, source: str) -> Article | ReadError:
     else:
         byline = []
     ext = obj.get("id")
-    published = obj.get("published", obj.get("date"))
+    raw_published = obj.get("published", obj.get("date"))
+    published = normalize_date(raw_published)
     art = Article(
         source=source,
         external_id=str(ext) if ext is not None else None,
@@ -39,10 +61,13 @@ def article_from_object(obj: Any, source: str) -> Article | ReadError:
         title=str(obj["title"]).strip() if obj.get("title") else None,
         outlet=str(obj.get("outlet") or obj.get("source_name") or "") or None,
         byline=byline,
-        published=str(published) if published else None,
+        published=published,
         language=str(obj.get("language") or obj.get("lang") or "") or None,
         metadata={k: v for k, v in obj.items() if k not in _KNOWN},
     )
+    if raw_published and not published:
+        art.metadata["published_raw"] = raw_published
+        art.metadata.setdefault("warnings", []).append(f"publication date {raw_published!r} is not a full date; ignored")
     if isinstance(html, str) and html.strip() and not (isinstance(text, str) and text.strip()):
         art.raw_html = html
     else:
@@ -60,15 +85,29 @@ def read_jsonl(text: str, path: str) -> Iterator[Article | ReadError]:
         except json.JSONDecodeError as exc:
             yield ReadError(source, f"malformed JSON ({exc.msg} at column {exc.colno})")
             continue
+        except RecursionError:
+            yield ReadError(source, "JSON nested too deeply")
+            continue
         yield article_from_object(obj, source)
+
+
+def _first_line_is_object(text: str) -> bool:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
 
 
 def read_json(text: str, path: str) -> Iterator[Article | ReadError]:
     """A .json file: one object, a list of objects, or (commonly) JSON Lines."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        yield ReadError(path, "JSON nested too deeply")
+        return
     except json.JSONDecodeError as exc:
-        if exc.pos > 0 and text.lstrip().startswith("{") and "\n" in text.strip():
+        if _first_line_is_object(text):  # JSON Lines saved as .json
             yield from read_jsonl(text, path)
             return
         yield ReadError(path, f"malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")

@@ -15,6 +15,7 @@ from wiretrace.model import Article
 
 def read_warc(data: bytes, path: str) -> Iterator[Article | ReadError]:
     record_no = 0
+    found = 0
     try:
         for record in ArchiveIterator(io.BytesIO(data)):
             record_no += 1
@@ -34,6 +35,10 @@ def read_warc(data: bytes, path: str) -> Iterator[Article | ReadError]:
             except DecodeError as exc:
                 yield ReadError(source, str(exc))
                 continue
+            found += 1
             yield Article(source=url or source, raw_html=html, url=url, metadata={"warc": source})
     except (ArchiveLoadFailed, ValueError, EOFError, OSError, AttributeError, KeyError) as exc:  # warcio's parse errors
         yield ReadError(f"{path}#record{record_no + 1}", f"broken WARC record ({exc}); later records skipped")
+        return
+    if not found:
+        yield ReadError(path, f"no HTML response records among {record_no} WARC records")

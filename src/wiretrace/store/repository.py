@@ -183,7 +183,8 @@ class Store:
     ) -> set[str]:
         """Save the cluster state and the assignments it implies, atomically.
 
-        Returns the ids of stories that changed (gained, lost or swapped articles).
+        Returns the ids of stories that changed (gained, lost or swapped articles); their stored
+        results are reset so the next analysis step recomputes them.
         """
         touched: set[str] = set()
         with self.transaction() as c:
@@ -220,7 +221,9 @@ class Store:
                     c.execute("DELETE FROM stories WHERE id=?", (sid,))
                     touched.discard(sid)
                 else:
-                    c.execute("UPDATE stories SET n_articles=?, updated_run=? WHERE id=?", (n, run_id, sid))
+                    # Results are reset in the same transaction: a run that dies right after this
+                    # leaves the story marked for analysis, never stale.
+                    c.execute("UPDATE stories SET n_articles=?, updated_run=?, data='{}' WHERE id=?", (n, run_id, sid))
         return touched
 
     def story_of(self, article_id: str) -> str | None:
