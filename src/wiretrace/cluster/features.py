@@ -125,8 +125,8 @@ def entities(text: str) -> list[str]:
 
 def numbers(text: str) -> list[str]:
     out = []
-    for m in _NUMBER.finditer(text):
-        n = m.group(0).replace(",", "").rstrip(".")
+    for raw in _NUMBER.findall(text):  # no groups in the pattern: findall gives the whole match
+        n = raw.replace(",", "").rstrip(".") if "," in raw or raw[-1] == "." else raw
         if len(n) >= 2 or "." in n:  # single digits are too common to tell events apart
             out.append(n)
     return out
@@ -180,9 +180,16 @@ def featurize(article: Article) -> ArticleFeatures:
         {t: c for t, c in Counter(toks).items() if t not in stop and len(t) > 1 and not t.isdigit()}
     ).most_common(TOP_TERMS)
     ids: dict[int, float] = {}
+    tget, lget = _TERM_IDS.get, _LOG_TF.get
     for term, c in counts:
-        tid = term_id(term)
-        ids[tid] = max(ids.get(tid, 0.0), _log_tf(c))
+        tid = tget(term)
+        if tid is None:
+            tid = term_id(term)
+        v = lget(c)
+        if v is None:
+            v = _log_tf(c)
+        old = ids.get(tid)  # two words rarely share a hashed id: keep the larger weight
+        ids[tid] = v if old is None or v > old else old
     order = sorted(ids)
     terms = np.asarray(order, dtype=np.int64)
     tf = np.asarray([ids[t] for t in order], dtype=np.float32)
