@@ -173,11 +173,15 @@ def run_polnear(root: Path, limit: int | None) -> dict:
                             title=row.get("title") or None, outlet=row.get("publisher") or None))
         w = (row.get("wire") or "").strip()
         wires.append(_WIRE.get(w.upper()))
-    t = time.perf_counter()
+    # Warm-up outside the timed part: one-time imports and the language model's load (py3langid, needed only for
+    # text the English fast path is unsure of) would otherwise be a quarter of the time on 840 articles.
+    clean_articles([Article(source="warm-up", raw_text="Der schnelle braune Fuchs springt über den faulen Hund, "
+                                                        "sagte die Polizei am Montag in Berlin.\n" * 3)], None)
+    t, cpu = time.perf_counter(), time.process_time()
     out = []
     for i in range(0, len(arts), 64):
         out += clean_articles(arts[i : i + 64], None)
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - cpu
     credited = [(a, w) for a, w in zip(out, wires, strict=True) if w]
     hits = sum(1 for a, w in credited if w in a.cited_sources)
     uncredited = [a for a, w in zip(out, wires, strict=True) if not w]
@@ -185,7 +189,8 @@ def run_polnear(root: Path, limit: int | None) -> dict:
     return {"set": "polnear", "articles": len(out), "wire_credited": len(credited),
             "cited_sources_hit_rate": round(hits / len(credited), 4) if credited else None,
             "uncredited_with_a_wire_cited": round(fp / len(uncredited), 4) if uncredited else None,
-            "plain_text_articles_per_s": round(len(out) / secs, 1)}
+            "plain_text_articles_per_s": round(len(out) / secs, 1), "plain_text_cpu_s": round(cpu, 3),
+            "plain_text_articles_per_cpu_s": round(len(out) / cpu, 1)}
 
 
 def main() -> int:
