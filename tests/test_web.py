@@ -340,3 +340,24 @@ def test_provenance_graph_of_a_large_story_draws_the_connected_articles() -> Non
     drawn = {n.key for n in g.nodes if n.kind == "article"}
     assert drawn == {f"a:a{i:03d}" for i in range(11)} and g.hidden == 109
     assert len(g.edges) == 11 and g.height < 1000
+
+
+def test_review_hardening(client) -> None:  # noqa: ANN001
+    # a cross-site form post (CSRF) is refused before it can add to the store
+    r = client.post("/check", data={"text": "Some words here.", "add": "true"},
+                    headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+    # a chunked body over the limit is refused as it arrives, without echoing it back
+    def chunks():
+        for _ in range(40):
+            yield b"x" * (64 * 1024)
+
+    r = client.post("/api/check", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and len(r.content) < 1000
+    # validation errors do not echo the input
+    r = client.post("/api/check", json={"text": ""})
+    assert r.status_code == 422 and '"input"' not in r.text
+    # a lone surrogate in JSON is a client error, not a server error
+    r = client.post("/api/check", content=b'{"text": "Broken \\ud800 text about the dam deal."}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code in (200, 422)

@@ -50,6 +50,9 @@ def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa:
             art.metadata.setdefault("warnings", []).append(f"cleaning failed: {type(exc).__name__}: {exc}"[:200])
             art.text = art.text or ""
         out.append(art)
+    # The per-unit caches only pay off within a batch: do not keep a batch's lines alive after it.
+    for cached in (norm, word_count, is_simple):
+        cached.cache_clear()
     return out
 
 

@@ -15,9 +15,11 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from wiretrace import __version__
 from wiretrace.report.html_report import TEMPLATES as REPORT_TEMPLATES
@@ -27,6 +29,48 @@ from wiretrace.web.check import ShingleIndex, check_text
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a press release or a long feature fits many times over
+MAX_TEXT_FIELD = 1024 * 1024 - 1  # a pasted form field: Starlette refuses multipart parts over 1 MiB
+MAX_BODY = MAX_UPLOAD + 64 * 1024
+
+
+class BodySizeLimit:
+    """Refuse POST bodies over `limit` bytes, counted as they arrive (chunked bodies carry no Content-Length)."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                response = JSONResponse({"detail": f"request body over {MAX_UPLOAD} bytes"}, status_code=413,
+                                        headers={"Content-Security-Policy": CSP})
+                await response(scope, receive, send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        data = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": data, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 UPLOAD_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
 UPLOAD_TYPES = {"text/plain", "text/html", "text/markdown", "application/octet-stream", ""}
 PAGE_SIZE = 50
@@ -195,6 +239,18 @@ def _pages_env():
     return env
 
 
+def _cross_site(request: Request) -> bool:
+    """A POST another site's page made the browser send (CSRF): refused, since it could add to the store."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        from urllib.parse import urlsplit
+
+        return urlsplit(origin).netloc != request.headers.get("host", "")
+    return False
+
+
 def create_app(db: str | Path) -> FastAPI:
     """The web app over the store at `db` (created empty if missing)."""
     state = State(Path(db))
@@ -214,12 +270,21 @@ def create_app(db: str | Path) -> FastAPI:
         redoc_url=None,
     )
     app.state.wiretrace = state
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the whole input back: a 2 MB paste would come back in the error.
+        detail = [{k: v for k, v in err.items() if k not in {"input", "ctx"}} for err in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
         length = request.headers.get("content-length")
-        if request.method == "POST" and length and length.isdigit() and int(length) > MAX_UPLOAD + 64 * 1024:
-            response: Response = JSONResponse({"detail": f"request body over {MAX_UPLOAD} bytes"}, status_code=413)
+        if request.method == "POST" and _cross_site(request):
+            response: Response = JSONResponse({"detail": "cross-site form posts are refused"}, status_code=403)
+        elif request.method == "POST" and length and length.isdigit() and int(length) > MAX_BODY:
+            response = JSONResponse({"detail": f"request body over {MAX_UPLOAD} bytes"}, status_code=413)
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
@@ -340,6 +405,7 @@ def create_app(db: str | Path) -> FastAPI:
     # -- check ---------------------------------------------------------------------------------------------------------
 
     def run_check(text: str, html: bool, add: bool, name: str) -> dict[str, Any]:
+        text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from JSON never reach the store
         with state.lock:
             result = check_text(text, state.store, state.index, state.ctx, name=name, html=html)
             result["added_article_id"] = result["added_story_id"] = None
@@ -367,11 +433,12 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.get("/check", response_class=HTMLResponse, summary="Check a text form")
     def check_form() -> HTMLResponse:
-        return page("check.html.j2", page_name="check", result=None, text="", max_upload=MAX_UPLOAD)
+        return page("check.html.j2", page_name="check", result=None, text="", max_upload=MAX_UPLOAD,
+                    max_text=MAX_TEXT_FIELD)
 
     @app.post("/check", response_class=HTMLResponse, summary="Check a text (form post)")
     async def check_submit(
-        text: Annotated[str, Form(max_length=MAX_UPLOAD)] = "",
+        text: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
         file: Annotated[UploadFile | None, File()] = None,
         add: Annotated[bool, Form()] = False,
     ) -> HTMLResponse:
@@ -397,7 +464,7 @@ def create_app(db: str | Path) -> FastAPI:
         if not text.strip():
             return page("check.html.j2", 422, page_name="check", result=None, text=text, max_upload=MAX_UPLOAD,
                         error="paste a text or choose a file")
-        result = run_check(text, html, add, name)
+        result = await run_in_threadpool(run_check, text, html, add, name)  # never block the event loop
         return page("check.html.j2", page_name="check", result=result, text=text, max_upload=MAX_UPLOAD, href=href,
                     compare=compare_href)
 
