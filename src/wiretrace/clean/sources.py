@@ -12,31 +12,9 @@ from __future__ import annotations
 import functools
 import re
 
-# Canonical name -> aliases (the canonical names match the provenance stage's).
-AGENCIES: dict[str, tuple[str, ...]] = {
-    "Reuters": ("Reuters", "Thomson Reuters"),
-    "Associated Press": ("Associated Press", "AP"),
-    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
-    "Bloomberg": ("Bloomberg", "Bloomberg News"),
-    "Sputnik": ("Sputnik",),
-    "TASS": ("TASS", "Tass"),
-    "RIA Novosti": ("RIA Novosti",),
-    "Interfax": ("Interfax",),
-    "Xinhua": ("Xinhua",),
-    "Anadolu Agency": ("Anadolu Agency", "Anadolu"),
-    "Kyodo": ("Kyodo", "Kyodo News"),
-    "Yonhap": ("Yonhap",),
-    "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
-    "ANSA": ("ANSA",),
-    "EFE": ("EFE",),
-    "PTI": ("PTI", "Press Trust of India"),
-    "UPI": ("UPI", "United Press International"),
-    "IRNA": ("IRNA",),
-    "Al Jazeera": ("Al Jazeera",),
-    "BBC": ("BBC",),
-    "CNN": ("CNN",),
-}
-_ALIAS = {a.casefold(): c for c, aliases in AGENCIES.items() for a in aliases}
+from wiretrace.text.media import AGENCIES, ALIASES
+
+_ALIAS = ALIASES
 
 _MEDIA_NOUN = (
     r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|portal|"

@@ -15,35 +15,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# Wire agencies and large outlets that are commonly credited (canonical name -> aliases).
-AGENCIES: dict[str, tuple[str, ...]] = {
-    "Reuters": ("Reuters", "Thomson Reuters"),
-    "Associated Press": ("Associated Press", "AP"),
-    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
-    "Bloomberg": ("Bloomberg",),
-    "Sputnik": ("Sputnik",),
-    "TASS": ("TASS", "Tass"),
-    "RIA Novosti": ("RIA Novosti", "RIA"),
-    "Interfax": ("Interfax",),
-    "Xinhua": ("Xinhua",),
-    "Anadolu Agency": ("Anadolu Agency", "Anadolu", "AA"),
-    "Kyodo": ("Kyodo", "Kyodo News"),
-    "Yonhap": ("Yonhap",),
-    "dpa": ("dpa", "DPA", "Deutsche Presse-Agentur"),
-    "ANSA": ("ANSA",),
-    "EFE": ("EFE",),
-    "Europa Press": ("Europa Press",),
-    "PTI": ("PTI", "Press Trust of India"),
-    "IANS": ("IANS",),
-    "UPI": ("UPI", "United Press International"),
-    "IRNA": ("IRNA",),
-    "SANA": ("SANA",),
-    "WAFA": ("WAFA",),
-    "Al Jazeera": ("Al Jazeera",),
-    "BBC": ("BBC",),
-    "CNN": ("CNN",),
-}
-_ALIAS = {alias.casefold(): canon for canon, aliases in AGENCIES.items() for alias in aliases}
+from wiretrace.text.media import AGENCIES, ALIASES
+
+_ALIAS = ALIASES
 
 _MEDIA_NOUN = (
     r"(?:news\s+agency|press\s+agency|wire\s+service|agency|wire|website|web\s*site|news\s+site|portal|newspaper|"
