@@ -11,17 +11,9 @@ from pathlib import Path
 import pytest
 
 from wiretrace.claims import attributions as A
-from wiretrace.claims.attributions import extract_attributions, load_nlp
+from wiretrace.claims.attributions import extract_attributions
 
 POLNEAR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "attribution" / "polnear" / "train"
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    try:
-        return load_nlp()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"spaCy model not loadable: {exc}")
 
 
 def _triples(text: str, nlp) -> list[tuple[str | None, str | None, str]]:

@@ -10,21 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from wiretrace.claims.attributions import extract_attributions, load_nlp
+from wiretrace.claims.attributions import extract_attributions
 from wiretrace.claims.conflicts import dates, polarity, quantities
 from wiretrace.claims.sources import Speaker, acronyms, named_key, resolve_reference, same_anonymous, unify_names
 from wiretrace.model import Article, Origin, Story
 from wiretrace.pipeline import Context
 
 DATA = Path(__file__).parent / "data" / "claims"
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    try:
-        return load_nlp()
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"spaCy model not loadable: {exc}")
 
 
 def _one(text: str, nlp, cue: str):

