@@ -156,8 +156,12 @@ def test_seeds_report(tmp_path):
 
 
 @pytest.mark.ray
-def test_ray_executor_gives_the_same_stories(tmp_path):
+def test_ray_executor_gives_the_same_stories(tmp_path, monkeypatch):
     pytest.importorskip("ray")
+    import wiretrace.executors.local as local_executor
+
+    # Featurisation for clustering is mapped over the workers in chunks: make it several chunks here.
+    monkeypatch.setattr(local_executor, "FEATURIZE_CHUNK", 2)
     result = runner.invoke(
         app,
         ["analyze", str(corpus_path()), "-o", str(tmp_path / "ray.json"), "--db", str(tmp_path / "ray.db"),

@@ -23,6 +23,7 @@ from wiretrace.store import Store
 
 CLUSTER_STATE = "cluster"
 BATCH = 64
+FEATURIZE_CHUNK = 500  # articles per featurisation task: large enough to amortise a Ray task
 
 # progress(step, advance, total): the CLI maps it to Rich progress bars.
 Progress = Callable[[str, int, int | None], None]
@@ -93,8 +94,20 @@ def ingest(
         progress("read", len(cleaned), None)
 
 
-def cluster_pending(store: Store, run_id: int, ctx: Context, progress: Progress) -> set[str]:
-    """Assign every unassigned stored article to a story; return the stories that changed."""
+def _featurize_chunk(chunk: list[Article], ctx: Context) -> list[Any]:
+    from wiretrace import cluster
+
+    return cluster.featurize_batch(chunk, ctx)
+
+
+def cluster_pending(
+    store: Store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None = None
+) -> set[str]:
+    """Assign every unassigned stored article to a story; return the stories that changed.
+
+    The per-article featurisation (no shared state) is mapped over the executor in chunks, so a Ray run spreads
+    it over the workers; the assignment itself is sequential by design (arrival order decides ties).
+    """
     from wiretrace import cluster
 
     pending = store.unassigned_article_ids()
@@ -103,7 +116,11 @@ def cluster_pending(store: Store, run_id: int, ctx: Context, progress: Progress)
     blob = store.load_state(CLUSTER_STATE)
     state = cluster.ClusterState.from_bytes(blob) if blob else cluster.ClusterState.empty(ctx.config)
     articles = store.get_articles(pending)
-    update = cluster.assign([articles[i] for i in pending if i in articles], state, ctx)
+    new = [articles[i] for i in pending if i in articles]
+    executor = executor or LocalExecutor()
+    chunks = [new[i : i + FEATURIZE_CHUNK] for i in range(0, len(new), FEATURIZE_CHUNK)]
+    prepared = [p for part in executor.map(_featurize_chunk, chunks, ctx) for p in part]
+    update = cluster.assign(new, state, ctx, prepared=prepared)
     progress("cluster", len(pending), len(pending))
     return store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
 
@@ -153,7 +170,7 @@ def analyze(
         t0 = time.perf_counter()
         ingest(paths, store, run_id, ctx, result, progress, executor)
         t1 = time.perf_counter()
-        cluster_pending(store, run_id, ctx, progress)
+        cluster_pending(store, run_id, ctx, progress, executor)
         t2 = time.perf_counter()
         analyse_pending(store, run_id, ctx, progress, executor)
         t3 = time.perf_counter()
