@@ -361,3 +361,26 @@ def test_review_hardening(client) -> None:  # noqa: ANN001
     r = client.post("/api/check", content=b'{"text": "Broken \\ud800 text about the dam deal."}',
                     headers={"Content-Type": "application/json"})
     assert r.status_code in (200, 422)
+
+
+def test_conflict_summaries_name_articles_by_outlet_and_stay_escaped() -> None:
+    ids = ["0123456789abcdef", "fedcba9876543210"]
+    arts = [{"id": ids[0], "source": "a", "title": "T", "outlet": "<b>Evil</b> Daily", "text": "x", "removed": [],
+             "cited_sources": []},
+            {"id": ids[1], "source": "b", "title": "Plain title", "outlet": None, "text": "x", "removed": [],
+             "cited_sources": []}]
+    story = {
+        "id": "s1", "title": "Counts differ", "summary": "", "article_ids": ids,
+        "stages": ["align", "provenance", "claims"], "origins": [], "independent_origins": 2, "reuse": [],
+        "claims": [{"id": "c1", "text": "Ten died.", "speaker": None, "attributed_to": [], "article_ids": [ids[0]],
+                    "origins": [], "independent_origins": 1},
+                   {"id": "c2", "text": "Twelve died.", "speaker": None, "attributed_to": [], "article_ids": [ids[1]],
+                    "origins": [], "independent_origins": 1}],
+        "conflicts": [{"kind": "number", "claim_ids": ["c1", "c2"], "article_ids": ids,
+                       "summary": f"different numbers: {ids[0]}: 10 dead; {ids[1]}: 12 dead; unknown 00000000deadbeef"}],
+    }
+    html = render_report(_report_with([story], arts))
+    assert "&lt;b&gt;Evil&lt;/b&gt; Daily (01234567): 10 dead" in html  # outlet label, escaped
+    assert "Plain title (fedcba98): 12 dead" in html  # no outlet: the title
+    assert "unknown 00000000deadbeef" in html  # ids of articles not in the report stay as they are
+    assert "<b>Evil</b>" not in html

@@ -16,8 +16,12 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 def environment(extra: list[Path] | None = None) -> Environment:
     """A Jinja2 environment that escapes every template (also the .css include and the web app's pages)."""
+    from wiretrace.web.views import label_article_ids
+
     paths = [str(p) for p in (extra or [])] + [str(TEMPLATES)]
-    return Environment(loader=FileSystemLoader(paths), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(paths), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["labelled"] = label_article_ids
+    return env
 
 
 def _anchor(aid: str) -> str:
@@ -29,7 +33,7 @@ def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any
     from wiretrace.web.views import claim_rows, provenance_graph
 
     return [
-        {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s)}
+        {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s, articles)}
         for s in stories
     ]
 

@@ -355,7 +355,7 @@ def create_app(db: str | Path) -> FastAPI:
             articles = articles_dict(story["article_ids"])
         graph = views.provenance_graph(story, articles, href="/articles/")
         return page("story.html.j2", page_name="story", story=story, articles=articles, graph=graph,
-                    claims=views.claim_rows(story), href=href, compare=compare_href)
+                    claims=views.claim_rows(story, articles), href=href, compare=compare_href)
 
     # -- compare -------------------------------------------------------------------------------------------------------
 

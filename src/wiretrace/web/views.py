@@ -69,6 +69,25 @@ def article_label(a: Mapping[str, Any] | None, aid: str) -> str:
     return a.get("outlet") or a.get("title") or aid
 
 
+_ARTICLE_ID = re.compile(r"\b[0-9a-f]{16}\b")
+
+
+def label_article_ids(text: str | None, articles: Mapping[str, Mapping[str, Any]] | None) -> str:
+    """Replace the article ids that stage summaries carry with a name a reader recognises ("Duvar English (fc7f5a08)").
+
+    Returns plain text: the templates escape it like any other article-derived string.
+    """
+    if not text or not articles:
+        return text or ""
+
+    def one(m: re.Match[str]) -> str:
+        aid = m.group(0)
+        a = articles.get(aid)
+        return f"{_short(article_label(a, aid), 40)} ({aid[:8]})" if a else aid
+
+    return _ARTICLE_ID.sub(one, text)
+
+
 def _bezier(t: float, p0: float, p1: float, p2: float, p3: float) -> float:
     u = 1 - t
     return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3
@@ -295,12 +314,15 @@ def speaker_name(speaker: str | None) -> str:
     return re.sub(r"^(name|anon|role|org):", "", speaker or "")
 
 
-def claim_rows(story: Mapping[str, Any]) -> list[dict[str, Any]]:
+def claim_rows(
+    story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Claims with their conflicts, conflicting ones first, then the most widely repeated."""
     conflicted: dict[str, list[str]] = {}
     for c in story.get("conflicts") or []:
         for cid in c.get("claim_ids", []):
-            conflicted.setdefault(cid, []).append(c.get("summary") or c.get("kind", "conflict"))
+            summary = label_article_ids(c.get("summary"), articles) or c.get("kind", "conflict")
+            conflicted.setdefault(cid, []).append(summary)
     rows = []
     for c in story.get("claims") or []:
         who = speaker_name(c.get("speaker")) or ", ".join(c.get("attributed_to") or [])
