@@ -120,10 +120,23 @@ def norm(s: str) -> str:
     return " ".join(_WORD.findall(s))
 
 
+# Simple text as ASCII bytes (other characters -> "?"), then letters -> "a", the joiners ' and - (and ’, mapped to '
+# before encoding) -> "'", everything else -> " ". An `_ASCII_WORD` match starts at each run of letters that is not
+# joined to the previous one by a single joiner: after " ", " '", "''" or at the start. bytes.count finds these.
+_WC_TABLE = bytes(ord("a") if chr(c).isascii() and chr(c).isalpha() else ord("'") if chr(c) in "'-" else ord(" ")
+                  for c in range(256))
+
+
 @functools.lru_cache(maxsize=8192)
 def word_count(s: str) -> int:
-    """Words in `s` (`_WORD` matches). Cached: the batch-repeat pass and the line classifier count the same units."""
-    return len((_ASCII_WORD if is_simple(s) else _WORD).findall(s))
+    """Words in `s` (`_WORD` matches). Cached: the batch-repeat pass and the line classifier count the same units.
+
+    Simple text (most units) is counted on translated bytes, several times faster than the regex.
+    """
+    if not is_simple(s):
+        return len(_WORD.findall(s))
+    b = (s if s.isascii() else s.replace("’", "'")).encode("ascii", "replace").translate(_WC_TABLE)
+    return b.count(b" a") + b.count(b" 'a") + b.count(b"''a") + (b[:1] == b"a" or b[:2] == b"'a")
 
 
 _THREE_LETTERS = re.compile(r"[^\W\d_][^a-zA-Z]*?[^\W\d_][\s\S]*?[^\W\d_]")
