@@ -102,6 +102,33 @@ _KNOWN_FIRST = frozenset({re.match(r"\w+", a).group(0) for al in AGENCIES.values
 _TOKENS = re.compile(r"\w+")
 _GATE_WORDS = frozenset(_STRONG_CUE_WORDS | _KNOWN_FIRST | frozenset().union(*_WEAK_REQ)
                         | frozenset().union(*(r for r in _STRONG_REQ if r is not None)))
+_ALWAYS_STRONG = tuple(i for i, r in enumerate(_STRONG_REQ) if r is None)
+
+
+def _gate_info(word: str) -> tuple[int, int, bool, bool]:
+    """Bit masks of the strong and weak patterns `word` enables; is it a strong cue; is it a known name's first word."""
+    strong = sum(1 << i for i, r in enumerate(_STRONG_REQ) if r is not None and word in r)
+    weak = sum(1 << i for i, r in enumerate(_WEAK_REQ) if word in r)
+    return strong, weak, word in _STRONG_CUE_WORDS, word in _KNOWN_FIRST
+
+
+# Gate words as ASCII bytes (all are ASCII): simple paragraphs are tokenised on bytes (see `_gate_tokens`).
+_GATE = {w.encode(): _gate_info(w) for w in _GATE_WORDS}
+_GATE_BYTES = frozenset(_GATE)
+# `\w` on ASCII is [A-Za-z0-9_]: everything else -> " " (non-ASCII characters of simple text are "?" after encoding).
+_TOK_TABLE = bytes(c if chr(c).isalnum() and c < 128 or c == ord("_") else ord(" ") for c in range(256))
+_NOT_SIMPLE = re.compile(r"[^\x00-\x7f’‘“”—–…]")
+
+
+def _gate_tokens(para: str) -> set:
+    r"""The gate words among `para`'s `\w+` tokens (as bytes): on simple text, by bytes.translate + split.
+
+    Simple text (ASCII plus typographic quotes/dashes/ellipsis, none of them word characters) has exactly the
+    `\w+` tokens of its ASCII bytes with every non-[A-Za-z0-9_] byte turned into a space.
+    """
+    if para.isascii() or not _NOT_SIMPLE.search(para):
+        return _GATE_BYTES.intersection(para.encode("ascii", "replace").translate(_TOK_TABLE).split())
+    return _GATE_BYTES.intersection(t.encode() for t in _TOKENS.findall(para))
 
 
 def _names_regex(extra: set[str]) -> re.Pattern[str] | None:
@@ -165,34 +192,43 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
         return []
     found: list[tuple[int, str]] = []
     strong: set[str] = set()
-    # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none).
-    paras = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
-    # Only the gate words of each paragraph are kept: the per-pattern tests then run on a set of 0-3 words.
-    tokens = [_GATE_WORDS.intersection(_TOKENS.findall(para)) for _, para in paras]
-    for (off, para), toks in zip(paras, tokens, strict=True):
-        if "(" not in para and toks.isdisjoint(_STRONG_CUE_WORDS):
+    # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none): each gate word
+    # found as a token enables the patterns that need it (bit masks, see `_gate_info`).
+    paras = []
+    for m in re.finditer(r"[^\n]+", text):
+        para = m.group(0)
+        smask = wmask = 0
+        cue = known = False
+        for tok in _gate_tokens(para):
+            s_, w_, c_, k_ = _GATE[tok]
+            smask |= s_
+            wmask |= w_
+            cue = cue or c_
+            known = known or k_
+        paras.append((m.start(), para, smask, wmask, known))
+        if not cue and "(" not in para:
             continue
-        for rx, req in zip(_STRONG, _STRONG_REQ, strict=True):
-            if req is not None and req.isdisjoint(toks):
+        off = m.start()
+        for i, rx in enumerate(_STRONG):
+            if not (smask >> i) & 1 and i not in _ALWAYS_STRONG:
                 continue
-            for m in rx.finditer(para):
-                name = _clean_name(m.group("name"))
+            for m2 in rx.finditer(para):
+                name = _clean_name(m2.group("name"))
                 if not name:
                     continue
                 # A strong cue on a multi-word run: prefer the longest known-medium prefix when there is one.
-                known = _best_prefix(m.group("name"), _is_known)
-                name = known or name
-                if (_looks_like_person_or_place(name) or _DESCRIPTOR.match(name)) and not known:
+                known_name = _best_prefix(m2.group("name"), _is_known)
+                name = known_name or name
+                if (_looks_like_person_or_place(name) or _DESCRIPTOR.match(name)) and not known_name:
                     continue
                 strong.add(name)
-                found.append((off + m.start("name"), name))
+                found.append((off + m2.start("name"), name))
     extra_rx = _names_regex(strong)
-    for (off, para), toks in zip(paras, tokens, strict=True):
-        if not ((not toks.isdisjoint(_KNOWN_FIRST) and _KNOWN_RX.search(para))
-                or (extra_rx is not None and extra_rx.search(para))):
+    for off, para, _smask, wmask, known in paras:
+        if not wmask or not ((known and _KNOWN_RX.search(para)) or (extra_rx is not None and extra_rx.search(para))):
             continue
-        for rx, req in zip(_WEAK, _WEAK_REQ, strict=True):
-            if req.isdisjoint(toks):
+        for i, rx in enumerate(_WEAK):
+            if not (wmask >> i) & 1:
                 continue
             for m in rx.finditer(para):
                 name = _best_prefix(m.group("name"), lambda n: n in strong or _is_known(n))
