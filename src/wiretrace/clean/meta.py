@@ -134,23 +134,37 @@ _SW = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
 
 _TOKENS = re.compile(r"\w+")
-_ASCII_TOKENS = re.compile(r"[a-z0-9_]+")
+_ALL_SW = frozenset().union(*_SW.values())
+_ALL_SW_B = frozenset(w.encode() for w in _ALL_SW if w.isascii())
+_SW_B = {lang: [w.encode() for w in sw if w.isascii()] for lang, sw in _SW.items()}
+# Lower-cased simple text as ASCII bytes: [a-z0-9_] kept, every other byte -> " " (its non-ASCII characters, typographic
+# quotes/dashes/ellipsis, are not word characters and become "?" when encoded).
+_LOW_TOK_TABLE = bytes(c if (chr(c).isalnum() and chr(c).islower() or chr(c).isdigit()) and c < 128 or c == ord("_")
+                       else ord(" ") for c in range(256))
+
+
+def _stopword_scores(sample: str) -> tuple[int, dict[str, int]]:
+    r"""Number of `\w+` tokens of the lower-cased sample, and per language the count of its stop-word tokens."""
+    low = sample.lower()
+    if is_simple(sample):
+        # On simple text \w+ is [a-z0-9_]+ after lower(): tokenised on bytes, only stop words are counted.
+        words = low.encode("ascii", "replace").translate(_LOW_TOK_TABLE).split()
+        get = Counter(filter(_ALL_SW_B.__contains__, words)).get
+        return len(words), {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW_B.items()}
+    all_words = _TOKENS.findall(low)
+    get = Counter(filter(_ALL_SW.__contains__, all_words)).get
+    return len(all_words), {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW.items()}
 
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code: py3langid (model shipped in the package) when installed, else a stop-word profile."""
     sample = text[:2000]
-    low = sample.lower()
-    # On simple text (ASCII plus typographic quotes/dashes, none of them word characters) \w+ is [a-z0-9_]+ after lower().
-    words = (_ASCII_TOKENS if is_simple(sample) else _TOKENS).findall(low)
-    if len(words) < 3:
+    n_words, scores = _stopword_scores(sample)
+    if n_words < 3:
         return None
     # Fast path: clear English (the common case) needs no model.
-    counts = Counter(words)
-    get = counts.get  # dict.get: no Counter.__missing__ call per absent stop word
-    scores = {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW.items()}
     en = scores["en"]
-    if len(words) >= 40 and en >= 0.12 * len(words) and all(v < en / 3 for lang, v in scores.items() if lang != "en"):
+    if n_words >= 40 and en >= 0.12 * n_words and all(v < en / 3 for lang, v in scores.items() if lang != "en"):
         return "en"
     try:
         import py3langid
