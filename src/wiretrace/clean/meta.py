@@ -134,9 +134,9 @@ _SW = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
 
 _TOKENS = re.compile(r"\w+")
-_ALL_SW = frozenset().union(*_SW.values())
-_ALL_SW_B = frozenset(w.encode() for w in _ALL_SW if w.isascii())
-_SW_B = {lang: [w.encode() for w in sw if w.isascii()] for lang, sw in _SW.items()}
+# Stop word -> the languages that list it (as str, and as ASCII bytes for the bytes tokens of simple text).
+_LANGS_OF = {w: tuple(lang for lang, sw in _SW.items() if w in sw) for w in frozenset().union(*_SW.values())}
+_LANGS_OF_B = {w.encode(): langs for w, langs in _LANGS_OF.items() if w.isascii()}
 # Lower-cased simple text as ASCII bytes: [a-z0-9_] kept, every other byte -> " " (its non-ASCII characters, typographic
 # quotes/dashes/ellipsis, are not word characters and become "?" when encoded).
 _LOW_TOK_TABLE = bytes(c if (chr(c).isalnum() and chr(c).islower() or chr(c).isdigit()) and c < 128 or c == ord("_")
@@ -149,11 +149,15 @@ def _stopword_scores(sample: str) -> tuple[int, dict[str, int]]:
     if is_simple(sample):
         # On simple text \w+ is [a-z0-9_]+ after lower(): tokenised on bytes, only stop words are counted.
         words = low.encode("ascii", "replace").translate(_LOW_TOK_TABLE).split()
-        get = Counter(filter(_ALL_SW_B.__contains__, words)).get
-        return len(words), {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW_B.items()}
-    all_words = _TOKENS.findall(low)
-    get = Counter(filter(_ALL_SW.__contains__, all_words)).get
-    return len(all_words), {lang: sum(get(w, 0) for w in sw) for lang, sw in _SW.items()}
+        langs_of = _LANGS_OF_B
+    else:
+        words = _TOKENS.findall(low)
+        langs_of = _LANGS_OF
+    scores = dict.fromkeys(_SW, 0)
+    for w, c in Counter(filter(langs_of.__contains__, words)).items():
+        for lang in langs_of[w]:
+            scores[lang] += c
+    return len(words), scores
 
 
 def detect_language(text: str) -> str | None:

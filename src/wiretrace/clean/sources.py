@@ -42,7 +42,8 @@ _STRONG = [
     re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\s*\({_NAME}\)\s*[-–—:]"),  # ANKARA, Sept 15 (X) –
     re.compile(rf"^\s*\({_NAME}\)\s*[-–—]?\s*[A-Z]"),  # (AP) HONOLULU -
     re.compile(rf"\b{_MEDIA_NOUN}\s+{_NAME}"),  # the French intelligence website Intelligence Online
-    re.compile(rf"{_POSS}(?:\bthe\s+)?{_NAME}\s+{_ORG_NOUN}\b"),  # Russia's Sputnik news agency
+    # (?=[A-Zt]): every match starts with a capital or "the"; the look-ahead only makes other positions fail fast.
+    re.compile(rf"(?=[A-Zt]){_POSS}(?:\bthe\s+)?{_NAME}\s+{_ORG_NOUN}\b"),  # Russia's Sputnik news agency
     # "Additional reporting by <person>" is a credit, and "reporting from <place>" a location.
     re.compile(rf"(?<![Aa]dditional )\b(?:report|article|story|interview)\s+(?:published\s+|carried\s+)?"
                rf"(?:by|in|from)\s+(?:the\s+)?{_POSS}{_NAME}"),
