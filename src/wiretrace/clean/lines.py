@@ -261,6 +261,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             title = pick.text
             pick.keep, pick.reason = False, "title"
     tkey = norm(title) if title else ""
+    # A simple line's key has exactly `words` words (see `is_simple`): lines of another length need no key.
+    tkey_words = len(tkey.split())
 
     bylines: list[str] = []
     outlet_hint: str | None = None
@@ -276,7 +278,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         bullet = bool(_BULLET.match(t))
         if _letters(t) < 3 and not from_html:
             ln.keep, ln.reason = False, "widget-like line (no words)"
-        elif tkey and ln.index < 8 and norm(t) == tkey:  # a title repeated in the page head, not a line of the body
+        elif tkey and ln.index < 8 and (ln.words == tkey_words or not is_simple(t)) and norm(t) == tkey:  # a title repeated in the page head, not a line of the body
             ln.keep, ln.reason = False, "repeated title"
         elif ln.words <= 80 and _maybe_spam(t) and _SPAM.search(t):
             ln.keep, ln.reason = False, "spam (link arrows or styled link text)"
@@ -299,7 +301,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "image caption/credit"
         elif ln.words <= 3 and _URLISH.search(t) and (not ln.terminal or _URLISH.fullmatch(t.strip())):
             ln.keep, ln.reason = False, "bare link"
-        elif batch_repeats and norm(t) in batch_repeats and not (ln.terminal and ln.words >= 8):
+        elif batch_repeats and not (ln.terminal and ln.words >= 8) and (ln.words <= 30 or not is_simple(t)) \
+                and norm(t) in batch_repeats:  # batch keys have <= 30 words
             ln.keep, ln.reason = False, "repeated across articles of the batch"
         elif ln.words <= 8 and not ln.terminal and _COMMENT_UI.match(t):
             ln.keep, ln.reason = False, "comment-thread control"
