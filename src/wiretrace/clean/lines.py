@@ -52,8 +52,9 @@ _LABEL = re.compile(r"^(?P<label>[A-Z][\w’' ]{1,24}?):\s+(?P<rest>\S.*)$")
 _NAV_WORD = re.compile(r"\b(?:read|see|related|more|also|next|watch|listen|recommended|trending|popular|latest|"
                        r"top|previous|editor'?s?|must|don't|miss|explore|further|story|stories|video|photos?)\b", re.I)
 _LEGAL = re.compile(r"(?:©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b|"
-                    r"\bprivacy policy\b|\bcookies?\b.{0,40}\b(?:use|policy|consent|accept|settings|experience)\b)", re.I)
-_LEGAL_HINTS = ("©", "(c)", "copyright", "all rights reserved", "terms of", "privacy policy", "cookie")
+                    r"\bprivacy policy\b|\bnot responsible for the content of external\b|\bcookies?\b.{0,40}\b(?:use|policy|consent|accept|settings|experience)\b)", re.I)
+_LEGAL_HINTS = ("©", "(c)", "copyright", "all rights reserved", "terms of", "privacy policy", "cookie",
+                "not responsible for the content of external")
 
 
 def _maybe_legal(t: str) -> bool:
@@ -299,8 +300,13 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         elif ln.words <= 10 and not bullet and (_CREDIT_LABEL.match(t) or (
                 _CREDIT_PAREN.search(t) and ln.words <= 8 and not _SENT_INSIDE.search(t))):
             ln.keep, ln.reason = False, "image caption/credit"
-        elif ln.words <= 3 and _URLISH.search(t) and (not ln.terminal or _URLISH.fullmatch(t.strip())):
+        elif ln.words <= 3 and _URLISH.search(t) and (not ln.terminal or _URLISH.fullmatch(t.strip())) \
+                or "/" in t and _URL_LINE.match(t):
             ln.keep, ln.reason = False, "bare link"
+        elif ln.words <= 15 and ":" in t and (m := _RUNNING_TIME.search(t)) and not _HAS_DIGIT.search(t, 0, m.start()):
+            ln.keep, ln.reason = False, "video/audio link (running time)"
+        elif ln.words <= 16 and not ln.terminal and _link_list(t):
+            ln.keep, ln.reason = False, "list of links (separator-joined)"
         elif batch_repeats and not (ln.terminal and ln.words >= 8) and (ln.words <= 30 or not is_simple(t)) \
                 and norm(t) in batch_repeats:  # batch keys have <= 30 words
             ln.keep, ln.reason = False, "repeated across articles of the batch"
@@ -309,6 +315,9 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
 
     # Comment thread: after the article's prose, a run of short UI lines followed by comment markers.
     start = _comment_start(lines, n)
+    signed = _signed_thread_start(lines, n)
+    if signed is not None and (start is None or signed < start):
+        start = signed
     if start is not None:
         for ln in lines[start:]:
             if ln.keep:
@@ -414,6 +423,40 @@ def _cut_inline_comments(units: list[str], removed: list[Removed]) -> list[str]:
         removed.extend(Removed(x, "comment thread (inline)") for x in units[k + 1 :])
         return out
     return out
+
+
+# A comment's signature line: "Posted by: Jane of Leeds 9:49pm January 08, 2008", "Submitted by X on 12/01/08".
+_COMMENT_SIG = re.compile(r"^(?:Posted|Submitted|Written|Commented|Added)\s+by\s*:?\s+\S.{0,80}$", re.I)
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _signed_thread_start(lines: list[Line], n: int) -> int | None:
+    """First line of a signed comment thread, or None.
+
+    Structure only: after the first third of the text, >= 2 short signature lines ("Posted by ..." with a date or
+    time) no more than 6 lines apart. The thread is cut from the first signature on: where signatures follow their
+    comments, the first comment's body is left in (the article's last paragraph cannot be told from it).
+    """
+    sigs = [ln.index for ln in lines[n // 3 :] if ln.words <= 16 and _COMMENT_SIG.match(ln.text)
+            and _HAS_DIGIT.search(ln.text)]
+    for a, b in zip(sigs, sigs[1:], strict=False):
+        if b - a <= 6:
+            return a
+    return None
+
+
+_URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+# A media link's running time at the end, the line's only number: "(1:29)", "(Runs: 1:29)", "(Duration: 02:15)".
+_RUNNING_TIME = re.compile(r"\((?:[A-Za-z]+:\s*)?\d{1,2}:\d{2}(?::\d{2})?\)\s*$")
+_LINK_SEP = re.compile(r"\s+[•·]\s+")
+
+
+def _link_list(t: str) -> bool:
+    """Three or more short items joined by bullets ("All About X • Y • Z"): topic or navigation links."""
+    if "•" not in t and "·" not in t:
+        return False
+    parts = _LINK_SEP.split(t.strip())
+    return len(parts) >= 3 and all(0 < len(p.split()) <= 5 for p in parts)
 
 
 _COMMENT_COUNT = re.compile(r"^\s*\d+\s+(?:comments?|replies|responses)\s*$", re.I)
