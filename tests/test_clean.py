@@ -301,3 +301,34 @@ def test_related_block_of_cut_off_teasers_removed_but_article_sections_kept() ->
                "Opponents say buses would be cheaper. They plan to appeal."]
     res2 = clean_text("\n".join(body + section), "Tram line approved", from_html=True)
     assert all(x in "\n".join(res2.paragraphs) for x in section)
+
+
+def test_signed_comments_media_and_link_lines_removed() -> None:
+    """Structural page junk that trafilatura lets through: a thread of comments each signed "Posted by: X <date>",
+    a bare URL line, a media link with its running time, a bullet-joined list of topic links."""
+    article = [
+        "The council approved the new budget on Tuesday after a long debate about road repairs in the old town.",
+        "Members said the plan would fund six new crossings and resurface the main square before the winter.",
+        "Mayor Lena Holt reports for City Radio (Runs: 1:29)",
+        "http://www.example.org/council/budget-2008/full-text?id=42",
+        "The opposition said the spending was too small and asked for a second vote in the spring session.",
+        "All About City Council • Budget • Roads",
+    ]
+    thread = [
+        "About time they fixed those roads, honestly.",
+        "Posted by: Old Salt of Leeds 9:49pm January 08, 2008",
+        "I disagree, the square was fine as it was and this is a waste.",
+        "Posted by: Jo of York 5:22pm January 08, 2008",
+    ]
+    res = clean_text("\n".join(article + thread), None, from_html=True)
+    text = "\n".join(res.paragraphs)
+    for keep in (article[0], article[1], article[4]):
+        assert keep in text
+    for junk in ("Runs: 1:29", "example.org", "All About", "Posted by", "waste"):
+        assert junk not in text, junk
+    reasons = {r.reason for r in res.removed}
+    assert {"comment thread", "bare link", "video/audio link (running time)", "list of links (separator-joined)"} <= reasons
+    # Race splits are not a media link: more than one time on the line.
+    res = clean_text("\n".join([*article[:2], "Halfway - 1:03:15, with 16 seconds to the chase (1:03:31)", article[4]]),
+                     None, from_html=True)
+    assert "Halfway - 1:03:15" in "\n".join(res.paragraphs)
