@@ -69,44 +69,62 @@ def pair_scores(units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int]
     else:
         emb = np.zeros((0, 1), dtype=np.float32)
     cos = emb @ emb.T if n else np.zeros((0, 0))
-    scorer = _paraphrase_scorer(embedder)
     out = np.zeros((n, n), dtype=np.float32)
+    todo: list[tuple[int, int]] = []
     for i in range(n):
         out[i, i] = 1.0
         for j in range(i + 1, n):
             a, b = units[i], units[j]
             key = ((a.article_id, a.index), (b.article_id, b.index))
             if key in verbatim or key[::-1] in verbatim:
-                s = 1.0
+                out[i, j] = out[j, i] = 1.0
             elif cos[i, j] < 0.45:
-                s = float(max(0.0, cos[i, j]) * 0.5)
+                out[i, j] = out[j, i] = float(max(0.0, cos[i, j]) * 0.5)
             else:
-                s = scorer(a.text, b.text, float(cos[i, j]))
+                todo.append((i, j))
+    if todo:
+        scores = _paraphrase_scorer(embedder).many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
+        for (i, j), s in zip(todo, scores, strict=True):
             out[i, j] = out[j, i] = s
     return out
 
 
-def _paraphrase_scorer(embedder):
-    """The align stage's MRPC-fitted classifier when present, else the cosine alone."""
-    try:
-        from wiretrace.align.features import family_of, load_classifier, pair_features, prepare
+class _Scorer:
+    """Scores sentence pairs: the align stage's MRPC-fitted classifier when present, else the cosine alone.
 
-        clf = load_classifier(family_of(embedder))
-        cache: dict[str, Any] = {}
+    Each text is prepared once and all pairs go through the classifier in one matrix product: a story of
+    30 articles has ~20,000 candidate unit pairs, and per-pair preparation dominated the claims stage.
+    """
 
-        def score(x: str, y: str, cos: float) -> float:
-            p = cache.setdefault(x, prepare(x))
-            q = cache.setdefault(y, prepare(y))
-            return float(clf.proba(np.array(pair_features(p, q, cos)))[0])
+    def __init__(self, embedder) -> None:
+        self.threshold = 0.8
+        self._clf = None
+        try:
+            from wiretrace.align.features import family_of, load_classifier, pair_features, prepare
 
-        score.threshold = float(clf.threshold)  # type: ignore[attr-defined]
-        return score
-    except Exception:  # noqa: BLE001 - align is another stage; its absence must not stop claims
-        def score(x: str, y: str, cos: float) -> float:
-            return cos
+            self._clf = load_classifier(family_of(embedder))
+            self._pair_features, self._prepare = pair_features, prepare
+            self.threshold = float(self._clf.threshold)
+        except Exception:  # noqa: BLE001 - align is another stage; its absence must not stop claims
+            self._clf = None
 
-        score.threshold = 0.8  # type: ignore[attr-defined]
-        return score
+    def many(self, pairs: list[tuple[str, str, float]]) -> list[float]:
+        if self._clf is None:
+            return [cos for _, _, cos in pairs]
+        prepared: dict[str, Any] = {}
+        for x, y, _ in pairs:
+            for t in (x, y):
+                if t not in prepared:
+                    prepared[t] = self._prepare(t)
+        feats = np.array([self._pair_features(prepared[x], prepared[y], cos) for x, y, cos in pairs])
+        return [float(p) for p in self._clf.proba(feats)]
+
+    def __call__(self, x: str, y: str, cos: float) -> float:
+        return self.many([(x, y, cos)])[0]
+
+
+def _paraphrase_scorer(embedder) -> _Scorer:
+    return _Scorer(embedder)
 
 
 def group(units: list[Unit], scores: np.ndarray, threshold: float) -> list[list[int]]:
