@@ -237,7 +237,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
     """
     units = split_units(raw) if units is None else units
     if from_html:  # trafilatura renders layout tables as "| cell | cell |": keep the cells' text
-        units = [u2 for u2 in (_TABLE_EDGE.sub("", u).strip() for u in units) if u2.strip("| ")]
+        # (Only units holding a "|" can change: the regex backtracks over every space of the others.)
+        units = [u2 for u2 in ((_TABLE_EDGE.sub("", u) if "|" in u else u).strip() for u in units) if u2.strip("| ")]
     removed: list[Removed] = []
     if from_html:
         units = _cut_inline_comments(units, removed)
@@ -406,8 +407,8 @@ def _cut_inline_comments(units: list[str], removed: list[Removed]) -> list[str]:
     """
     out: list[str] = []
     for k, u in enumerate(units):
-        marks = list(_INLINE_MARK.finditer(u))
-        if len(marks) < 2 or len(u) < 400:
+        marks = list(_INLINE_MARK.finditer(u)) if len(u) >= 400 else []
+        if len(marks) < 2:
             out.append(u)
             continue
         first = marks[0].start()
