@@ -143,12 +143,19 @@ def _names_regex_cached(extra: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alts})\b")
 
 
+_LEAD_THE = re.compile(r"^(?:the|The)\s+")
+_TRAIL_NOUN = re.compile(rf"\s+{_MEDIA_NOUN}$")
+_TRAIL_POSS = re.compile(r"['’]s$")
+_TRAIL_TLD = re.compile(r"\.(?:com|org|net|co\.uk)$", re.I)
+_PARA = re.compile(r"[^\n]+")
+
+
 def canonical(name: str) -> str:
     """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'; 'Reuters.com' -> 'Reuters'."""
-    name = re.sub(r"^(?:the|The)\s+", "", name.strip(" .,;:'\"’‘“”()"))
-    name = re.sub(rf"\s+{_MEDIA_NOUN}$", "", name)
-    name = re.sub(r"['’]s$", "", name)
-    name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name, flags=re.I)
+    name = _LEAD_THE.sub("", name.strip(" .,;:'\"’‘“”()"))
+    name = _TRAIL_NOUN.sub("", name)
+    name = _TRAIL_POSS.sub("", name)
+    name = _TRAIL_TLD.sub("", name)
     return _ALIAS.get(name.casefold(), name)
 
 
@@ -196,7 +203,7 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
     # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none): each gate word
     # found as a token enables the patterns that need it (bit masks, see `_gate_info`).
     paras = []
-    for m in re.finditer(r"[^\n]+", text):
+    for m in _PARA.finditer(text):
         para = m.group(0)
         smask = wmask = 0
         cue = known = False
