@@ -4,6 +4,7 @@
     python benchmarks/alignment.py basil      # copy/rewrite edges between independent Fox/NYT/HuffPost versions (want ~0)
     python benchmarks/alignment.py insciout   # direction paper -> press release, both input orders
     python benchmarks/alignment.py speed      # a 20-article story (ECB+ topic) through align + provenance
+    python benchmarks/alignment.py crosslingual  # en->fr/de/es matching on the small self-written parallel set
 
 Data is read from ../shared/data/ and never copied into the repository.
 """
@@ -71,6 +72,14 @@ def bench_basil(args) -> None:
         d = json.loads(line)
         by_event[d["triplet_uuid"]].append(d)
     ctx = Context()
+    if args.as_cross_lingual:
+        # Stress test of the cross-lingual matcher: the first outlet of each event is called 'en', the others 'xx',
+        # and the "both read as English" guard is off, so independent English reports go through the multilingual
+        # cosine path. Same-language cosines run higher than cross-language ones: a pessimistic proxy for
+        # independent reports of one event in two languages.
+        import wiretrace.align.pairs as pairs_mod
+
+        pairs_mod._ENGLISH_SHARE = 2.0
     n_edges = defaultdict(int)
     t0 = time.time()
     shown = []
@@ -82,6 +91,9 @@ def bench_basil(args) -> None:
             break
         arts = [Article(source=d["source"], id=f"{d['source']}-{uuid[:8]}", title=d.get("title"), text=d["text"],
                         outlet=d["source"], published=d.get("date")) for d in docs]
+        if args.as_cross_lingual:
+            for n, a in enumerate(arts):
+                a.language = "en" if n == 0 else "xx"
         story = _run_story(arts, ctx)
         for al in story.alignments or []:
             near.append((len(al.pairs), round(len(al.pairs) / max(1, min(len(split(x.text)) for x in arts
@@ -174,15 +186,63 @@ def bench_speed(args) -> None:
                       "provenance_s": round(t_prov, 2), "total_s": round(t_embed + t_align + t_prov, 2)}))
 
 
+def load_parallel(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header names (id, en, fr, ...) and rows of tests/data/align/crosslingual.tsv ('#' lines are comments)."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    rows = [ln.split("\t") for ln in lines]
+    return rows[0], rows[1:]
+
+
+def bench_crosslingual(_args) -> None:
+    """Precision/recall of cross-lingual sentence matching: every English sentence against every sentence of the
+    other language (true translations plus same-topic sentences with no counterpart), one-to-one, per threshold."""
+    from wiretrace.align.features import prepare
+    from wiretrace.align.pairs import XL_COS, Doc, align_cross_lingual, embed_multilingual
+    from wiretrace.model import Sentence
+    from wiretrace.text.embed import get_multilingual_embedder
+
+    head, rows = load_parallel(Path(__file__).resolve().parents[1] / "tests" / "data" / "align" / "crosslingual.tsv")
+    ml = get_multilingual_embedder()
+    if ml is None:
+        raise SystemExit(2)
+
+    def doc(lang: str, col: int) -> Doc:
+        sents = [Sentence(lang, i, 0, len(r[col]), r[col]) for i, r in enumerate(rows)]
+        return Doc(lang, sents, list(range(len(rows))), {i: prepare(r[col]) for i, r in enumerate(rows)}, language=lang)
+
+    en = doc("en", head.index("en"))
+    true = {i for i, r in enumerate(rows) if not r[0].startswith("x-")}
+    out = {"model": ml.name, "sentences_per_language": len(rows), "true_pairs_per_language": len(true),
+           "chosen_threshold": XL_COS, "by_threshold": {}}
+    t0 = time.process_time()
+    docs = [en] + [doc(lang, head.index(lang)) for lang in head[2:]]
+    embed_multilingual(docs, ml)
+    out["encode_cpu_s_per_sentence"] = round((time.process_time() - t0) / (len(rows) * len(docs)), 4)
+    for t in (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70):
+        per = {}
+        for other in docs[1:]:
+            al = align_cross_lingual(en, other, t)
+            tp = sum(1 for p in al.pairs if p.a == p.b and p.a in true)
+            per[other.id] = {"P": round(tp / max(1, len(al.pairs)), 3), "R": round(tp / len(true), 3),
+                             "predicted": len(al.pairs)}
+        out["by_threshold"][str(t)] = per
+    print(json.dumps({k: v for k, v in out.items() if k != "by_threshold"}))
+    for t, per in out["by_threshold"].items():
+        print(f"  threshold {t}: " + json.dumps(per))
+
+
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["mrpc", "basil", "insciout", "speed"])
+    ap.add_argument("what", choices=["mrpc", "basil", "insciout", "speed", "crosslingual"])
     ap.add_argument("--limit", type=int, default=0, help="basil: first N events only")
     ap.add_argument("--articles", type=int, default=20)
+    ap.add_argument("--as-cross-lingual", action="store_true",
+                    help="basil: send independent reports through the cross-lingual matcher (false-alignment stress)")
     ap.add_argument("--corpus", choices=["ecbplus", "basil"], default="ecbplus", help="speed: which articles")
     args = ap.parse_args()
-    {"mrpc": bench_mrpc, "basil": bench_basil, "insciout": bench_insciout, "speed": bench_speed}[args.what](args)
+    {"mrpc": bench_mrpc, "basil": bench_basil, "insciout": bench_insciout, "speed": bench_speed,
+     "crosslingual": bench_crosslingual}[args.what](args)
 
 
 if __name__ == "__main__":

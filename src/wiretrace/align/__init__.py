@@ -13,7 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.align.features import family_of, load_classifier
-from wiretrace.align.pairs import Doc, align_docs, cosine_accept, embed_docs, make_doc, min_cosine, story_candidates
+from wiretrace.align.pairs import (
+    Doc,
+    align_cross_lingual,
+    align_docs,
+    cosine_accept,
+    embed_docs,
+    embed_multilingual,
+    is_cross_lingual,
+    make_doc,
+    min_cosine,
+    story_candidates,
+)
 from wiretrace.model import Alignment, Article, Story
 
 __all__ = ["run", "align_articles", "story_docs"]
@@ -24,23 +35,41 @@ def story_docs(story: Story, articles: Mapping[str, Article], ctx) -> dict[str, 
 
     Provenance reuses them right after align; holding one story bounds memory on long runs.
     """
-    key = story.id + ":" + ",".join(f"{aid}:{hash(articles[aid].text)}" for aid in story.article_ids if aid in articles)
+    key = story.id + ":" + ",".join(f"{aid}:{hash(articles[aid].text)}:{articles[aid].language}"
+                                    for aid in story.article_ids if aid in articles)
     slot = ctx.cached("align.docs", dict)
     if slot.get("key") != key:
         docs = {aid: make_doc(aid, articles[aid].text or "") for aid in story.article_ids if aid in articles}
+        for aid, d in docs.items():
+            d.language = articles[aid].language
         embed_docs(list(docs.values()), ctx.embedder())
         slot.clear()
         slot.update(key=key, docs=docs)
     return slot["docs"]
 
 
-def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
-    """Alignments of every article pair that shares at least one sentence."""
+def cross_lingual_pairs(docs: list[Doc]) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of documents in different languages."""
+    return {(i, j) for i in range(len(docs)) for j in range(i + 1, len(docs)) if is_cross_lingual(docs[i], docs[j])}
+
+
+def align_articles(docs: list[Doc], embedder, multilingual=None) -> list[Alignment]:
+    """Alignments of every article pair that shares at least one sentence.
+
+    `multilingual`: an embedder for pairs across languages (None: those pairs take the monolingual path).
+    """
     clf = load_classifier(family_of(embedder))
     cos_ok = cosine_accept(embedder)
+    xl = cross_lingual_pairs(docs) if multilingual is not None else set()
+    if xl:
+        embed_multilingual([docs[k] for k in sorted({k for p in xl for k in p})], multilingual)
+    cands_by_pair = story_candidates(docs, min_cosine(embedder))
     out: list[Alignment] = []
-    for (i, j), cands in sorted(story_candidates(docs, min_cosine(embedder)).items()):
-        al = align_docs(docs[i], docs[j], clf, 0.0, cos_accept=cos_ok, cands=cands)
+    for i, j in sorted(set(cands_by_pair) | xl):
+        if (i, j) in xl:
+            al = align_cross_lingual(docs[i], docs[j])
+        else:
+            al = align_docs(docs[i], docs[j], clf, 0.0, cos_accept=cos_ok, cands=cands_by_pair[(i, j)])
         if al.pairs:
             out.append(al)
     return out
@@ -48,5 +77,11 @@ def align_articles(docs: list[Doc], embedder) -> list[Alignment]:
 
 def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     docs = story_docs(story, articles, ctx)
-    story.alignments = align_articles([docs[a] for a in story.article_ids if a in docs], ctx.embedder())
+    ordered = [docs[a] for a in story.article_ids if a in docs]
+    multilingual = None
+    if cross_lingual_pairs(ordered):  # the multilingual model is loaded only for stories that need it
+        from wiretrace.text.embed import get_multilingual_embedder
+
+        multilingual = ctx.cached("align.multilingual", get_multilingual_embedder)
+    story.alignments = align_articles(ordered, ctx.embedder(), multilingual)
     return story

