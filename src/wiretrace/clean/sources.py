@@ -106,11 +106,18 @@ _GATE_WORDS = frozenset(_STRONG_CUE_WORDS | _KNOWN_FIRST | frozenset().union(*_W
 _ALWAYS_STRONG = tuple(i for i, r in enumerate(_STRONG_REQ) if r is None)
 
 
-def _gate_info(word: str) -> tuple[int, int, bool, bool]:
-    """Bit masks of the strong and weak patterns `word` enables; is it a strong cue; is it a known name's first word."""
+# Known names that are one `\w+` token: such a token in a paragraph is itself a `_KNOWN_RX` match.
+_KNOWN_ONE_TOKEN = frozenset(a for al in AGENCIES.values() for a in al if re.fullmatch(r"\w+", a)) | frozenset(
+    w for w in re.findall(r"\w+", _MEDIA_WORD.pattern.split("(?:", 1)[1]) if w != "b")
+
+
+def _gate_info(word: str) -> tuple[int, int, bool, int]:
+    """Bit masks of the strong and weak patterns `word` enables; is it a strong cue; known: 0 no, 1 the first word
+    of a known name, 2 a whole known name (no `_KNOWN_RX` search needed)."""
     strong = sum(1 << i for i, r in enumerate(_STRONG_REQ) if r is not None and word in r)
     weak = sum(1 << i for i, r in enumerate(_WEAK_REQ) if word in r)
-    return strong, weak, word in _STRONG_CUE_WORDS, word in _KNOWN_FIRST
+    known = 2 if word in _KNOWN_ONE_TOKEN else 1 if word in _KNOWN_FIRST else 0
+    return strong, weak, word in _STRONG_CUE_WORDS, known
 
 
 # Gate words as ASCII bytes (all are ASCII): simple paragraphs are tokenised on bytes (see `_gate_tokens`).
@@ -205,14 +212,14 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
     paras = []
     for m in _PARA.finditer(text):
         para = m.group(0)
-        smask = wmask = 0
-        cue = known = False
+        smask = wmask = known = 0
+        cue = False
         for tok in _gate_tokens(para):
             s_, w_, c_, k_ = _GATE[tok]
             smask |= s_
             wmask |= w_
             cue = cue or c_
-            known = known or k_
+            known = max(known, k_)
         paras.append((m.start(), para, smask, wmask, known))
         if not cue and "(" not in para:
             continue
@@ -233,7 +240,8 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
                 found.append((off + m2.start("name"), name))
     extra_rx = _names_regex(strong)
     for off, para, _smask, wmask, known in paras:
-        if not wmask or not ((known and _KNOWN_RX.search(para)) or (extra_rx is not None and extra_rx.search(para))):
+        if not wmask or not (known == 2 or (known and _KNOWN_RX.search(para))
+                             or (extra_rx is not None and extra_rx.search(para))):
             continue
         for i, rx in enumerate(_WEAK):
             if not (wmask >> i) & 1:
