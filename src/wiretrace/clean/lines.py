@@ -244,7 +244,7 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         units = _cut_inline_comments(units, removed)
     lines = []
     for i, u in enumerate(units):
-        lines.append(Line(u, i, word_count(u), bool(_TERMINAL.search(u))))
+        lines.append(Line(u, i, word_count(u), _TERMINAL_RX.search(u[-12:]) is not None))
     n = len(lines)
 
     # Title: the reader's first line may itself be junk (a widget amount): pick a real one.
@@ -277,8 +277,9 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
         if not ln.keep:
             continue
         t = ln.text
-        bullet = bool(_BULLET.match(t))
-        if _letters(t) < 3 and not from_html:
+        # (Cheap necessary conditions go first: >= 3 words hold >= 3 letters; a label's colon is in the first 26
+        # characters; a glued-headline run has no comma.)
+        if ln.words < 3 and not from_html and _letters(t) < 3:
             ln.keep, ln.reason = False, "widget-like line (no words)"
         elif tkey and ln.index < 8 and (ln.words == tkey_words or not is_simple(t)) and norm(t) == tkey:  # a title repeated in the page head, not a line of the body
             ln.keep, ln.reason = False, "repeated title"
@@ -288,17 +289,18 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "comment-thread edit note"
         elif ln.words <= 6 and _TIME_AGO.search(t):
             ln.keep, ln.reason = False, "comment-thread timestamp"
-        elif ln.words >= 14 and _glued_headlines(t, ln.words) and not _CREDIT_LINE.match(t):
+        elif ln.words >= 14 and "," not in t and _glued_headlines(t, ln.words) and not _CREDIT_LINE.match(t):
             ln.keep, ln.reason = False, "run of related headlines glued into one line"
         elif ln.words <= 25 and _maybe_legal(t) and _LEGAL.search(t):
             ln.keep, ln.reason = False, "legal/cookie/copyright line"
         elif ln.words <= 12 and _OUR_LABEL.match(t):
             ln.keep, ln.reason = False, "publisher policy line"
-        elif (m := _LABEL.match(t)) and _NAV_WORD.search(m.group("label")) and is_headline_like(m.group("rest")):
+        elif ":" in t[:26] and (m := _LABEL.match(t)) and _NAV_WORD.search(m.group("label")) \
+                and is_headline_like(m.group("rest")):
             ln.keep, ln.reason = False, "teaser link (label + headline)"
         elif ln.words <= 14 and _CTA.match(t) and (not ln.terminal or _URLISH.search(t)) and not _SENT_INSIDE.search(t):
             ln.keep, ln.reason = False, "call to action / promo / paywall"
-        elif ln.words <= 10 and not bullet and (_CREDIT_LABEL.match(t) or (
+        elif ln.words <= 10 and not _BULLET.match(t) and (_CREDIT_LABEL.match(t) or (
                 _CREDIT_PAREN.search(t) and ln.words <= 8 and not _SENT_INSIDE.search(t))):
             ln.keep, ln.reason = False, "image caption/credit"
         elif ln.words <= 3 and _URLISH.search(t) and (not ln.terminal or _URLISH.fullmatch(t.strip())) \
@@ -369,7 +371,9 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             removed.append(Removed(ln.text, ln.reason))
             continue
         t = _BULLET.sub("", ln.text) if _BULLET.match(ln.text) and ln.words >= 3 else ln.text
-        m = _READ_MORE_TAIL.search(t, max(0, len(t) - 40))
+        # The tail holds "more" or "full story" (any case: casefold also maps the long s that re.I matches to "s").
+        tail40 = t[-40:].casefold()
+        m = _READ_MORE_TAIL.search(t, max(0, len(t) - 40)) if "more" in tail40 or "full story" in tail40 else None
         if m and ln.words > m.group("tail").count(" ") + 4:
             removed.append(Removed(m.group("tail").strip(), "read-more link at paragraph end"))
             t = t[: m.start("tail")].rstrip()
