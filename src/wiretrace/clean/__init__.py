@@ -81,10 +81,11 @@ def _batch_repeats(articles: list[Article], units: dict[int, list[str]] | None =
         for u in us:
             # A simple unit's key has exactly word_count words (see lines.is_simple): a long one needs no key.
             # (Below, the last 3 characters hold the whole `$`-anchored match, a final newline included.)
-            if word_count(u) > 30 and is_simple(u):
+            simple = is_simple(u)
+            if simple and word_count(u) > 30:
                 continue
             k = norm(u)
-            if k and len(k.split()) <= 30:
+            if k and (simple or len(k.split()) <= 30):  # a simple unit's key has word_count (<= 30) words
                 ks.add((k, bool(_SENTENCE_END.search(u[-3:]))))
         keys[id(a)] = {k for k, _ in ks}
         for k, term in ks:
