@@ -84,10 +84,10 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
             "clusters": len(set(pred)), "gold": len(set(gold))}
 
 
-def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None) -> list[str]:
+def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None) -> list[str]:
     from wiretrace.cluster import ClusterState, assign
 
-    ctx = Context(Config(embedder=embedder))
+    ctx = ctx or Context(Config(embedder=embedder))
     upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
     story = {a.id: None for a in arts}
     story.update({aid: s for aid, s in upd.assignments.items()})
@@ -132,7 +132,7 @@ def _prepare_chunk(arts: list[Article]) -> list:
 
 def throughput(
     path: str, system: str, embedder: str, batch: int = 1000, dates: str = "as-generated", workers: int = 0,
-    dump: str | None = None,
+    dump: str | None = None, weights: dict | None = None,
 ) -> None:
     """Articles/s and peak RSS for one system on a make_corpus.py corpus, fed in batches as the pipeline would.
 
@@ -175,7 +175,7 @@ def throughput(
                 prepared = [p for fut in pending for p in fut.result()]
                 if s + batch < len(arts):
                     pending = submit(s + batch)
-            state = assign(arts[s : s + batch], state, ctx, prepared=prepared).state
+            state = assign(arts[s : s + batch], state, ctx, weights=weights, prepared=prepared).state
             if (s + batch) % 10_000 == 0:
                 rss_now = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 print(f"  {s + batch} articles, {(s + batch) / (time.perf_counter() - t):.0f}/s, "
@@ -211,10 +211,11 @@ def main() -> None:
                     help="with --corpus: processes that featurise the next batch while this one assigns")
     ap.add_argument("--dump", default=None, help="with --corpus: write article id -> story id JSON here")
     args = ap.parse_args()
-    if args.corpus:
-        throughput(args.corpus, args.system, args.embedder, dates=args.dates, workers=args.workers, dump=args.dump)
-        return
     weights = json.loads(Path(args.weights).read_text()) if args.weights else None
+    if args.corpus:
+        throughput(args.corpus, args.system, args.embedder, dates=args.dates, workers=args.workers, dump=args.dump,
+                   weights=weights)
+        return
     for name in args.sets.split(","):
         arts, gold = load(name, args.half, args.seed)
         t = time.perf_counter()

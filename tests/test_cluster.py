@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from wiretrace.cluster import ClusterState, assign, describe_story
@@ -88,6 +89,7 @@ def test_state_round_trip_preserves_everything(ctx: Context) -> None:
     assert (back.df == state.df).all()
     assert all((a == b).all() for a, b in zip(back.terms, state.terms, strict=True))
     assert back.postings.keys() == state.postings.keys()
+    assert np.array_equal(np.asarray(back.year), np.asarray(state.year), equal_nan=True)
     # the LSH index survives: an exact re-post of a stored article finds it as candidate
     extra = Article(source="x", title=arts[0].title, text=arts[0].text + "\n\nAdvertisement")
     extra.compute_id()
@@ -149,3 +151,22 @@ def test_embeddings_used_when_available_and_mixed_states_work() -> None:
     assert partition(stories_of(state, arts)) == partition(labels)
     back = ClusterState.from_bytes(state.to_bytes())
     assert [e is None for e in back.emb] == [e is None for e in state.emb]
+
+
+def test_format_1_state_still_loads_and_extends(ctx: Context) -> None:
+    """States written before the main years were stored load with those years unknown."""
+    import io
+
+    arts, _ = corpus()
+    state = assign(arts[:4], ClusterState.empty(ctx.config), ctx).state
+    z = dict(np.load(io.BytesIO(state.to_bytes()), allow_pickle=False))
+    del z["year"]
+    meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+    meta["format"] = 1
+    z["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **z)
+    old = ClusterState.from_bytes(buf.getvalue())
+    assert len(old.year) == 4 and np.isnan(np.asarray(old.year)).all()
+    upd = assign(arts[4:], old, ctx)
+    assert len(upd.state) == len(arts)

@@ -38,6 +38,8 @@ def edge_cases() -> list[Article]:
         Article(source="e3", title="Two words", text=""),
         Article(source="e4", title="   ", text="a b"),
         Article(source="e5", title=None, text="The the the Smith-Jones don’t won't 12 12 12 Dr. Who of the Year."),
+        Article(source="e6", title="76ers fire Cheeks", text="In 2008 the 76ers fired Cheeks, hired in 2005. 10News: "
+                "2008 was a bad 21st season; 1999 and 1949 too, 12,000 fans."),
     ]
 
 
@@ -72,6 +74,9 @@ def reference_featurize(article: Article) -> F.ArticleFeatures:
         F._sorted_unique([crc(t) for t in ttoks if t not in F._STOP], F.MAX_TITLE),
         [" ".join(body[i : i + F.SHINGLE]) for i in range(max(1, len(body) - F.SHINGLE + 1))],
         F.days(article.published), (title + ". " if title else "") + " ".join(text[:700].split()),
+        float(Counter(y for y in nums_raw if len(y) == 4 and y.isdigit() and 1950 <= int(y) <= 2039)
+              .most_common(1)[0][0]) if any(len(y) == 4 and y.isdigit() and 1950 <= int(y) <= 2039
+                                            for y in nums_raw) else float("nan"),
     )
 
 
@@ -83,6 +88,7 @@ def test_featurize_equals_plain_reference(art: Article) -> None:
     assert got.shingles == ref.shingles
     assert got.lead == ref.lead
     assert got.day == ref.day or (np.isnan(got.day) and np.isnan(ref.day))
+    assert got.year == ref.year or (np.isnan(got.year) and np.isnan(ref.year))
 
 
 def test_body_and_title_tokenised_apart_equal_tokenised_together() -> None:
@@ -104,3 +110,10 @@ def test_parallel_prepared_features_give_identical_stories_and_events() -> None:
     assert fast.state.to_bytes() == plain.state.to_bytes()
     with pytest.raises(ValueError):
         assign(arts, ClusterState.empty(ctx.config), ctx, prepared=prepared[:-1])
+
+
+def test_numbers_are_not_word_parts_and_main_year_is_the_most_mentioned() -> None:
+    assert F.numbers("76ers 10News 21st 2,045 fans 3.5 9-14 2012.") == ["2045", "3.5", "14", "2012"]
+    f = F.featurize(Article(source="y", title="", text="In 2008 the 76ers fired Cheeks, hired in 2005; 2008 again."))
+    assert f.year == 2008.0
+    assert np.isnan(F.featurize(Article(source="z", title="", text="Cheeks hired with 1,200 fans.")).year)

@@ -36,7 +36,9 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
 _WORD = re.compile(r"[^\W_]+(?:['\-.][^\W_]+)*")
 MAX_CHARS = 6000  # features read the first 6,000 characters: the event is in the opening, cost stays bounded
 _ENTITY = re.compile(r"(?<![\w])[A-Z][\w'\-]*[a-z][\w'\-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'\-]*)*")
-_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+# A number is not part of a word: "76ers", "10News" or "21st" would otherwise add "76", "10", "21".
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?!\w)")
+_YEAR_LO, _YEAR_HI = 1950, 2039
 # Capitalised words that start sentences or are too generic to identify an event.
 _ENTITY_STOP = _STOP | {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
@@ -158,6 +160,7 @@ class ArticleFeatures:
     shingles: list[str]  # word 3-grams for MinHash (not stored)
     day: float
     lead: str  # text for the sentence embedding
+    year: float = float("nan")  # the year the opening mentions most (NaN when none)
 
 
 def _is_content(t: str) -> bool:
@@ -197,7 +200,8 @@ def featurize(article: Article) -> ArticleFeatures:
     # the tail is where background and page junk live.
     head = title + "\n" + text[:3000]
     ents = _sorted_unique(_hashes(entities(head)[: MAX_ENTITIES * 4]), MAX_ENTITIES)
-    nums = _sorted_unique(_hashes(numbers(head)[: MAX_NUMBERS * 4]), MAX_NUMBERS)
+    num_list = numbers(head)
+    nums = _sorted_unique(_hashes(num_list[: MAX_NUMBERS * 4]), MAX_NUMBERS)
     if title.strip():
         ttoks = title_toks
     else:
@@ -214,4 +218,11 @@ def featurize(article: Article) -> ArticleFeatures:
     else:
         shingles = [" ".join(body)]
     lead = (title + ". " if title else "") + " ".join(text[:700].split())
-    return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead)
+    return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead,
+                           main_year(num_list))
+
+
+def main_year(num_list: list[str]) -> float:
+    """The most-mentioned plausible year in the opening (ties: first mentioned), NaN when there is none."""
+    years = [n for n in num_list if len(n) == 4 and n.isdigit() and _YEAR_LO <= int(n) <= _YEAR_HI]
+    return float(Counter(years).most_common(1)[0][0]) if years else float("nan")

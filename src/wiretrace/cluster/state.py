@@ -25,7 +25,7 @@ NUM_PERM = 64
 LSH_BANDS = 16
 LSH_THRESHOLD = 0.5
 EMB_DIM = 384
-FORMAT = 1
+FORMAT = 2  # 2 added the main year per article; format 1 still loads
 
 
 class ClusterState:
@@ -40,6 +40,7 @@ class ClusterState:
         self.nums: list[np.ndarray] = []
         self.title: list[np.ndarray] = []
         self.day: array = array("d")
+        self.year: array = array("d")
         self.digests: list[np.ndarray] = []
         self.emb: list[np.ndarray | None] = []
         self.story_of: array = array("i")
@@ -67,6 +68,7 @@ class ClusterState:
         self.nums.append(feats.nums)
         self.title.append(feats.title)
         self.day.append(feats.day)
+        self.year.append(feats.year)
         self.digests.append(digest)
         self.emb.append(None if emb is None else emb.astype(np.float16))
         self.story_of.append(story)
@@ -106,6 +108,7 @@ class ClusterState:
         out["emb_has"] = has
         out["emb"] = np.stack([e for e in self.emb if e is not None]) if has.any() else np.zeros((0, EMB_DIM), np.float16)
         out["day"] = np.frombuffer(self.day, dtype=np.float64) if n else np.zeros(0)
+        out["year"] = np.frombuffer(self.year, dtype=np.float64) if n else np.zeros(0)
         out["story_of"] = np.frombuffer(self.story_of, dtype=np.int32) if n else np.zeros(0, np.int32)
         nz = np.flatnonzero(self.df)
         out["df_idx"], out["df_val"] = nz.astype(np.int32), self.df[nz]
@@ -120,7 +123,7 @@ class ClusterState:
     def from_bytes(cls, data: bytes) -> ClusterState:
         z = np.load(io.BytesIO(data), allow_pickle=False)
         meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-        if meta.get("format") != FORMAT:
+        if meta.get("format") not in (1, FORMAT):
             raise ValueError(f"unsupported cluster state format {meta.get('format')!r}")
         st = cls()
         st.ids = list(meta["ids"])
@@ -138,6 +141,8 @@ class ClusterState:
         has, embs = z["emb_has"], iter(z["emb"])
         st.emb = [next(embs) if h else None for h in has]
         st.day = array("d", z["day"].tolist())
+        # format 1 has no years: unknown for those articles (the year features then read 0, as for undated text)
+        st.year = array("d", z["year"].tolist() if "year" in z else [float("nan")] * len(st.ids))
         st.story_of = array("i", z["story_of"].tolist())
         st.members = [[] for _ in st.story_ids]
         for i, s in enumerate(st.story_of):
