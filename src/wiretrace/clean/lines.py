@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from wiretrace.model import Removed
 
@@ -93,7 +93,6 @@ class Line:
     terminal: bool = False
     keep: bool = True
     reason: str = ""
-    features: dict = field(default_factory=dict)
 
 
 # "Simple" text: ASCII plus typographic quotes, dashes and the ellipsis (most English news). Its only letters are
