@@ -126,6 +126,7 @@ _GATE_BYTES = frozenset(_GATE)
 # `\w` on ASCII is [A-Za-z0-9_]: everything else -> " " (non-ASCII characters of simple text are "?" after encoding).
 _TOK_TABLE = bytes(c if chr(c).isalnum() and c < 128 or c == ord("_") else ord(" ") for c in range(256))
 _NOT_SIMPLE = re.compile(r"[^\x00-\x7f’‘“”—–…]")
+_TOK_TABLE_NL = _TOK_TABLE[:10] + b"\n" + _TOK_TABLE[11:]  # the same, newlines kept
 
 
 def _gate_tokens(para: str) -> set:
@@ -154,7 +155,6 @@ _LEAD_THE = re.compile(r"^(?:the|The)\s+")
 _TRAIL_NOUN = re.compile(rf"\s+{_MEDIA_NOUN}$")
 _TRAIL_POSS = re.compile(r"['’]s$")
 _TRAIL_TLD = re.compile(r"\.(?:com|org|net|co\.uk)$", re.I)
-_PARA = re.compile(r"[^\n]+")
 
 
 def canonical(name: str) -> str:
@@ -210,20 +210,25 @@ def extract_cited_sources(text: str, dateline: str | None = None) -> list[str]:
     # Patterns run only on paragraphs holding a cue word (cheap screen; most paragraphs have none): each gate word
     # found as a token enables the patterns that need it (bit masks, see `_gate_info`).
     paras = []
-    for m in _PARA.finditer(text):
-        para = m.group(0)
+    # Simple text is tokenised in one pass (bytes lines align with the text's lines: one byte per character).
+    simple = text.isascii() or not _NOT_SIMPLE.search(text)
+    blines = text.encode("ascii", "replace").translate(_TOK_TABLE_NL).split(b"\n") if simple else None
+    next_off = 0
+    for k, para in enumerate(text.split("\n")):
+        off, next_off = next_off, next_off + len(para) + 1
+        if not para:  # the paragraphs are the maximal runs of non-newline characters
+            continue
         smask = wmask = known = 0
         cue = False
-        for tok in _gate_tokens(para):
+        for tok in (_GATE_BYTES.intersection(blines[k].split()) if blines is not None else _gate_tokens(para)):
             s_, w_, c_, k_ = _GATE[tok]
             smask |= s_
             wmask |= w_
             cue = cue or c_
             known = max(known, k_)
-        paras.append((m.start(), para, smask, wmask, known))
+        paras.append((off, para, smask, wmask, known))
         if not cue and "(" not in para:
             continue
-        off = m.start()
         for i, rx in enumerate(_STRONG):
             if not (smask >> i) & 1 and i not in _ALWAYS_STRONG:
                 continue
