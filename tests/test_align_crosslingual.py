@@ -172,3 +172,18 @@ def test_use_model_files_are_checked_against_pinned_hashes(use, monkeypatch):
     monkeypatch.setitem(embed_mod._USE_SHA256, "sp.model", "0" * 64)
     with pytest.raises(RuntimeError, match="sha256"):
         embed_mod.UseEmbedder()
+
+
+def test_align_command_takes_the_cross_lingual_path_for_two_languages(use):
+    import json
+
+    from typer.testing import CliRunner
+
+    from wiretrace.cli import app
+
+    result = CliRunner().invoke(app, ["align", str(DATA / "wire-en.txt"), str(DATA / "wire-fr.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["languages"] == ["en", "fr"]
+    assert "across languages" in out["embedder"]
+    assert len(out["pairs"]) >= 4 and all(p["label"] in ("paraphrase", "verbatim") for p in out["pairs"])

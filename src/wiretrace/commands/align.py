@@ -31,17 +31,39 @@ def _read_article(path: Path):
     return clean_batch(articles[:1], Context())[0]
 
 
-def alignment_json(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b") -> dict[str, Any]:
-    """The alignment of two texts as a JSON-ready dict (pairs carry both sentences)."""
+def alignment_json(
+    text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b",
+    languages: tuple[str | None, str | None] = (None, None),
+) -> dict[str, Any]:
+    """The alignment of two texts as a JSON-ready dict (pairs carry both sentences).
+
+    Texts in two different (known) languages take the story path's cross-lingual alignment.
+    """
     from dataclasses import asdict
 
-    from wiretrace.align.pairs import align_texts
+    from wiretrace.align import align_articles
+    from wiretrace.align.pairs import align_texts, embed_docs, is_cross_lingual, make_doc
+    from wiretrace.model import Alignment
 
-    al, x, y = align_texts(text_a, text_b, embedder, id_a, id_b)
+    x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
+    x.language, y.language = languages
+    used = embedder.name
+    if is_cross_lingual(x, y):
+        from wiretrace.text.embed import get_multilingual_embedder
+
+        multilingual = get_multilingual_embedder()
+        embed_docs([x, y], embedder)
+        found = align_articles([x, y], embedder, multilingual)
+        al = found[0] if found else Alignment(a=id_a, b=id_b)
+        if multilingual is not None:
+            used = f"{embedder.name} + {multilingual.name} (across languages)"
+    else:
+        al, x, y = align_texts(text_a, text_b, embedder, id_a, id_b)
     return {
         "a": id_a,
         "b": id_b,
-        "embedder": embedder.name,
+        "languages": list(languages),
+        "embedder": used,
         "sentences_a": len(x.sentences),
         "sentences_b": len(y.sentences),
         "share_a": al.share_a,
@@ -117,7 +139,8 @@ def align_command(
     except UnreadableFile as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
-    result = alignment_json(art_a.text, art_b.text, embedder, str(files[0]), str(files[1]))
+    result = alignment_json(art_a.text, art_b.text, embedder, str(files[0]), str(files[1]),
+                            (art_a.language, art_b.language))
     if json_out:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     else:
