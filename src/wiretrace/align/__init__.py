@@ -53,14 +53,17 @@ def cross_lingual_pairs(docs: list[Doc]) -> set[tuple[int, int]]:
     return {(i, j) for i in range(len(docs)) for j in range(i + 1, len(docs)) if is_cross_lingual(docs[i], docs[j])}
 
 
-def align_articles(docs: list[Doc], embedder, multilingual=None) -> list[Alignment]:
+def align_articles(
+    docs: list[Doc], embedder, multilingual=None, cross: set[tuple[int, int]] | None = None
+) -> list[Alignment]:
     """Alignments of every article pair that shares at least one sentence.
 
     `multilingual`: an embedder for pairs across languages (None: those pairs take the monolingual path).
+    `cross`: `cross_lingual_pairs(docs)` when the caller has it already.
     """
     clf = load_classifier(family_of(embedder))
     cos_ok = cosine_accept(embedder)
-    xl = cross_lingual_pairs(docs) if multilingual is not None else set()
+    xl = (cross if cross is not None else cross_lingual_pairs(docs)) if multilingual is not None else set()
     if xl:
         embed_multilingual([docs[k] for k in sorted({k for p in xl for k in p})], multilingual)
     cands_by_pair = story_candidates(docs, min_cosine(embedder))
@@ -79,9 +82,10 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     docs = story_docs(story, articles, ctx)
     ordered = [docs[a] for a in story.article_ids if a in docs]
     multilingual = None
-    if cross_lingual_pairs(ordered):  # the multilingual model is loaded only for stories that need it
+    cross = cross_lingual_pairs(ordered)
+    if cross:  # the multilingual model is loaded only for stories that need it (and cached per process)
         from wiretrace.text.embed import get_multilingual_embedder
 
-        multilingual = ctx.cached("align.multilingual", get_multilingual_embedder)
-    story.alignments = align_articles(ordered, ctx.embedder(), multilingual)
+        multilingual = get_multilingual_embedder()
+    story.alignments = align_articles(ordered, ctx.embedder(), multilingual, cross)
     return story

@@ -18,7 +18,7 @@ from typing import Any
 
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
-from wiretrace.claims.grouping import Unit, _paraphrase_scorer, group, is_statement, pair_scores, strip_quotes
+from wiretrace.claims.grouping import PairScorer, Unit, group, is_statement, pair_scores, strip_quotes
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
     Speaker,
@@ -98,14 +98,15 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
     embedder = ctx.embedder()
     verbatim = _verbatim_pairs(story)
-    scores = pair_scores(units, embedder, verbatim)
+    scorer = PairScorer(embedder)
+    scores = pair_scores(units, embedder, verbatim, scorer)
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
         scores[i, j] = scores[j, i] = 0.0
     for i, j in opposite_assessments(units):
         scores[i, j] = scores[j, i] = 0.0
     # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
-    threshold = max(getattr(_paraphrase_scorer(embedder), "threshold", 0.8), MIN_GROUP_SCORE)
+    threshold = max(scorer.threshold, MIN_GROUP_SCORE)
     clusters = group(units, scores, threshold)
     claims: list[Claim] = []
     unit_claim: dict[int, str] = {}

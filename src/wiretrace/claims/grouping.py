@@ -56,7 +56,9 @@ def is_statement(sent_tokens) -> bool:
     return any(t.tag_ in _FINITE for t in sent_tokens)
 
 
-def pair_scores(units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int], tuple[str, int]]]) -> np.ndarray:
+def pair_scores(
+    units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int], tuple[str, int]]], scorer: PairScorer | None = None
+) -> np.ndarray:
     """Symmetric matrix of "same claim" scores in [0, 1] between units."""
     n = len(units)
     texts = [u.text for u in units]
@@ -83,13 +85,13 @@ def pair_scores(units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int]
             else:
                 todo.append((i, j))
     if todo:
-        scores = _paraphrase_scorer(embedder).many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
+        scores = (scorer or PairScorer(embedder)).many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
         for (i, j), s in zip(todo, scores, strict=True):
             out[i, j] = out[j, i] = s
     return out
 
 
-class _Scorer:
+class PairScorer:
     """Scores sentence pairs: the align stage's MRPC-fitted classifier when present, else the cosine alone.
 
     Each text is prepared once and all pairs go through the classifier in one matrix product: a story of
@@ -118,13 +120,6 @@ class _Scorer:
                     prepared[t] = self._prepare(t)
         feats = np.array([self._pair_features(prepared[x], prepared[y], cos) for x, y, cos in pairs])
         return [float(p) for p in self._clf.proba(feats)]
-
-    def __call__(self, x: str, y: str, cos: float) -> float:
-        return self.many([(x, y, cos)])[0]
-
-
-def _paraphrase_scorer(embedder) -> _Scorer:
-    return _Scorer(embedder)
 
 
 def group(units: list[Unit], scores: np.ndarray, threshold: float) -> list[list[int]]:

@@ -42,22 +42,25 @@ def alignment_json(
     from dataclasses import asdict
 
     from wiretrace.align import align_articles
-    from wiretrace.align.pairs import align_texts, embed_docs, is_cross_lingual, make_doc
+    from wiretrace.align.pairs import align_texts, base_language, embed_docs, is_cross_lingual, make_doc
     from wiretrace.model import Alignment
 
-    x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
-    x.language, y.language = languages
     used = embedder.name
-    if is_cross_lingual(x, y):
-        from wiretrace.text.embed import get_multilingual_embedder
+    al = None
+    lang_a, lang_b = (base_language(lang) for lang in languages)
+    if lang_a and lang_b and lang_a != lang_b:  # only then are the texts split here first, for the English-share guard
+        x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
+        x.language, y.language = languages
+        if is_cross_lingual(x, y):
+            from wiretrace.text.embed import get_multilingual_embedder
 
-        multilingual = get_multilingual_embedder()
-        embed_docs([x, y], embedder)
-        found = align_articles([x, y], embedder, multilingual)
-        al = found[0] if found else Alignment(a=id_a, b=id_b)
-        if multilingual is not None:
-            used = f"{embedder.name} + {multilingual.name} (across languages)"
-    else:
+            multilingual = get_multilingual_embedder()
+            embed_docs([x, y], embedder)
+            found = align_articles([x, y], embedder, multilingual, {(0, 1)})
+            al = found[0] if found else Alignment(a=id_a, b=id_b)
+            if multilingual is not None:
+                used = f"{embedder.name} + {multilingual.name} (across languages)"
+    if al is None:
         al, x, y = align_texts(text_a, text_b, embedder, id_a, id_b)
     return {
         "a": id_a,

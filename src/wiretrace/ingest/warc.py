@@ -38,7 +38,9 @@ def read_warc(data: bytes, path: str) -> Iterator[Article | ReadError]:
             found += 1
             yield Article(source=url or source, raw_html=html, url=url, metadata={"warc": source})
     except (ArchiveLoadFailed, ValueError, EOFError, OSError, AttributeError, KeyError) as exc:  # warcio's parse errors
-        yield ReadError(f"{path}#record{record_no + 1}", f"broken WARC record ({exc}); later records skipped")
+        # warcio meets malformed headers with AttributeError/KeyError from inside its parser: name the fault, not them.
+        detail = "malformed record headers" if isinstance(exc, (AttributeError, KeyError)) else str(exc)
+        yield ReadError(f"{path}#record{record_no + 1}", f"broken WARC record ({detail}); later records skipped")
         return
     if not found:
         yield ReadError(path, f"no HTML response records among {record_no} WARC records")
