@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from wiretrace.clean.sources import MEDIA_WORD_RX
 from wiretrace.model import Removed
 
 _TERMINAL_RX = re.compile(r"[.!?…:;]['\"’”»)\]]*$")
@@ -382,15 +383,13 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
 
 def _signature(line: str) -> tuple[list[str], str | None] | None:
     """'Ana Petrova, The Valley Ledger' -> (['Ana Petrova'], 'The Valley Ledger'); None when not a signature."""
-    from wiretrace.clean.sources import _MEDIA_WORD
-
     parts = [p.strip() for p in re.split(r",\s*|\s+[|–—-]\s+|\s+and\s+", line.strip()) if p.strip()]
     names: list[str] = []
     outlet = None
     for p in parts:
         if not PERSON_LINE.match(p):
             return None
-        if _MEDIA_WORD.search(p) and outlet is None:
+        if MEDIA_WORD_RX.search(p) and outlet is None:
             outlet = p
         else:
             names.append(re.sub(r"^By\s+", "", p))

@@ -26,11 +26,13 @@ _ORG_NOUN = (r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|age
 # A capitalised descriptor in front of a media noun is not a name: "Spanish-language", "American", "Mexican".
 _DESCRIPTOR = re.compile(r"^(?:[A-Z][a-z]+-language|[A-Z][a-z]+(?:an|ian|ese|ish|ic|ino|ina|i))$")
 # Words that make a name a medium by themselves ("Northgate Times", "Polar Wire").
-_MEDIA_WORD = re.compile(
-    r"\b(?:News|Press|Times|Post|Agency|Wire|TV|Radio|Online|Daily|Journal|Herald|Telegraph|Gazette|Tribune|"
-    r"Network|Media|Channel|Ledger|Chronicle|Observer|Guardian|Express|Mail|Monitor|Courier|Reporter|Dispatch|"
-    r"Bulletin|Standard|Independent|Review|Magazine|Broadcasting|Today|Insider|Report|Messenger|Courier|Sentinel)\b"
+MEDIA_WORDS: tuple[str, ...] = (
+    "News", "Press", "Times", "Post", "Agency", "Wire", "TV", "Radio", "Online", "Daily", "Journal", "Herald",
+    "Telegraph", "Gazette", "Tribune", "Network", "Media", "Channel", "Ledger", "Chronicle", "Observer", "Guardian",
+    "Express", "Mail", "Monitor", "Courier", "Reporter", "Dispatch", "Bulletin", "Standard", "Independent", "Review",
+    "Magazine", "Broadcasting", "Today", "Insider", "Report", "Messenger", "Sentinel",
 )
+MEDIA_WORD_RX = re.compile(r"\b(?:" + "|".join(MEDIA_WORDS) + r")\b")
 _TOK = r"(?:[A-Z][\w&.\-’']*[\w]|[A-Z]{2,})"
 _ADJ = rf"(?![ ]+(?:[a-z][\w\-]*[ ]+){{1,3}}{_MEDIA_NOUN}[ ]+[A-Z])"  # "French" in "the French news website X"
 _NAME = rf"(?P<name>{_TOK}(?:[ ]+(?:of[ ]+|de[ ]+|for[ ]+)?{_TOK}){{0,4}})\b{_ADJ}"
@@ -96,10 +98,10 @@ _WEAK_REQ: list[frozenset[str]] = [
 _STRONG_CUE_WORDS = _MEDIA_FIRST | {"report", "reporting", "article", "story", "dispatch", "interview", "reported",
                                     "reports", "quoted", "cited", "carried", "broadcast", "published", "contributed"}
 _KNOWN_RX = re.compile(r"\b(?:" + "|".join(sorted((re.escape(a) for al in AGENCIES.values() for a in al), key=len, reverse=True)) + r")\b"
-                       r"|" + _MEDIA_WORD.pattern)
+                       r"|" + MEDIA_WORD_RX.pattern)
 # First word of every known name: a paragraph holding none of them as a token cannot match `_KNOWN_RX`.
 _KNOWN_FIRST = frozenset({re.match(r"\w+", a).group(0) for al in AGENCIES.values() for a in al}
-                         | set(re.findall(r"\w+", _MEDIA_WORD.pattern.split("(?:", 1)[1])) - {"b"})
+                         | set(MEDIA_WORDS))
 _TOKENS = re.compile(r"\w+")
 _GATE_WORDS = frozenset(_STRONG_CUE_WORDS | _KNOWN_FIRST | frozenset().union(*_WEAK_REQ)
                         | frozenset().union(*(r for r in _STRONG_REQ if r is not None)))
@@ -108,7 +110,7 @@ _ALWAYS_STRONG = tuple(i for i, r in enumerate(_STRONG_REQ) if r is None)
 
 # Known names that are one `\w+` token: such a token in a paragraph is itself a `_KNOWN_RX` match.
 _KNOWN_ONE_TOKEN = frozenset(a for al in AGENCIES.values() for a in al if re.fullmatch(r"\w+", a)) | frozenset(
-    w for w in re.findall(r"\w+", _MEDIA_WORD.pattern.split("(?:", 1)[1]) if w != "b")
+    MEDIA_WORDS)
 
 
 def _gate_info(word: str) -> tuple[int, int, bool, int]:
@@ -185,7 +187,7 @@ def _clean_name(raw: str) -> str | None:
 
 
 def _is_known(name: str) -> bool:
-    return name.casefold() in _ALIAS or name in AGENCIES or bool(_MEDIA_WORD.search(name))
+    return name.casefold() in _ALIAS or name in AGENCIES or bool(MEDIA_WORD_RX.search(name))
 
 
 def _best_prefix(raw: str, ok) -> str | None:  # noqa: ANN001
