@@ -4,7 +4,7 @@
     python benchmarks/bench_web.py --db /tmp/wt-bench.db --repeat 20  # reuse a store built earlier
     python benchmarks/bench_web.py --http                             # the same over HTTP to a real uvicorn server
 
-How the store is built: the real pipeline (`wiretrace.executors.local.analyze`) runs once on the sample corpus;
+How the store is built: the real pipeline (`wiretrace.pipeline.analyze`) runs once on the sample corpus;
 then each analysed story is replicated with fresh article copies (a unique closing sentence appended, so ids
 differ and every sentence index and character span of the stage results stays valid) until the store holds the
 requested number of articles. Running the whole pipeline on 10,000 articles would take far longer than a page
@@ -30,7 +30,7 @@ CORPUS = ROOT / "src" / "wiretrace" / "samples" / "corpus"
 
 
 def build_store(db: Path, n_articles: int) -> None:
-    from wiretrace.executors.local import analyze
+    from wiretrace.pipeline import analyze
     from wiretrace.model import Article
     from wiretrace.pipeline import Context
     from wiretrace.store import Store

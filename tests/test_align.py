@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wiretrace.align import align_articles, run
+from wiretrace.align import align_articles, article_doc, run
 from wiretrace.align.features import FEATURE_NAMES, WEIGHTS_FILE, load_classifier, prepare
-from wiretrace.align.pairs import candidate_pairs, embed_docs, label_pair, make_doc, min_cosine, score_pair
+from wiretrace.align.pairs import candidate_pairs, label_pair, min_cosine, score_pair
 from wiretrace.align.passages import merge_passages
 from wiretrace.model import Article, SentencePair, Story
 from wiretrace.pipeline import Context
@@ -105,9 +105,8 @@ def test_rewrite_aligned_as_paraphrase_and_independent_barely(minilm):
 
 def test_lexical_fallback_still_finds_verbatim_copies():
     emb = HashingEmbedder()
-    docs = [make_doc("wire", _article("wire.txt").text), make_doc("repost", _article("repost.txt").text)]
-    embed_docs(docs, emb)
-    (al,) = align_articles(docs, emb)
+    arts = [_article("wire.txt"), _article("repost.txt")]
+    (al,), _ = align_articles(arts, emb)
     assert sum(p.label == "verbatim" for p in al.pairs) == 6
 
 
@@ -125,8 +124,9 @@ def test_candidates_are_fewer_than_all_pairs():
 
     text_a = "\n".join(f"Sentence number {i} talks about topic {i} in some detail here." for i in range(40))
     text_b = "\n".join(f"Another line {i} covers a different subject {i * 7} entirely today." for i in range(40))
-    x, y = make_doc("a", text_a), make_doc("b", text_b)
-    embed_docs([x, y], Rand())
+    x, y = article_doc(Article(source="a", text=text_a, id="a")), article_doc(Article(source="b", text=text_b, id="b"))
+    rand = Rand()
+    x.emb, y.emb = (rand.encode([d.sentences[i].text for i in d.usable]) for d in (x, y))
     cands = candidate_pairs(x, y, -1.0)
     assert len(cands) <= 2 * 3 * 40 + 40 < 40 * 40
     assert min_cosine(HashingEmbedder()) < min_cosine(Rand())

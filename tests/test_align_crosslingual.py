@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import wiretrace.text.embed as embed_mod
-from wiretrace.align import align_articles, run
+from wiretrace.align import align_articles, article_doc, run
 from wiretrace.align.features import prepare
 from wiretrace.align.pairs import (
     Doc,
@@ -17,7 +17,6 @@ from wiretrace.align.pairs import (
     digit_numbers,
     embed_multilingual,
     is_cross_lingual,
-    make_doc,
     monotone_chain,
 )
 from wiretrace.model import Article, Sentence, SentencePair, Story
@@ -26,6 +25,10 @@ from wiretrace.text.embed import HashingEmbedder, get_multilingual_embedder
 from wiretrace.text.sentences import split
 
 DATA = Path(__file__).parent / "data" / "align"
+
+
+def _article_doc(article_id: str, text: str) -> Doc:
+    return article_doc(Article(source=article_id, id=article_id, text=text))
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +145,11 @@ def test_monotone_chain_drops_out_of_order_pairs():
 
 def test_language_guards():
     assert base_language("en-GB") == base_language("EN_us") == "en" and base_language("") is None
-    en = make_doc("a", (DATA / "wire.txt").read_text(encoding="utf-8"))
-    en2 = make_doc("b", (DATA / "independent.txt").read_text(encoding="utf-8"))
+    en = _article_doc("a", (DATA / "wire.txt").read_text(encoding="utf-8"))
+    en2 = _article_doc("b", (DATA / "independent.txt").read_text(encoding="utf-8"))
     en.language, en2.language = "en", "de"  # a misdetected language: both texts still read as English
     assert not is_cross_lingual(en, en2)
-    fr = make_doc("c", (DATA / "wire-fr.txt").read_text(encoding="utf-8"))
+    fr = _article_doc("c", (DATA / "wire-fr.txt").read_text(encoding="utf-8"))
     fr.language = "fr"
     assert is_cross_lingual(en, fr)
     fr.language = None
@@ -161,13 +164,10 @@ def test_missing_multilingual_model_warns_once_and_falls_back(monkeypatch, capsy
     assert get_multilingual_embedder("none") is None
     # without it, a pair across languages takes the monolingual path, as before: nothing crashes
     lex = HashingEmbedder()
-    docs = [make_doc("en", (DATA / "wire-en.txt").read_text(encoding="utf-8")),
-            make_doc("fr", (DATA / "wire-fr.txt").read_text(encoding="utf-8"))]
-    docs[0].language, docs[1].language = "en", "fr"
-    from wiretrace.align.pairs import embed_docs
-
-    embed_docs(docs, lex)
-    assert all(p.label == "verbatim" or len(al.pairs) <= 2 for al in align_articles(docs, lex, None) for p in al.pairs)
+    arts = [Article(source="en", id="en", language="en", text=(DATA / "wire-en.txt").read_text(encoding="utf-8")),
+            Article(source="fr", id="fr", language="fr", text=(DATA / "wire-fr.txt").read_text(encoding="utf-8"))]
+    found, _ = align_articles(arts, lex, None)
+    assert all(p.label == "verbatim" or len(al.pairs) <= 2 for al in found for p in al.pairs)
 
 
 def test_use_model_files_are_checked_against_pinned_hashes(use, monkeypatch):

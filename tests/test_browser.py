@@ -52,8 +52,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run the real pipeline (read, clean, cluster, story stages) into a fresh store; write the HTML report too."""
-    from wiretrace.executors.local import analyze, report_for
-    from wiretrace.pipeline import Context
+    from wiretrace.pipeline import Context, analyze, report_for
     from wiretrace.report.html_report import write_html
     from wiretrace.store import Store
 

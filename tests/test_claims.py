@@ -238,11 +238,14 @@ def test_independent_origins_skip_derived_ones():
 
     a = Origin("Polaris", "agency", ["w"], "w")
     b = Origin("Harbour Radio", "outlet", ["x"], "x",
-               evidence=[Evidence("derived_from", "Harbour Radio's witness x reuses Polaris's text from w (rewrite, 60%)")])
+               evidence=[Evidence("derived_from", "Harbour Radio's witness x reuses Polaris's text from w (rewrite, 60%)",
+                                  articles=["w", "x"], origins=["Harbour Radio", "Polaris"])])
     c = Origin("Quota talks end", "article", ["y"], "y")
     story = Story(id="s", article_ids=["w", "x", "y"], origins=[a, b, c])
     known = derivations(story)
     assert known == {"Harbour Radio": {"Polaris"}}
+    b.evidence[0].detail = "reworded for people"  # code reads the structured fields, never the sentence
+    assert derivations(story) == known
     assert independent([a, b, c], known) == 2
     assert independent([b, c], known) == 2  # Polaris itself does not carry the claim: Harbour Radio stands alone
     story.independent_origin_chains = [{"origin": "Quota talks end", "derived_from": "Polaris"}]

@@ -81,8 +81,8 @@ def test_seeds_conflicts_name_both_sides(seeds):
 def samples():
     if not (CORPUS / "meridian-wire.txt").exists():
         pytest.skip("sample corpus not present")
-    from wiretrace.executors.local import clean_batch
     from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.pipeline import clean_batch
 
     items = [i for i in read_paths([str(CORPUS)]) if not isinstance(i, ReadError)]
     arts = clean_batch(items, Context())

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from wiretrace import pipeline as local
 from wiretrace.cli import app
-from wiretrace.executors import local
 from wiretrace.pipeline import Context
 from wiretrace.report.json_report import validate
 from wiretrace.samples import corpus_path
@@ -158,10 +158,10 @@ def test_seeds_report(tmp_path):
 @pytest.mark.ray
 def test_ray_executor_gives_the_same_stories(tmp_path, monkeypatch):
     pytest.importorskip("ray")
-    import wiretrace.executors.local as local_executor
+    import wiretrace.pipeline as local_executor
 
-    # Featurisation for clustering is mapped over the workers in chunks: make it several chunks here.
-    monkeypatch.setattr(local_executor, "FEATURIZE_CHUNK", 2)
+    # The article stages (clean, analyse, fingerprint) are mapped over the workers per batch: several batches here.
+    monkeypatch.setattr(local_executor, "BATCH", 2)
     result = runner.invoke(
         app,
         ["analyze", str(corpus_path()), "-o", str(tmp_path / "ray.json"), "--db", str(tmp_path / "ray.db"),

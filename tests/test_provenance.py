@@ -114,10 +114,23 @@ def test_no_edges_between_independent_versions(ctx):
     assert story.additions == []
 
 
-def test_provenance_runs_align_when_missing(ctx):
+def test_provenance_refuses_to_run_before_align(ctx):
+    """A stage never runs another stage: without alignments provenance says which stage is missing."""
     arts = {a.id: a for a in (_article("wire.txt"), _article("repost.txt"))}
-    story = provenance_run(Story(id="x", article_ids=list(arts)), arts, ctx)
-    assert story.alignments and story.reuse and story.reuse[0].relation == "copy"
+    with pytest.raises(RuntimeError, match="requires story.alignments"):
+        provenance_run(Story(id="x", article_ids=list(arts)), arts, ctx)
+
+
+def test_pipeline_order_is_checked():
+    from wiretrace.pipeline import Stage, check_order, pipeline_order
+
+    check_order(pipeline_order())  # the shipped order is valid
+    stages = pipeline_order()
+    swapped = [s for s in stages if s.name != "align"] + [s for s in stages if s.name == "align"]
+    with pytest.raises(RuntimeError, match="'provenance' requires story.alignments"):
+        check_order(swapped)
+    with pytest.raises(RuntimeError, match="'x' requires article.nothing"):
+        check_order([Stage("x", print, ("article.nothing",), ())])
 
 
 def test_time_evidence_sets_direction_without_other_signals(ctx):

@@ -18,8 +18,8 @@ def analysed():
         pytest.skip("sample corpus not present")
     import wiretrace.align as align
     import wiretrace.provenance as provenance
-    from wiretrace.executors.local import clean_batch
     from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.pipeline import clean_batch
 
     ctx = Context()
     if ctx.embedder().is_lexical:
@@ -114,8 +114,8 @@ def test_lexical_fallback_keeps_the_origins():
     import wiretrace.align as align
     import wiretrace.provenance as provenance
     from wiretrace.config import Config
-    from wiretrace.executors.local import clean_batch
     from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.pipeline import clean_batch
 
     ctx = Context(config=Config(embedder="lexical"))
     assert ctx.embedder().is_lexical

@@ -18,8 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from wiretrace.executors.local import analyze, report_for
-from wiretrace.pipeline import Context
+from wiretrace.pipeline import Context, analyze, report_for
 from wiretrace.report.html_report import render_report
 from wiretrace.store import Store
 from wiretrace.web.app import CSP, MAX_UPLOAD, create_app

@@ -80,9 +80,8 @@ def _executor(name: str, workers: int):  # -> Executor
 
 def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2) -> int:
     """Shared by `analyze` and `demo`; returns the exit code."""
-    from wiretrace.executors.local import analyze as run
-    from wiretrace.executors.local import report_for
-    from wiretrace.pipeline import Context
+    from wiretrace.pipeline import Context, report_for
+    from wiretrace.pipeline import analyze as run
     from wiretrace.report.html_report import write_html
     from wiretrace.report.json_report import validate, write_json
     from wiretrace.store import Store
@@ -150,9 +149,8 @@ def extract(
 
     Example: wiretrace extract page.html story.txt --json
     """
-    from wiretrace.executors.local import clean_batch
     from wiretrace.ingest import ReadError, read_paths
-    from wiretrace.pipeline import Context
+    from wiretrace.pipeline import Context, clean_batch
 
     ctx = Context()
     n_ok = 0

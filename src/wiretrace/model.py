@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 Relation = Literal["copy", "rewrite", "translation", "cites"]
 AlignLabel = Literal["verbatim", "paraphrase"]
 ConflictKind = Literal["number", "denial", "assessment", "date", "other"]
@@ -50,6 +52,8 @@ class Article:
     raw_html: str | None = None
     raw_text: str | None = None
     id: str = ""
+    # What the per-article analysis found (sentences, vectors, parse); stored beside the article, never reported.
+    analysis: ArticleAnalysis | None = None
 
     def compute_id(self) -> str:
         basis = (self.title or "").strip() + "\n" + " ".join(self.text.split())
@@ -92,6 +96,84 @@ class Article:
             removed=[Removed(**r) for r in data.get("removed") or []],
             metadata=dict(data.get("metadata") or {}),
         )
+
+
+@dataclass(slots=True)
+class ClusterPrint:
+    """What clustering needs of one article, computed once (hashed terms, names, numbers, MinHash, lead vector)."""
+
+    terms: np.ndarray  # sorted unique hashed term ids (int64)
+    tf: np.ndarray  # 1 + log(count), aligned with terms (float32)
+    ents: np.ndarray  # sorted unique entity hashes (int64)
+    nums: np.ndarray  # sorted unique number hashes (int64)
+    title: np.ndarray  # sorted unique title-word hashes (int64)
+    day: float  # days since the epoch, NaN when unknown
+    year: float  # the year the opening mentions most, NaN when none
+    digest: np.ndarray  # MinHash digest (uint32)
+    minhash: bytes  # rensa's own state of the same MinHash (for the LSH index)
+    lead_vector: np.ndarray | None = None  # sentence embedding of title + lead (float32), None for lexical runs
+    lead_model: str | None = None
+
+
+@dataclass(slots=True)
+class SentenceVectors:
+    """Sentence embeddings of one model for some sentences of one article (filled lazily, never recomputed)."""
+
+    index: np.ndarray  # sentence indexes (int32), sorted
+    matrix: np.ndarray  # one row per index (float16)
+
+    def get(self, i: int) -> np.ndarray | None:
+        k = int(np.searchsorted(self.index, i))
+        return self.matrix[k] if k < len(self.index) and self.index[k] == i else None
+
+
+@dataclass(slots=True)
+class SpeakerHint:
+    """What an article's own parse says of an attribution's source; the story resolves it (aliases, earlier
+    mentions in the article), so the parse never has to be redone when the story changes."""
+
+    lookup: str  # the source as written (or its antecedent's, for "who"), matched against earlier speakers
+    kind: Literal["relword", "anon", "desc", "name"]
+    name: str = ""  # the named part, for kind "name"
+
+
+@dataclass(slots=True)
+class ParsedAttribution:
+    """An attribution found by the article's parse; character spans into the article's cleaned text."""
+
+    source: tuple[int, int] | None
+    cue: tuple[int, int] | None
+    content: tuple[int, int]
+    kind: str = "indirect"
+    antecedent: tuple[int, int] | None = None
+    hint: SpeakerHint | None = None
+
+
+@dataclass(slots=True)
+class ArticleParse:
+    """What one article's syntactic parse yields for claims: attributions and statement sentences."""
+
+    parser: str  # the spaCy model that parsed it, or "rules" when spaCy was unavailable
+    attributions: list[ParsedAttribution] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)  # indexes of sentences that state something
+    places: dict[int, list[str]] = field(default_factory=dict)  # folded "in/at" places per sentence index
+
+
+@dataclass(slots=True)
+class ArticleAnalysis:
+    """Everything that depends on one article only, computed once and stored with it (like a spaCy Doc's
+    annotations). `version` changes when the way it is computed changes; a stored analysis of another version is
+    recomputed lazily, never mixed with the new one."""
+
+    version: int
+    language: str | None
+    sentences: list[tuple[int, int]]  # character spans of `text.sentences.split(article.text)`
+    usable: list[int]  # sentences long enough to compare (alignment, claims)
+    quoted: list[float]  # per sentence, share of its letters inside quotation marks
+    cluster: ClusterPrint | None = None
+    vectors: dict[str, SentenceVectors] = field(default_factory=dict)  # model name -> lazily filled vectors
+    parse: ArticleParse | None = None  # filled on first need (articles of stories with two or more members)
+    dirty: bool = False  # changed since it was loaded: the driver writes it back
 
 
 @dataclass(slots=True)
@@ -141,11 +223,16 @@ class Alignment:
 
 @dataclass(slots=True)
 class Evidence:
-    """Why a decision was taken: a kind, a human sentence and a weight."""
+    """Why a decision was taken: a kind, a human sentence and a weight, plus the articles and origins it links.
+
+    Code reads the structured fields; `detail` is the sentence shown to people and is never parsed.
+    """
 
     kind: str
     detail: str
     weight: float = 0.0
+    articles: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -244,6 +331,9 @@ class Story:
     article_ids: list[str]
     title: str = ""
     summary: str = ""
+    # Every article pair's alignment computed so far, empty ones included, keyed (a, b): loaded from the store,
+    # completed by the align stage, written back by the driver. Never reported.
+    pair_results: dict[tuple[str, str], Alignment] | None = None
     alignments: list[Alignment] | None = None
     reuse: list[ReuseEdge] | None = None
     origins: list[Origin] | None = None

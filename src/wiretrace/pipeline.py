@@ -1,33 +1,45 @@
-"""The order of the stages, and the context they share.
+"""The pipeline in one place: which stages run, in what order, on what, and where the results go.
 
-Stages are pure: they take model objects and a `Context` and return model
-objects. They never touch the store, files or the terminal, so the same
-stage runs in-process, in a test, or inside a Ray task (see `executors`).
+    read (driver) ─► article stages, mapped by the executor: clean ─► analyse ─► cluster.fingerprint
+                 ─► store (articles + their analyses, one transaction per batch)
+                 ─► cluster (sequential over the persisted state, from stored fingerprints)
+                 ─► story stages for each changed story, mapped by the executor: align ─► provenance ─► claims
+                 ─► store (the story, the new article-pair results, analyses that gained vectors or a parse)
+                 ─► report (a view of what is stored)
 
-- article stages: `list[Article] -> list[Article]` (clean works on a batch
-  so it can see lines that repeat across one outlet's pages);
-- the cluster stage: new articles + persisted state -> story assignments;
-- story stages: `(Story, {id: Article}, Context) -> Story`, each filling its
-  own fields of the Story (align -> provenance -> claims), like spaCy
-  components filling one Doc.
+Stages are pure: they take model objects and a `Context` and return model objects; they never touch the store,
+files or the terminal, so the same stage runs in-process, in a test or inside a Ray task. Each stage declares what
+it requires and what it assigns (like spaCy's `Language.factory(requires=…, assigns=…)`); `check_order` refuses an
+order in which a stage would read what no earlier stage fills. Executors only map.
+
+The driver keeps no progress in memory: it asks the store for unassigned articles and for stories whose results are
+missing, so a run killed at any point is completed by the next one. Each step commits on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from wiretrace.config import Config
+from wiretrace.executors import Executor, LocalExecutor
+from wiretrace.ingest import ReadError, read_paths
 from wiretrace.model import Article, Story
 
 ArticleStage = Callable[[list[Article], "Context"], list[Article]]
 StoryStage = Callable[[Story, Mapping[str, Article], "Context"], Story]
 
+CLUSTER_STATE = "cluster"
+BATCH = 64  # articles per article-stage task (clean looks at lines repeated across one batch)
+INPUTS = ("article.raw", "story.article_ids")  # what the driver itself provides
+
 
 @dataclass
 class Context:
-    """Config plus lazily loaded models, loaded once per process."""
+    """Config plus lazily loaded models, loaded once per process (each Ray worker loads its own)."""
 
     config: Config = field(default_factory=Config)
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -38,6 +50,13 @@ class Context:
 
             self._cache["embedder"] = get_embedder(self.config.embedder)
         return self._cache["embedder"]
+
+    def multilingual_embedder(self):  # -> Embedder | None
+        if "multilingual" not in self._cache:
+            from wiretrace.text.embed import get_multilingual_embedder
+
+            self._cache["multilingual"] = get_multilingual_embedder()
+        return self._cache["multilingual"]
 
     def cached(self, key: str, factory: Callable[[], Any]) -> Any:
         if key not in self._cache:
@@ -53,25 +72,272 @@ class Context:
         self._cache = {}
 
 
-def article_stages() -> list[tuple[str, ArticleStage]]:
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage: its function and the model fields it reads and fills."""
+
+    name: str
+    fn: Callable[..., Any]
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+
+
+def _analyse(batch: list[Article], ctx: Context) -> list[Article]:
+    from wiretrace.analysis import analyse
+
+    for art in batch:
+        art.analysis = analyse(art)
+    return batch
+
+
+def article_stages() -> list[Stage]:
+    from wiretrace import cluster
     from wiretrace.clean import clean_articles
 
-    return [("clean", clean_articles)]
+    return [
+        Stage("clean", clean_articles, ("article.raw",), ("article.text", "article.metadata", "article.language")),
+        Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis",)),
+        Stage("cluster.fingerprint", cluster.fingerprint_articles, ("article.analysis",),
+              ("article.analysis.cluster",)),
+    ]
 
 
-def story_stages() -> list[tuple[str, StoryStage]]:
-    """The story stages that exist; a stage not built yet is simply absent."""
-    stages: list[tuple[str, StoryStage]] = []
+def story_stages() -> list[Stage]:
     from wiretrace import align, claims, provenance
 
-    for name, module in (("align", align), ("provenance", provenance), ("claims", claims)):
-        run = getattr(module, "run", None)
-        if run is not None:
-            stages.append((name, run))
-    return stages
+    return [
+        Stage("align", align.run, align.REQUIRES, align.ASSIGNS),
+        Stage("provenance", provenance.run, provenance.REQUIRES, provenance.ASSIGNS),
+        Stage("claims", claims.run, claims.REQUIRES, claims.ASSIGNS),
+    ]
+
+
+def check_order(stages: list[Stage], given: Iterable[str] = INPUTS) -> None:
+    """Refuse an order in which a stage requires a field that no earlier stage assigns."""
+    have = set(given)
+    for st in stages:
+        missing = [r for r in st.requires if not any(r == h or r.startswith(h + ".") for h in have)]
+        if missing:
+            raise RuntimeError(f"stage {st.name!r} requires {', '.join(missing)}, which no earlier stage assigns")
+        have.update(st.assigns)
+
+
+def pipeline_order() -> list[Stage]:
+    """Every stage in the order the driver runs them (clustering between article and story stages)."""
+    from wiretrace import cluster
+
+    return article_stages() + [Stage("cluster", cluster.assign, ("article.analysis.cluster",),
+                                     ("story.article_ids",))] + story_stages()
+
+
+# -- per-item work, mapped by the executor --------------------------------------------------------------------------
+def clean_batch(batch: list[Article], ctx: Context) -> list[Article]:
+    """Article stages over one batch (clean, analyse, fingerprint); ids computed from the cleaned text."""
+    for st in article_stages():
+        batch = st.fn(batch, ctx)
+    for art in batch:
+        art.compute_id()
+    return batch
+
+
+@dataclass
+class StoryWork:
+    """What one story task needs: its members (with analyses) and the pair results stored so far."""
+
+    story_id: str
+    article_ids: list[str]
+    articles: dict[str, Article]
+    pair_results: dict[tuple[str, str], Any]
+
+
+@dataclass
+class StoryResult:
+    """What one story task gives back to the driver to store."""
+
+    report: dict[str, Any]
+    new_pairs: dict[tuple[str, str], Any]
+    analyses: dict[str, Any]  # article id -> ArticleAnalysis that changed (new vectors, a parse)
 
 
 def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context) -> Story:
-    for _name, stage in story_stages():
-        story = stage(story, articles, ctx)
+    for st in story_stages():
+        story = st.fn(story, articles, ctx)
     return story
+
+
+def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
+    """Pure: the story stages on one story; returns its report entry and what must be stored."""
+    from wiretrace import cluster
+    from wiretrace.report.json_report import story_to_report
+
+    members = [work.articles[i] for i in work.article_ids if i in work.articles]
+    title, summary = cluster.describe_story(members)
+    story = Story(id=work.story_id, article_ids=[a.id for a in members], title=title, summary=summary,
+                  pair_results=dict(work.pair_results))
+    story = run_story_stages(story, work.articles, ctx)
+    new_pairs = {k: v for k, v in (story.pair_results or {}).items() if k not in work.pair_results}
+    changed = {a.id: a.analysis for a in members if a.analysis is not None and a.analysis.dirty}
+    return StoryResult(story_to_report(story, [st.name for st in story_stages()], work.articles), new_pairs, changed)
+
+
+# -- the driver -----------------------------------------------------------------------------------------------------
+# progress(step, advance, total): the CLI maps it to Rich progress bars.
+Progress = Callable[[str, int, int | None], None]
+
+
+def _no_progress(step: str, advance: int, total: int | None) -> None:
+    return None
+
+
+@dataclass
+class AnalyzeResult:
+    run_id: int
+    article_ids: list[str] = field(default_factory=list)  # every article read in this run (new or known)
+    new_article_ids: list[str] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    story_ids: list[str] = field(default_factory=list)  # stories holding this run's articles
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes):
+        if isinstance(item, ReadError):
+            result.errors.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result: AnalyzeResult,
+           progress: Progress, executor: Executor) -> None:
+    """Read on the driver, run the article stages through the executor, store each batch in one transaction."""
+    seen: set[str] = set()
+    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result), ctx):
+        keep: list[Article] = []
+        for art in cleaned:
+            for warning in art.metadata.get("warnings", []) or []:
+                result.warnings.append(f"{art.source}: {warning}")
+            if not art.text.strip():
+                result.errors.append(ReadError(art.source, "no article text found after cleaning"))
+                continue
+            keep.append(art)
+        result.new_article_ids.extend(store.add_articles(keep, run_id))
+        for art in keep:
+            if art.id not in seen:
+                seen.add(art.id)
+                result.article_ids.append(art.id)
+        progress("read", len(cleaned), None)
+
+
+def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None = None) -> set[str]:
+    """Assign every unassigned stored article to a story; return the stories that changed."""
+    from wiretrace import cluster
+
+    pending = store.unassigned_article_ids()
+    if not pending:
+        return set()
+    executor = executor or LocalExecutor()
+    blob = store.load_state(CLUSTER_STATE)
+    state = cluster.ClusterState.from_bytes(blob) if blob else cluster.ClusterState.empty(ctx.config)
+    articles = store.get_articles(pending)
+    new = [articles[i] for i in pending if i in articles]
+    missing = [a for a in new if a.analysis is None or a.analysis.cluster is None]
+    if missing:  # a store written before fingerprints were kept, or a model change: fingerprint them once
+        done = {a.id: a for part in executor.map(cluster.fingerprint_articles,
+                                                 [missing[i : i + 500] for i in range(0, len(missing), 500)], ctx)
+                for a in part}
+        new = [done.get(a.id, a) for a in new]
+        store.save_analyses(list(done.values()))
+    prepared = [cluster.prepared_from_print(a.analysis.cluster) for a in new]
+    update = cluster.assign(new, state, ctx, prepared=prepared)
+    progress("cluster", len(pending), len(pending))
+    return store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
+
+
+def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor) -> None:
+    from wiretrace.align import pair_version
+
+    todo = store.stories_needing_analysis()
+    version = pair_version(ctx.embedder().name)
+
+    def items() -> Iterator[StoryWork]:
+        for sid in todo:
+            ids = store.story_article_ids(sid)
+            yield StoryWork(sid, ids, store.get_articles(ids), store.load_pair_results(ids, version))
+
+    for res in executor.map(analyse_story, items(), ctx):
+        store.save_story_results(res.report, run_id, res.new_pairs, version, res.analyses)
+        progress("stories", 1, len(todo))
+
+
+def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progress | None = None,
+            executor: Executor | None = None) -> AnalyzeResult:
+    """The whole job: read, article stages, store, cluster, story stages; one run recorded in the store."""
+    ctx = ctx or Context()
+    executor = executor or LocalExecutor()
+    progress = progress or _no_progress
+    check_order(pipeline_order())
+    run_id = store.start_run([str(p) for p in paths])
+    result = AnalyzeResult(run_id=run_id)
+    status = "failed"
+    try:
+        t0 = time.perf_counter()
+        ingest(paths, store, run_id, ctx, result, progress, executor)
+        t1 = time.perf_counter()
+        cluster_pending(store, run_id, ctx, progress, executor)
+        t2 = time.perf_counter()
+        analyse_pending(store, run_id, ctx, progress, executor)
+        t3 = time.perf_counter()
+        result.timings = {"read_clean_store": t1 - t0, "cluster": t2 - t1, "story_stages": t3 - t2}
+        story_ids: list[str] = []
+        for aid in result.article_ids:
+            sid = store.story_of(aid)
+            if sid and sid not in story_ids:
+                story_ids.append(sid)
+        result.story_ids = story_ids
+        status = "ok" if result.article_ids else "no-articles"
+    finally:
+        store.finish_run(
+            run_id,
+            status,
+            {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
+             "errors": len(result.errors), "stories": len(result.story_ids)},
+            [str(e) for e in result.errors],
+            result.timings,
+        )
+    return result
+
+
+def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:
+    """The JSON report for the stories holding this run's articles."""
+    from wiretrace.report.json_report import build_report
+
+    stories = []
+    article_ids: list[str] = []
+    for sid in result.story_ids:
+        data = store.get_story(sid)
+        if data:
+            stories.append(data)
+            article_ids.extend(i for i in data["article_ids"] if i not in article_ids)
+    articles = store.get_articles(article_ids, analyses=False)
+    run = {
+        "id": result.run_id,
+        "inputs": next((r["inputs"] for r in store.runs() if r["id"] == result.run_id), []),
+        "counts": {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
+                   "errors": len(result.errors), "stories": len(stories)},
+        "timings": result.timings,
+        "stages": ["clean", "cluster"] + [st.name for st in story_stages()],
+        "embedder": ctx.embedder().name,
+    }
+    return build_report(
+        [articles[i] for i in article_ids if i in articles],
+        stories,
+        [{"source": e.source, "reason": e.reason} for e in result.errors],
+        run,
+    )

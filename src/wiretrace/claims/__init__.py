@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from wiretrace.analysis import analysis_of
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
 from wiretrace.claims.grouping import PairScorer, Unit, group, is_statement, pair_scores, strip_quotes
@@ -30,11 +31,24 @@ from wiretrace.claims.sources import (
     same_anonymous,
     unify_names,
 )
-from wiretrace.model import Article, Attribution, Claim, Origin, Story
+from wiretrace.model import (
+    Article,
+    ArticleParse,
+    Attribution,
+    Claim,
+    Origin,
+    ParsedAttribution,
+    Sentence,
+    SpeakerHint,
+    Story,
+)
 from wiretrace.text.normalize import fold
-from wiretrace.text.sentences import split
 
-__all__ = ["run", "extract_attributions", "RawAttribution", "origins_for", "independent", "derivations"]
+__all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
+           "derivations", "REQUIRES", "ASSIGNS"]
+
+REQUIRES = ("article.analysis", "story.origins", "story.alignments")
+ASSIGNS = ("story.attributions", "story.claims", "story.conflicts", "article.analysis.parse")
 
 MIN_GROUP_SCORE = 0.5
 NO_PROVENANCE = "provenance not run: each article counted as its own origin"
@@ -52,41 +66,90 @@ def _nlp(ctx):
     return ctx.cached("claims.nlp:" + ctx.config.spacy_model, factory)
 
 
-def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
+def _parser_name(nlp, ctx) -> str:
+    return ctx.config.spacy_model if nlp else "rules"
+
+
+def parse_articles(articles: list[Article], ctx) -> None:
+    """Claims' per-article part: parse each article once (attributions, statement sentences, places, speaker
+    hints) and keep it on the article's analysis, so a story that grows never parses its old articles again."""
     nlp = _nlp(ctx)
+    name = _parser_name(nlp, ctx)
+    todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != name]
+    if not todo:
+        return
+    texts = [a.text or "" for a in todo]
+    docs = list(nlp.pipe(texts)) if nlp else [None] * len(todo)
+    for art, text, doc in zip(todo, texts, docs, strict=True):
+        an = analysis_of(art)
+        raws = extract_attributions(text, nlp=False) if doc is None else from_doc(doc)
+        parsed = [
+            ParsedAttribution(
+                source=(r.source.start, r.source.end) if r.source else None,
+                cue=(r.cue.start, r.cue.end) if r.cue else None,
+                content=(r.content.start, r.content.end),
+                kind=r.kind,
+                antecedent=(r.antecedent.start, r.antecedent.end) if r.antecedent else None,
+                hint=_speaker_hint(r, doc),
+            )
+            for r in sorted(raws, key=lambda r: r.content.start)
+        ]
+        statements: list[int] = []
+        places: dict[int, list[str]] = {}
+        for i, (start, end) in enumerate(an.sentences):
+            if doc is None:
+                if len(text[start:end].split()) >= 6:
+                    statements.append(i)
+                continue
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or not is_statement(span):
+                continue
+            statements.append(i)
+            found = sorted({fold(e.text) for e in span.ents if e.label_ in ("GPE", "LOC", "FAC") and e.start > 0
+                            and doc[e.start - 1].lower_ in ("in", "at")})
+            if found:
+                places[i] = found
+        an.parse = ArticleParse(parser=name, attributions=parsed, statements=statements, places=places)
+        an.dirty = True
+
+
+def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     ids = [a for a in story.article_ids if a in articles]
+    parse_articles([articles[a] for a in ids], ctx)
     texts = [articles[a].text or "" for a in ids]
-    docs = list(nlp.pipe(texts)) if nlp else [None] * len(ids)
     aliases = acronyms(texts + [articles[a].title or "" for a in ids])
 
     attributions: list[Attribution] = []
     units: list[Unit] = []
     labels_seen: dict[str, list[str]] = {}
-    for aid, text, doc in zip(ids, texts, docs, strict=True):
-        raws = extract_attributions(text, nlp=False) if doc is None else from_doc(doc)
-        sents = split(text, aid)
+    for aid, text in zip(ids, texts, strict=True):
+        an = analysis_of(articles[aid])
+        parse = an.parse
+        assert parse is not None
+        sents = [Sentence(aid, i, s, e, text[s:e]) for i, (s, e) in enumerate(an.sentences)]
         earlier: list[tuple[str, Speaker]] = []
         art_atts: list[int] = []
-        for raw in sorted(raws, key=lambda r: r.content.start):
-            speaker = _speaker_in_article(raw, earlier, aliases, doc)
+        for pa in parse.attributions:
+            source_text = text[pa.source[0] : pa.source[1]] if pa.source else None
+            speaker = _speaker_from_hint(pa.hint, earlier, aliases) if pa.source else None
             att = Attribution(
                 article_id=aid,
-                source=(raw.source.start, raw.source.end) if raw.source else None,
-                cue=(raw.cue.start, raw.cue.end) if raw.cue else None,
-                content=(raw.content.start, raw.content.end),
-                source_text=raw.source.text if raw.source else None,
-                cue_text=raw.cue.text if raw.cue else None,
-                content_text=raw.content.text,
-                kind=raw.kind,
+                source=pa.source,
+                cue=pa.cue,
+                content=pa.content,
+                source_text=source_text,
+                cue_text=text[pa.cue[0] : pa.cue[1]] if pa.cue else None,
+                content_text=text[pa.content[0] : pa.content[1]],
+                kind=pa.kind,
                 speaker=speaker.key if speaker else None,
                 anonymous=speaker.anonymous if speaker else False,
             )
-            if speaker is not None and raw.source is not None:
-                earlier.append((raw.source.text, speaker))
+            if speaker is not None and source_text is not None:
+                earlier.append((source_text, speaker))
                 labels_seen.setdefault(speaker.key, []).append(speaker.label)
             art_atts.append(len(attributions))
             attributions.append(att)
-        units.extend(_units(aid, text, sents, doc, attributions, art_atts))
+        units.extend(_units(aid, sents, parse, attributions, art_atts))
 
     labels = _unify_speakers(attributions, labels_seen)
     for u in units:
@@ -132,7 +195,8 @@ _MEDIA_WORDS = {"report", "reports", "reporting", "statement", "article", "websi
                 "broadcast", "newspaper", "outlet", "channel", "magazine", "daily", "site"}
 
 
-def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]], aliases: dict[str, str], doc=None):
+def _speaker_hint(raw: RawAttribution, doc=None) -> SpeakerHint | None:
+    """The article-only part of resolving who speaks: what the parse says of the source phrase."""
     if raw.source is None:
         return None
     text = raw.source.text.strip()
@@ -141,11 +205,8 @@ def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]],
         # "the Turkish official, who stressed ...": speak for the antecedent.
         src_span = raw.antecedent
         text = raw.antecedent.text.strip()
-    ref = resolve_reference(text, earlier)
-    if ref is not None:
-        return ref
     if fold(text) in _REL_WORDS:
-        return None
+        return SpeakerHint(text, "relword")
     ents = []
     root = None
     if doc is not None:
@@ -157,7 +218,7 @@ def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]],
     has_person = any(e.label_ == "PERSON" for e in ents)
     role_head = root is not None and fold(root.text) in ROLE_NOUNS
     if role_head or (not has_person and (is_anonymous(text) or has_role(text))):
-        return Speaker("anon:" + text, text, True, [text])
+        return SpeakerHint(text, "anon")
     if root is not None and ents and root.lower_ not in _MEDIA_WORDS:
         # The speaker is the phrase's head: "the most recent meetings ... by Fidan" is not Fidan.
         ents = [e for e in ents if e.start <= root.i < e.end] or []
@@ -171,12 +232,29 @@ def _speaker_in_article(raw: RawAttribution, earlier: list[tuple[str, Speaker]],
         if root is not None and not root.text[:1].isupper() and root.lower_ not in _MEDIA_WORDS:
             caps = []
         if not caps:
-            return Speaker("desc:" + fold(text), text, False, [text])
+            return SpeakerHint(text, "desc")
         name = " ".join(w for w in text.split() if w in caps)
-    key = named_key(name, aliases)
+    return SpeakerHint(text, "name", name)
+
+
+def _speaker_from_hint(hint: SpeakerHint | None, earlier: list[tuple[str, Speaker]], aliases: dict[str, str]):
+    """The story part: an earlier speaker of the same article this phrase refers to, else the hint's speaker."""
+    if hint is None:
+        return None
+    ref = resolve_reference(hint.lookup, earlier)
+    if ref is not None:
+        return ref
+    text = hint.lookup
+    if hint.kind == "relword":
+        return None
+    if hint.kind == "anon":
+        return Speaker("anon:" + text, text, True, [text])
+    if hint.kind == "desc":
+        return Speaker("desc:" + fold(text), text, False, [text])
+    key = named_key(hint.name, aliases)
     if not key:
         return None
-    return Speaker("name:" + key, name, False, [text])
+    return Speaker("name:" + key, hint.name, False, [text])
 
 
 def _unify_speakers(attributions: list[Attribution], seen: dict[str, list[str]]) -> dict[str, str]:
@@ -213,14 +291,12 @@ def _unify_speakers(attributions: list[Attribution], seen: dict[str, list[str]])
     return labels
 
 
-def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art_atts: list[int]) -> list[Unit]:
+def _units(aid: str, sents: list[Sentence], parse: ArticleParse, attributions: list[Attribution],
+           art_atts: list[int]) -> list[Unit]:
     out: list[Unit] = []
+    statements = set(parse.statements)
     for s in sents:
-        if doc is not None:
-            span = doc.char_span(s.start, s.end, alignment_mode="expand")
-            if span is None or not is_statement(span):
-                continue
-        elif len(s.text.split()) < 6:
+        if s.index not in statements:
             continue
         best = None
         for k in art_atts:
@@ -254,11 +330,7 @@ def _units(aid: str, text: str, sents, doc, attributions: list[Attribution], art
                     best = k
                     break
         unit = Unit(aid, s.index, s.text, s.start, s.end, s.text, "claim")
-        if doc is not None and span is not None:
-            unit.places = {
-                fold(e.text) for e in span.ents
-                if e.label_ in ("GPE", "LOC", "FAC") and e.start > 0 and doc[e.start - 1].lower_ in ("in", "at")
-            }
+        unit.places = set(parse.places.get(s.index, ()))
         if best is not None:
             att = attributions[best]
             content = strip_quotes(att.content_text)
@@ -306,7 +378,7 @@ def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:
 
 
 def derivations(story: Story) -> dict[str, set[str]]:
-    """{origin: origins it rests on}, from provenance's chains and "derived_from" evidence."""
+    """{origin: origins it rests on}, from provenance's chains and the origins its "derived_from" evidence links."""
     out: dict[str, set[str]] = {}
     for chain in story.independent_origin_chains or []:
         if chain.get("derived_from"):
@@ -315,7 +387,7 @@ def derivations(story: Story) -> dict[str, set[str]]:
     for o in story.origins or []:
         for ev in o.evidence:
             if ev.kind == "derived_from":
-                out.setdefault(o.name, set()).update(n for n in names if n != o.name and f"reuses {n}'s" in ev.detail)
+                out.setdefault(o.name, set()).update(n for n in ev.origins if n != o.name and n in names)
     return out
 
 

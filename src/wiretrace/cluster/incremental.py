@@ -31,7 +31,7 @@ from rensa import RMinHash
 
 from wiretrace.cluster.features import ArticleFeatures, featurize
 from wiretrace.cluster.state import NUM_PERM, ClusterState
-from wiretrace.model import Article
+from wiretrace.model import Article, ClusterPrint
 
 FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "log_days", "days_known",
             "year_same", "year_clash"]
@@ -222,6 +222,8 @@ class Prepared:
     features: ArticleFeatures
     minhash: Any
     digest: np.ndarray
+    emb: np.ndarray | None = None  # lead embedding, when computed with the article (see `fingerprint_articles`)
+    emb_model: str | None = None
 
 
 def prepare(article: Article) -> Prepared:
@@ -229,6 +231,34 @@ def prepare(article: Article) -> Prepared:
     mh, digest = minhash_of(f.shingles)
     f.shingles = []  # consumed; keeps a Prepared small when it crosses a process boundary
     return Prepared(f, mh, digest)
+
+
+def fingerprint_articles(articles: list[Article], ctx: Any) -> list[Article]:
+    """Article stage: each article's clustering fingerprint (features, MinHash, lead embedding), kept on its
+    analysis so clustering never recomputes it, here or in a later run."""
+    from wiretrace.analysis import analysis_of
+
+    preps = featurize_batch(articles, ctx)
+    vecs = _embed([(a, pr.features) for a, pr in zip(articles, preps, strict=True)], ctx)
+    model = ctx.embedder().name if ctx is not None and any(v is not None for v in vecs) else None
+    for art, pr, vec in zip(articles, preps, vecs, strict=True):
+        f = pr.features
+        analysis_of(art).cluster = ClusterPrint(
+            terms=f.terms, tf=f.tf, ents=f.ents, nums=f.nums, title=f.title, day=f.day, year=f.year,
+            digest=pr.digest, minhash=pr.minhash.__getstate__(), lead_vector=vec, lead_model=model if vec is not None
+            else None,
+        )
+        art.analysis.dirty = True
+    return articles
+
+
+def prepared_from_print(cp: ClusterPrint) -> Prepared:
+    """The `Prepared` that `prepare` would give, rebuilt from a stored fingerprint (no text is read)."""
+    mh = RMinHash.__new__(RMinHash, NUM_PERM, MINHASH_SEED)
+    mh.__setstate__(cp.minhash)
+    f = ArticleFeatures(cp.terms.astype(np.int64), cp.tf.astype(np.float32), cp.ents.astype(np.int64),
+                        cp.nums.astype(np.int64), cp.title.astype(np.int64), [], cp.day, "", cp.year)
+    return Prepared(f, mh, np.asarray(cp.digest, dtype=np.uint32), cp.lead_vector, cp.lead_model)
 
 
 def featurize_batch(articles: list[Article], ctx: Any = None) -> list[Prepared]:
@@ -271,7 +301,11 @@ def assign(
             continue
         seen.add(aid)
         todo.append((a, prepared[k] if prepared is not None else prepare(a)))
-    embs = _embed([(a, pr.features) for a, pr in todo], ctx)
+    model = None if ctx is None or getattr(ctx.embedder(), "is_lexical", True) else ctx.embedder().name
+    missing = [k for k, (_a, pr) in enumerate(todo) if pr.emb_model != model or (model and pr.emb is None)]
+    embs: list[np.ndarray | None] = [pr.emb if model else None for _a, pr in todo]
+    for k, vec in zip(missing, _embed([(todo[k][0], todo[k][1].features) for k in missing], ctx), strict=True):
+        embs[k] = vec
     assignments: dict[str, str] = {}
     events: list[dict] = []
     for (a, pr), emb in zip(todo, embs, strict=True):

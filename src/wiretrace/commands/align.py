@@ -19,9 +19,8 @@ class UnreadableFile(Exception):
 
 def _read_article(path: Path):
     """Read and clean one file like `analyze` does; an unreadable file is an error, never guessed at."""
-    from wiretrace.executors.local import clean_batch
     from wiretrace.ingest import ReadError, read_paths
-    from wiretrace.pipeline import Context
+    from wiretrace.pipeline import Context, clean_batch
 
     items = list(read_paths([str(path)]))
     articles = [i for i in items if not isinstance(i, ReadError)]
@@ -41,38 +40,28 @@ def alignment_json(
     """
     from dataclasses import asdict
 
-    from wiretrace.align import align_articles
-    from wiretrace.align.pairs import align_texts, base_language, embed_docs, is_cross_lingual, make_doc
-    from wiretrace.model import Alignment
+    from wiretrace.align import align_texts
+    from wiretrace.align.pairs import base_language
 
-    used = embedder.name
-    al = None
+    multilingual = None
     lang_a, lang_b = (base_language(lang) for lang in languages)
-    if lang_a and lang_b and lang_a != lang_b:  # only then are the texts split here first, for the English-share guard
-        x, y = make_doc(id_a, text_a), make_doc(id_b, text_b)
-        x.language, y.language = languages
-        if is_cross_lingual(x, y):
-            from wiretrace.text.embed import get_multilingual_embedder
+    if lang_a and lang_b and lang_a != lang_b:  # the multilingual model is loaded only for two languages
+        from wiretrace.text.embed import get_multilingual_embedder
 
-            multilingual = get_multilingual_embedder()
-            embed_docs([x, y], embedder)
-            found = align_articles([x, y], embedder, multilingual, {(0, 1)})
-            al = found[0] if found else Alignment(a=id_a, b=id_b)
-            if multilingual is not None:
-                used = f"{embedder.name} + {multilingual.name} (across languages)"
-    if al is None:
-        al, x, y = align_texts(text_a, text_b, embedder, id_a, id_b)
+        multilingual = get_multilingual_embedder()
+    al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual)
+    used = f"{embedder.name} + {multilingual.name} (across languages)" if cross else embedder.name
     return {
         "a": id_a,
         "b": id_b,
         "languages": list(languages),
         "embedder": used,
-        "sentences_a": len(x.sentences),
-        "sentences_b": len(y.sentences),
+        "sentences_a": len(sents_a),
+        "sentences_b": len(sents_b),
         "share_a": al.share_a,
         "share_b": al.share_b,
         "pairs": [
-            {**asdict(p), "text_a": x.sentences[p.a].text, "text_b": y.sentences[p.b].text} for p in al.pairs
+            {**asdict(p), "text_a": sents_a[p.a], "text_b": sents_b[p.b]} for p in al.pairs
         ],
         "passages": [asdict(p) for p in al.passages],
     }

@@ -1,7 +1,7 @@
 """Provenance stage: who reused whom, the origins behind a story, and what each version added.
 
-`run` needs `story.alignments` (the align stage runs first; it is run here
-when missing) and fills `story.reuse`, `story.origins`,
+`run` needs `story.alignments` (the align stage runs first) and the articles'
+analyses, and fills `story.reuse`, `story.origins`,
 `story.independent_origins`, `story.independent_origin_chains` and
 `story.additions`. Every decision carries its evidence.
 """
@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from wiretrace.analysis import analysis_of, sentence_texts
 from wiretrace.model import Article, Evidence, Origin, Story
-from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair, quoted_fractions
+from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
 
-__all__ = ["run", "profiles"]
+__all__ = ["run", "profiles", "REQUIRES", "ASSIGNS"]
+
+REQUIRES = ("article.analysis", "story.alignments")
+ASSIGNS = ("story.reuse", "story.origins", "story.independent_origins", "story.independent_origin_chains",
+           "story.additions")
 
 
 def profiles(ids: list[str], articles: Mapping[str, Article], sentences: dict[str, list[str]]) -> dict[str, Profile]:
@@ -31,17 +36,14 @@ def _label(article: Article) -> str:
 
 
 def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
-    from wiretrace import align
-
-    ids = [a for a in story.article_ids if a in articles]
     if story.alignments is None:
-        story = align.run(story, articles, ctx)
-    docs = align.story_docs(story, articles, ctx)
-    sentences = {a: [s.text for s in docs[a].sentences] for a in ids}
-    usable = {a: set(docs[a].usable) for a in ids}
+        raise RuntimeError(f"story {story.id}: provenance requires story.alignments (run the align stage first)")
+    ids = [a for a in story.article_ids if a in articles]
+    sentences = {a: sentence_texts(articles[a]) for a in ids}
+    usable = {a: set(analysis_of(articles[a]).usable) for a in ids}
     profs = profiles(ids, articles, sentences)
 
-    quoted = {a: quoted_fractions(articles[a].text or "", [(s.start, s.end) for s in docs[a].sentences]) for a in ids}
+    quoted = {a: analysis_of(articles[a]).quoted for a in ids}
     infos: dict[frozenset, PairInfo] = {}
     for al in story.alignments or []:
         if al.a not in usable or al.b not in usable:
@@ -99,7 +101,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         if name in derived:
             up, e = derived[name]
             ev.append(Evidence("derived_from", f"{name}'s witness {e.target} reuses {up}'s text from {e.source} "
-                               f"({e.relation}, {e.share:.0%})", e.confidence))
+                               f"({e.relation}, {e.share:.0%})", e.confidence, articles=[e.source, e.target],
+                               origins=[name, up]))
         origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
                               evidence=ev, in_corpus=in_corpus))
         chains.append(_chain(g, edges))

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from wiretrace.model import Alignment, Evidence, ReuseEdge, SentencePair
 from wiretrace.provenance.sources import Profile
+from wiretrace.text.quotes import quoted_words
 
 # Two independent reports of one event share a few loosely similar sentences (BASIL: 2-5 pairs scoring 0.5-0.65,
 # 5-15 % of the shorter text); reuse shows as a large share, or as several close pairs.
@@ -25,49 +26,6 @@ STRONG_SCORE = 0.7
 MIN_STRONG = 3  # ...or this many close pairs (score >= STRONG_SCORE) covering at least STRONG_SHARE
 STRONG_SHARE = 0.15
 QUOTE_SHARE = 0.6  # a pair whose common words sit mostly inside quotation marks shares a quote, not a text
-_QUOTED = re.compile(r"[\"“”«»](.+?)[\"“”«»]|‘(.+?)’")
-
-
-def _quoted_words(text: str) -> set[str]:
-    from wiretrace.text.normalize import words
-
-    out: set[str] = set()
-    for m in _QUOTED.finditer(text):
-        out.update(words(m.group(1) or m.group(2) or ""))
-    return out
-
-
-_OPEN, _CLOSE, _BOTH = "“«„", "”»", '"'
-
-
-def quoted_fractions(text: str, spans: list[tuple[int, int]]) -> list[float]:
-    """Per sentence, the share of its letters inside quotation marks, following quotes across sentences.
-
-    A quotation of several sentences leaves the middle ones without any quote mark of their own; scanning the
-    paragraph keeps them marked as quoted.
-    """
-    inside = bytearray(len(text))
-    state = False
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            state = False
-        elif ch in _OPEN:
-            state = True
-        elif ch in _CLOSE:
-            inside[i] = 1
-            state = False
-            continue
-        elif ch == _BOTH:
-            state = not state
-        if state:
-            inside[i] = 1
-    out = []
-    for start, end in spans:
-        letters = [k for k in range(start, end) if text[k].isalnum()]
-        out.append(sum(inside[k] for k in letters) / len(letters) if letters else 0.0)
-    return out
-
-
 def is_quote_pair(text_a: str, text_b: str) -> bool:
     """Two outlets quoting the same speaker is not reuse of each other's text."""
     from wiretrace.text.normalize import words
@@ -75,7 +33,7 @@ def is_quote_pair(text_a: str, text_b: str) -> bool:
     shared = set(words(text_a)) & set(words(text_b))
     if not shared:
         return False
-    quoted = _quoted_words(text_a) & _quoted_words(text_b) & shared
+    quoted = quoted_words(text_a) & quoted_words(text_b) & shared
     return len(quoted) / len(shared) >= QUOTE_SHARE
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wiretrace.model import Article
+from wiretrace.model import Alignment, Article, Passage, SentencePair
 from wiretrace.store.schema import MIGRATIONS
 
 
@@ -131,11 +131,78 @@ class Store:
                 )
                 if cur.rowcount:
                     new.append(art.id)
+                if art.analysis is not None:
+                    self._put_analysis(c, art, only_if_outdated=not cur.rowcount)
                 c.execute(
                     "INSERT OR IGNORE INTO article_sources(article_id, source, run_id) VALUES(?,?,?)",
                     (art.id, art.source, run_id),
                 )
         return new
+
+    # -- per-article analyses ------------------------------------------------------------------------------------
+    @staticmethod
+    def _put_analysis(c: sqlite3.Connection, art: Article, only_if_outdated: bool = False) -> None:
+        from wiretrace.analysis import to_bytes
+
+        a = art.analysis
+        assert a is not None
+        where = " WHERE article_analysis.version != excluded.version" if only_if_outdated else ""
+        c.execute(
+            "INSERT INTO article_analysis(article_id, version, data) VALUES(?,?,?) "
+            "ON CONFLICT(article_id) DO UPDATE SET version=excluded.version, data=excluded.data" + where,
+            (art.id, a.version, to_bytes(a)),
+        )
+        a.dirty = False
+
+    def save_analyses(self, articles: Iterable[Article]) -> None:
+        """Write back analyses that gained something (vectors, a parse, a fingerprint), in one transaction."""
+        with self.transaction() as c:
+            for art in articles:
+                if art.analysis is not None:
+                    self._put_analysis(c, art)
+
+    def _attach_analyses(self, articles: dict[str, Article]) -> None:
+        from wiretrace.analysis import ANALYSIS_VERSION, from_bytes
+
+        ids = list(articles)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT article_id, data FROM article_analysis WHERE version=? AND article_id IN ({marks})",
+                [ANALYSIS_VERSION, *chunk],
+            ):
+                try:
+                    articles[row[0]].analysis = from_bytes(bytes(row[1]))
+                except ValueError:
+                    continue  # an unreadable record is recomputed on first need and written over
+
+    def analysis_counts(self) -> dict[str, int]:
+        """Stored articles with a current analysis, and without one (older schema or another version)."""
+        from wiretrace.analysis import ANALYSIS_VERSION
+
+        total = self.count_articles()
+        current = int(self.conn.execute("SELECT COUNT(*) FROM article_analysis WHERE version=?",
+                                        (ANALYSIS_VERSION,)).fetchone()[0])
+        return {"current": current, "missing_or_outdated": total - current}
+
+    # -- article-pair alignments ---------------------------------------------------------------------------------
+    def load_pair_results(self, ids: list[str], version: str) -> dict[tuple[str, str], Alignment]:
+        """Stored alignments between any two of `ids` computed with `version`, keyed (a, b) as stored."""
+        wanted = set(ids)
+        out: dict[tuple[str, str], Alignment] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT a, b, data FROM pair_alignments WHERE version=? AND a IN ({marks})", [version, *chunk]
+            ):
+                if row[1] in wanted:
+                    out[(row[0], row[1])] = _alignment_from_json(json.loads(row[2]))
+        return out
+
+    def count_pair_results(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM pair_alignments").fetchone()[0])
 
     def has_article(self, article_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
@@ -144,7 +211,8 @@ class Store:
         row = self.conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
         return Article.from_report(json.loads(row[0])) if row else None
 
-    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+    def get_articles(self, ids: Iterable[str], analyses: bool = True) -> dict[str, Article]:
+        """Articles by id, each with its stored analysis attached when current (`analyses=False`: text only)."""
         out: dict[str, Article] = {}
         ids = list(ids)
         for start in range(0, len(ids), 500):
@@ -152,6 +220,8 @@ class Store:
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
                 out[row[0]] = Article.from_report(json.loads(row[1]))
+        if analyses and out:
+            self._attach_analyses(out)
         return out
 
     def iter_articles(self) -> Iterator[Article]:
@@ -260,24 +330,43 @@ class Store:
 
     def save_story(self, story: dict[str, Any], run_id: int | None) -> None:
         """Store one story's report entry (the JSON report's `stories[]` item)."""
-        published = [p for p in story.get("_published", []) if p]
         with self.transaction() as c:
-            c.execute(
-                "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
-                " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
-                (
-                    story.get("title", ""),
-                    story.get("summary", ""),
-                    len(story.get("article_ids", [])),
-                    story.get("independent_origins"),
-                    len(story["conflicts"]) if story.get("conflicts") is not None else None,
-                    min(published) if published else None,
-                    max(published) if published else None,
-                    json.dumps({k: v for k, v in story.items() if not k.startswith("_")}, ensure_ascii=False),
-                    run_id,
-                    story["id"],
-                ),
-            )
+            self._save_story(c, story, run_id)
+
+    @staticmethod
+    def _save_story(c: sqlite3.Connection, story: dict[str, Any], run_id: int | None) -> None:
+        published = [p for p in story.get("_published", []) if p]
+        c.execute(
+            "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
+            " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
+            (
+                story.get("title", ""),
+                story.get("summary", ""),
+                len(story.get("article_ids", [])),
+                story.get("independent_origins"),
+                len(story["conflicts"]) if story.get("conflicts") is not None else None,
+                min(published) if published else None,
+                max(published) if published else None,
+                json.dumps({k: v for k, v in story.items() if not k.startswith("_")}, ensure_ascii=False),
+                run_id,
+                story["id"],
+            ),
+        )
+
+    def save_story_results(self, story: dict[str, Any], run_id: int | None,
+                           new_pairs: dict[tuple[str, str], Alignment], version: str,
+                           analyses: dict[str, Any]) -> None:
+        """A story's results, the pair alignments it computed and the analyses it extended, in one transaction."""
+        with self.transaction() as c:
+            self._save_story(c, story, run_id)
+            for (a, b), al in new_pairs.items():
+                c.execute(
+                    "INSERT INTO pair_alignments(a, b, version, data) VALUES(?,?,?,?) "
+                    "ON CONFLICT(a, b) DO UPDATE SET version=excluded.version, data=excluded.data",
+                    (a, b, version, json.dumps(_alignment_to_json(al), separators=(",", ":"))),
+                )
+            for aid, analysis in analyses.items():
+                self._put_analysis(c, Article(source="", id=aid, analysis=analysis))
 
     def get_story(self, story_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
@@ -293,3 +382,19 @@ class Store:
             " updated_run FROM stories ORDER BY rowid"
         )
         return [dict(r) for r in rows]
+
+
+def _alignment_to_json(al: Alignment) -> dict[str, Any]:
+    return {
+        "a": al.a, "b": al.b, "share_a": al.share_a, "share_b": al.share_b,
+        "pairs": [[p.a, p.b, p.label, p.score] for p in al.pairs],
+        "passages": [[p.a_start, p.a_end, p.b_start, p.b_end, p.label, p.score] for p in al.passages],
+    }
+
+
+def _alignment_from_json(d: dict[str, Any]) -> Alignment:
+    return Alignment(
+        a=d["a"], b=d["b"], share_a=d["share_a"], share_b=d["share_b"],
+        pairs=[SentencePair(*p) for p in d["pairs"]],
+        passages=[Passage(*p) for p in d["passages"]],
+    )

@@ -68,4 +68,20 @@ MIGRATIONS: list[str] = [
         run_id INTEGER REFERENCES runs(id)
     );
     """,
+    # 2: per-article analysis (computed once) and article-pair alignments (computed once per pair)
+    """
+    CREATE TABLE article_analysis (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        version INTEGER NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE TABLE pair_alignments (
+        a TEXT NOT NULL REFERENCES articles(id),
+        b TEXT NOT NULL REFERENCES articles(id),
+        version TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX pair_alignments_b ON pair_alignments(b);
+    """,
 ]

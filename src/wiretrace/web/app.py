@@ -372,9 +372,9 @@ def create_app(db: str | Path) -> FastAPI:
         if stored is not None:
             pairs, source = stored
         else:
-            from wiretrace.align.pairs import align_texts
+            from wiretrace.align import align_texts
 
-            alignment, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b)
+            alignment, _, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b)
             pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": p.score} for p in alignment.pairs]
             source = "computed"
         sa, sb = views.sentences(art_a.text), views.sentences(art_b.text)
@@ -416,7 +416,7 @@ def create_app(db: str | Path) -> FastAPI:
     def add_to_store(article: Any) -> tuple[str, str | None]:
         """Store the cleaned text, cluster it and analyse the story it joins (what `analyze` does for one file)."""
         from wiretrace.executors import LocalExecutor
-        from wiretrace.executors.local import analyse_pending, cluster_pending
+        from wiretrace.pipeline import analyse_pending, cluster_pending
 
         store = state.store
         run_id = store.start_run([article.source])

@@ -73,7 +73,7 @@ class ShingleIndex:
 
 
 def clean_text(text: str, ctx: Any, name: str = "pasted text", html: bool = False) -> Article:
-    from wiretrace.executors.local import clean_batch
+    from wiretrace.pipeline import clean_batch
 
     art = Article(source=name, raw_html=text if html else None, raw_text=None if html else text)
     return clean_batch([art], ctx)[0]
@@ -86,20 +86,25 @@ def check_text(text: str, store: Any, index: ShingleIndex, ctx: Any, name: str =
     Returns {article, sentences, matches[{article_id, title, outlet, story_id, story_title, containment,
     copied_share, verbatim, paraphrase, pairs}], new_sentences[int], copied_share}.
     """
-    from wiretrace.align.pairs import align_texts
-    from wiretrace.text.sentences import split
+    from wiretrace.align import align_articles
+    from wiretrace.analysis import sentence_texts
 
     art = clean_text(text, ctx, name, html)
-    sents = [s.text for s in split(art.text)]
+    sents = sentence_texts(art)
+    # The query keeps its own id even when it equals a stored article's (a pasted copy of it).
+    query = Article(source=art.source, text=art.text, id="query", language=art.language, analysis=art.analysis)
     index.sync(store)
     matches = []
     covered: dict[int, str] = {}
     for aid, containment in index.candidates(art.text):
-        other = store.get_article(aid)
+        other = store.get_articles([aid]).get(aid)
         if other is None:
             continue
-        alignment, _, _ = align_texts(art.text, other.text, ctx.embedder(), "query", aid)
-        pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": round(float(p.score), 4)} for p in alignment.pairs]
+        # The same pair path as a story (stored sentence vectors of the stored article are reused).
+        found, _ = align_articles([query, other], ctx.embedder())
+        alignment = found[0] if found else None
+        pairs = [] if alignment is None else [
+            {"a": p.a, "b": p.b, "label": p.label, "score": round(float(p.score), 4)} for p in alignment.pairs]
         if not pairs and containment < 0.2:
             continue
         for p in pairs:

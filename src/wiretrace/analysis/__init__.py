@@ -1,0 +1,205 @@
+"""Per-article analysis: everything that depends on one article only, computed once and stored with it.
+
+The article stage (`analyse_articles`) runs right after cleaning, inside the executor, so Ray spreads it too:
+sentences with offsets, which of them are long enough to compare, how much of each is quoted, and each stage's
+per-article part (clustering's fingerprint). Two parts are filled lazily, on first need, and stored so they are
+never recomputed: sentence vectors (`ensure_vectors`, only for sentences a story comparison needs) and the
+syntactic parse for claims (`claims.parse_articles`, only for articles of stories with two or more members).
+
+`ANALYSIS_VERSION` names the way the analysis is computed; a stored analysis of another version is recomputed
+when it is next needed (and the run says so), never mixed with new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from wiretrace.analysis.codec import pack, unpack
+from wiretrace.model import (
+    Article,
+    ArticleAnalysis,
+    ArticleParse,
+    ClusterPrint,
+    ParsedAttribution,
+    SentenceVectors,
+    SpeakerHint,
+)
+from wiretrace.text.normalize import words
+from wiretrace.text.quotes import quoted_fractions
+from wiretrace.text.sentences import split_spans
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "MIN_WORDS",
+    "analyse",
+    "analysis_of",
+    "ensure_vectors",
+    "to_bytes",
+    "from_bytes",
+]
+
+ANALYSIS_VERSION = 1
+MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
+
+
+def analyse(article: Article) -> ArticleAnalysis:
+    """The text part of the analysis (sentences, usable sentences, quoted shares); pure and cheap."""
+    text = article.text or ""
+    spans = split_spans(text)
+    usable = [i for i, (s, e) in enumerate(spans) if len(words(text[s:e])) >= MIN_WORDS]
+    return ArticleAnalysis(
+        version=ANALYSIS_VERSION,
+        language=article.language,
+        sentences=spans,
+        usable=usable,
+        quoted=quoted_fractions(text, spans),
+        dirty=True,
+    )
+
+
+def analysis_of(article: Article) -> ArticleAnalysis:
+    """The article's analysis: the stored one when current, else computed now (and marked for storing)."""
+    a = article.analysis
+    if a is None or a.version != ANALYSIS_VERSION:
+        a = article.analysis = analyse(article)
+    return a
+
+
+def sentence_texts(article: Article) -> list[str]:
+    text = article.text or ""
+    return [text[s:e] for s, e in analysis_of(article).sentences]
+
+
+def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], embedder) -> None:
+    """Make sure each article holds `embedder`'s vectors for the sentence indexes in `wanted[article.id]`.
+
+    Only missing sentences are encoded (one length-sorted batch for all articles); results are kept on the
+    analysis, marked dirty, and stored by the driver, so no sentence is ever encoded twice.
+    """
+    todo: list[tuple[Article, list[int]]] = []
+    texts: list[str] = []
+    for art in articles:
+        an = analysis_of(art)
+        have = an.vectors.get(embedder.name)
+        need = sorted(i for i in wanted.get(art.id, ()) if have is None or have.get(i) is None)
+        if need:
+            todo.append((art, need))
+            sents = sentence_texts(art)
+            texts.extend(sents[i] for i in need)
+    if not todo:
+        return
+    uniq = sorted(set(texts), key=len)
+    vecs = embedder.encode(uniq)
+    row = {t: k for k, t in enumerate(uniq)}
+    for art, need in todo:
+        an = art.analysis
+        sents = sentence_texts(art)
+        new = np.stack([vecs[row[sents[i]]] for i in need]).astype(np.float16)
+        have = an.vectors.get(embedder.name)
+        if have is None:
+            idx, mat = np.asarray(need, dtype=np.int32), new
+        else:
+            idx = np.concatenate([have.index, np.asarray(need, dtype=np.int32)])
+            mat = np.concatenate([have.matrix, new])
+            order = np.argsort(idx, kind="stable")
+            idx, mat = idx[order], mat[order]
+        an.vectors[embedder.name] = SentenceVectors(idx, mat)
+        an.dirty = True
+
+
+def vector_rows(article: Article, model: str, indexes: list[int], dim: int) -> np.ndarray:
+    """float32 matrix of `model`'s vectors for `indexes` (zero rows where a sentence has none)."""
+    out = np.zeros((len(indexes), dim), dtype=np.float32)
+    have = analysis_of(article).vectors.get(model)
+    if have is None or not len(have.index):
+        return out
+    pos = np.searchsorted(have.index, indexes)
+    for r, (k, i) in enumerate(zip(pos.tolist(), indexes, strict=True)):
+        if k < len(have.index) and have.index[k] == i:
+            out[r] = have.matrix[k]
+    return out
+
+
+# -- storage -------------------------------------------------------------------------------------------------------
+def to_bytes(a: ArticleAnalysis) -> bytes:
+    fields: dict = {"version": a.version, "language": a.language, "models": sorted(a.vectors)}
+    arrays: dict[str, np.ndarray] = {
+        "sentences": np.asarray(a.sentences, dtype=np.int32).reshape(-1, 2),
+        "usable": np.asarray(a.usable, dtype=np.int32),
+        "quoted": np.asarray(a.quoted, dtype=np.float32),
+    }
+    c = a.cluster
+    if c is not None:
+        fields["cluster"] = {"day": c.day, "year": c.year, "lead_model": c.lead_model,
+                             "minhash": c.minhash.hex()}
+        for name in ("terms", "tf", "ents", "nums", "title", "digest"):
+            arrays["c." + name] = getattr(c, name)
+        if c.lead_vector is not None:
+            arrays["c.lead"] = np.asarray(c.lead_vector, dtype=np.float32)
+    for k, model in enumerate(fields["models"]):
+        arrays[f"v{k}.index"] = a.vectors[model].index
+        arrays[f"v{k}.matrix"] = a.vectors[model].matrix
+    if a.parse is not None:
+        fields["parse"] = _parse_to_json(a.parse)
+    return pack(fields, arrays)
+
+
+def from_bytes(data: bytes) -> ArticleAnalysis:
+    fields, arrays = unpack(data)
+    cluster = None
+    if "cluster" in fields:
+        cf = fields["cluster"]
+        cluster = ClusterPrint(
+            terms=arrays["c.terms"], tf=arrays["c.tf"], ents=arrays["c.ents"], nums=arrays["c.nums"],
+            title=arrays["c.title"], day=float(cf["day"]), year=float(cf["year"]), digest=arrays["c.digest"],
+            minhash=bytes.fromhex(cf["minhash"]), lead_vector=arrays.get("c.lead"), lead_model=cf.get("lead_model"),
+        )
+    vectors = {
+        model: SentenceVectors(arrays[f"v{k}.index"], arrays[f"v{k}.matrix"])
+        for k, model in enumerate(fields.get("models", []))
+    }
+    return ArticleAnalysis(
+        version=int(fields["version"]),
+        language=fields.get("language"),
+        sentences=[(int(s), int(e)) for s, e in arrays["sentences"].tolist()],
+        usable=arrays["usable"].tolist(),
+        quoted=arrays["quoted"].tolist(),
+        cluster=cluster,
+        vectors=vectors,
+        parse=_parse_from_json(fields["parse"]) if "parse" in fields else None,
+    )
+
+
+def _span(v: list[int] | None) -> tuple[int, int] | None:
+    return (int(v[0]), int(v[1])) if v else None
+
+
+def _parse_to_json(p: ArticleParse) -> dict:
+    return {
+        "parser": p.parser,
+        "statements": list(p.statements),
+        "places": {str(k): v for k, v in p.places.items()},
+        "attributions": [
+            {"source": a.source, "cue": a.cue, "content": a.content, "kind": a.kind, "antecedent": a.antecedent,
+             "hint": None if a.hint is None else [a.hint.lookup, a.hint.kind, a.hint.name]}
+            for a in p.attributions
+        ],
+    }
+
+
+def _parse_from_json(d: dict) -> ArticleParse:
+    return ArticleParse(
+        parser=d["parser"],
+        statements=[int(i) for i in d["statements"]],
+        places={int(k): list(v) for k, v in d["places"].items()},
+        attributions=[
+            ParsedAttribution(
+                source=_span(a["source"]), cue=_span(a["cue"]), content=_span(a["content"]) or (0, 0),
+                kind=a["kind"], antecedent=_span(a["antecedent"]),
+                hint=None if a["hint"] is None else SpeakerHint(*a["hint"]),
+            )
+            for a in d["attributions"]
+        ],
+    )
