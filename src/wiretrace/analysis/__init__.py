@@ -12,7 +12,7 @@ when it is next needed (and the run says so), never mixed with new ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -72,32 +72,36 @@ def sentence_texts(article: Article) -> list[str]:
     return [text[s:e] for s, e in analysis_of(article).sentences]
 
 
-def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], embedder) -> None:
-    """Make sure each article holds `embedder`'s vectors for the sentence indexes in `wanted[article.id]`.
+def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], embedder,
+                   texts_of: Callable[[Article], list[str]] | None = None, kind: str = "") -> None:
+    """Make sure each article holds `embedder`'s vectors for the items in `wanted[article.id]`.
 
-    Only missing sentences are encoded (one length-sorted batch for all articles); results are kept on the
-    analysis, marked dirty, and stored by the driver, so no sentence is ever encoded twice.
+    Items are sentence indexes by default; `texts_of(article)` and `kind` name another list of the article's texts
+    (claims keeps its attributed contents under kind "content"). Only missing items are encoded (one length-sorted
+    batch for all articles); results are kept on the analysis, marked dirty and stored by the driver, so no text is
+    ever encoded twice.
     """
-    todo: list[tuple[Article, list[int]]] = []
+    key = vector_key(embedder.name, kind)
+    texts_of = texts_of or sentence_texts
+    todo: list[tuple[Article, list[int], list[str]]] = []
     texts: list[str] = []
     for art in articles:
         an = analysis_of(art)
-        have = an.vectors.get(embedder.name)
+        have = an.vectors.get(key)
         need = sorted(i for i in wanted.get(art.id, ()) if have is None or have.get(i) is None)
         if need:
-            todo.append((art, need))
-            sents = sentence_texts(art)
-            texts.extend(sents[i] for i in need)
+            items = texts_of(art)
+            todo.append((art, need, items))
+            texts.extend(items[i] for i in need)
     if not todo:
         return
     uniq = sorted(set(texts), key=len)
     vecs = embedder.encode(uniq)
     row = {t: k for k, t in enumerate(uniq)}
-    for art, need in todo:
+    for art, need, items in todo:
         an = art.analysis
-        sents = sentence_texts(art)
-        new = np.stack([vecs[row[sents[i]]] for i in need]).astype(np.float16)
-        have = an.vectors.get(embedder.name)
+        new = np.stack([vecs[row[items[i]]] for i in need]).astype(np.float16)
+        have = an.vectors.get(key)
         if have is None:
             idx, mat = np.asarray(need, dtype=np.int32), new
         else:
@@ -105,14 +109,18 @@ def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], emb
             mat = np.concatenate([have.matrix, new])
             order = np.argsort(idx, kind="stable")
             idx, mat = idx[order], mat[order]
-        an.vectors[embedder.name] = SentenceVectors(idx, mat)
+        an.vectors[key] = SentenceVectors(idx, mat)
         an.dirty = True
 
 
-def vector_rows(article: Article, model: str, indexes: list[int], dim: int) -> np.ndarray:
-    """float32 matrix of `model`'s vectors for `indexes` (zero rows where a sentence has none)."""
+def vector_key(model: str, kind: str = "") -> str:
+    return f"{model}#{kind}" if kind else model
+
+
+def vector_rows(article: Article, model: str, indexes: list[int], dim: int, kind: str = "") -> np.ndarray:
+    """float32 matrix of `model`'s vectors for `indexes` (zero rows where an item has none)."""
     out = np.zeros((len(indexes), dim), dtype=np.float32)
-    have = analysis_of(article).vectors.get(model)
+    have = analysis_of(article).vectors.get(vector_key(model, kind))
     if have is None or not len(have.index):
         return out
     pos = np.searchsorted(have.index, indexes)

@@ -16,7 +16,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from wiretrace.analysis import analysis_of
+import numpy as np
+
+from wiretrace.analysis import analysis_of, vector_key
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
 from wiretrace.claims.grouping import PairScorer, Unit, group, is_statement, pair_scores, strip_quotes
@@ -162,7 +164,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     embedder = ctx.embedder()
     verbatim = _verbatim_pairs(story)
     scorer = PairScorer(embedder)
-    scores = pair_scores(units, embedder, verbatim, scorer)
+    scores = pair_scores(units, unit_vectors(units, articles, embedder), verbatim, scorer)
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
         scores[i, j] = scores[j, i] = 0.0
@@ -337,6 +339,8 @@ def _units(aid: str, sents: list[Sentence], parse: ArticleParse, attributions: l
             if len(content.split()) >= 4:
                 unit.text = content
             unit.attribution = best
+            if len(content.split()) >= 4:
+                unit.content = best - art_atts[0]  # the article's attributions are contiguous, in parse order
             unit.kind = "quote" if att.kind in ("direct", "mixed") and att.content_text.lstrip()[:1] in "\"“«" else "claim"
             unit.spans = {
                 "content": list(att.content),
@@ -345,6 +349,37 @@ def _units(aid: str, sents: list[Sentence], parse: ArticleParse, attributions: l
             }
         out.append(unit)
     return out
+
+
+def content_texts(article: Article) -> list[str]:
+    """The claim text of each parsed attribution's content (quotes and a leading "that" stripped)."""
+    text = article.text or ""
+    parse = analysis_of(article).parse
+    return [strip_quotes(text[a.content[0] : a.content[1]]) for a in (parse.attributions if parse else [])]
+
+
+def unit_vectors(units: list[Unit], articles: Mapping[str, Article], embedder) -> np.ndarray:
+    """One embedding per unit, from vectors stored with each article (encoded once, the first time needed)."""
+    from wiretrace.analysis import ensure_vectors
+
+    if not units:
+        return np.zeros((0, 1), dtype=np.float32)
+    sent: dict[str, set[int]] = {}
+    cont: dict[str, set[int]] = {}
+    for u in units:
+        (cont if u.content is not None else sent).setdefault(u.article_id, set()).add(
+            u.content if u.content is not None else u.index)
+    members = [articles[a] for a in dict.fromkeys(u.article_id for u in units)]
+    ensure_vectors(members, sent, embedder)
+    ensure_vectors(members, cont, embedder, content_texts, kind="content")
+    dim = 0
+    rows: list[np.ndarray] = []
+    for u in units:
+        kind, idx = ("content", u.content) if u.content is not None else ("", u.index)
+        v = analysis_of(articles[u.article_id]).vectors[vector_key(embedder.name, kind)].get(idx)
+        rows.append(v)
+        dim = len(v)
+    return np.stack([np.asarray(r, dtype=np.float32) for r in rows]).reshape(len(units), dim)
 
 
 def _speaks(att: Attribution) -> bool:

