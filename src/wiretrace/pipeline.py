@@ -260,20 +260,29 @@ def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execut
     return store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
 
 
-def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor) -> None:
+def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor,
+                    result: AnalyzeResult | None = None) -> None:
+    """Run the story stages on every story whose results are missing; store what each computed."""
     from wiretrace.align import pair_version
 
     todo = store.stories_needing_analysis()
     version = pair_version(ctx.embedder().name)
+    outdated = 0
 
     def items() -> Iterator[StoryWork]:
+        nonlocal outdated
         for sid in todo:
             ids = store.story_article_ids(sid)
-            yield StoryWork(sid, ids, store.get_articles(ids), store.load_pair_results(ids, version))
+            arts = store.get_articles(ids)
+            outdated += sum(1 for a in arts.values() if a.analysis is None)
+            yield StoryWork(sid, ids, arts, store.load_pair_results(ids, version))
 
     for res in executor.map(analyse_story, items(), ctx):
         store.save_story_results(res.report, run_id, res.new_pairs, version, res.analyses)
         progress("stories", 1, len(todo))
+    if outdated and result is not None:
+        result.warnings.append(f"{store.path}: {outdated} stored articles had no current analysis (a store from an "
+                               "earlier wiretrace, or another analysis version): analysed now and stored")
 
 
 def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progress | None = None,
@@ -292,7 +301,7 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
         t1 = time.perf_counter()
         cluster_pending(store, run_id, ctx, progress, executor)
         t2 = time.perf_counter()
-        analyse_pending(store, run_id, ctx, progress, executor)
+        analyse_pending(store, run_id, ctx, progress, executor, result)
         t3 = time.perf_counter()
         result.timings = {"read_clean_store": t1 - t0, "cluster": t2 - t1, "story_stages": t3 - t2}
         story_ids: list[str] = []
