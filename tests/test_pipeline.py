@@ -190,3 +190,23 @@ def decisions(report: dict) -> list[tuple]:
         edges = sorted((e["from"], e["to"], e["relation"]) for e in s.get("reuse", []))
         out.append((s["id"], tuple(s["article_ids"]), s.get("independent_origins"), tuple(origins), tuple(edges)))
     return out
+
+
+def test_no_singleton_claims_leaves_one_article_stories_without_claims(tmp_path):
+    result = runner.invoke(app, ["analyze", str(corpus_path()), "-o", str(tmp_path / "r.json"),
+                                 "--db", str(tmp_path / "w.db"), "--no-singleton-claims"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    validate(report)
+    sizes = {len(s["article_ids"]): s for s in report["stories"]}
+    assert sizes[1]["stages"] == ["align", "provenance"] and "claims" not in sizes[1]
+    assert sizes[5]["stages"] == ["align", "provenance", "claims"] and sizes[5]["claims"]
+
+
+def test_process_executor_gives_the_same_answers(tmp_path):
+    result = runner.invoke(app, ["analyze", str(corpus_path()), "-o", str(tmp_path / "p.json"),
+                                 "--db", str(tmp_path / "p.db"), "--executor", "process", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    proc = json.loads((tmp_path / "p.json").read_text())
+    _, local_report, _ = analyze(tmp_path, corpus_path(), db="local.db", out="local.json")
+    assert decisions(proc) == decisions(local_report)

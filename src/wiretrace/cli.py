@@ -69,16 +69,21 @@ def _executor(name: str, workers: int):  # -> Executor
 
     if name == "local":
         return LocalExecutor()
+    if name == "process":
+        from wiretrace.executors.process import ProcessExecutor
+
+        return ProcessExecutor(workers=max(1, workers))
     if name == "ray":
         try:
             from wiretrace.executors.ray import RayExecutor
         except ImportError as exc:
             raise typer.BadParameter(f"Ray is not installed ({exc}); pip install 'wiretrace[scale]'") from exc
         return RayExecutor(num_cpus=workers)
-    raise typer.BadParameter(f"unknown executor {name!r}: use 'local' or 'ray'")
+    raise typer.BadParameter(f"unknown executor {name!r}: use 'local', 'process' or 'ray'")
 
 
-def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2) -> int:
+def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2,
+                singleton_claims: bool = True) -> int:
     """Shared by `analyze` and `demo`; returns the exit code."""
     from wiretrace.pipeline import Context, report_for
     from wiretrace.pipeline import analyze as run
@@ -92,6 +97,7 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
         err.print(f"error: {output}: the report must end in .json or .html")
         return 2
     ctx = Context()
+    ctx.config.singleton_claims = singleton_claims
     try:
         store = Store(db)
     except StoreError as exc:
@@ -130,14 +136,20 @@ def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .html .json .jsonl .warc .rss .xml, .gz).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report file: .json or .html.")],
     db: Annotated[Path, typer.Option("--db", help="SQLite store; a second run extends its stories.")] = DEFAULT_DB,
-    executor: Annotated[str, typer.Option("--executor", help="'local' (this process) or 'ray' (local Ray cluster).")] = "local",
-    workers: Annotated[int, typer.Option("--workers", help="CPUs for the Ray executor.")] = 2,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="'local' (this process), 'process' (worker processes) or 'ray' (local Ray cluster).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes or CPUs for 'process' and 'ray'.")] = 2,
+    singleton_claims: Annotated[bool, typer.Option(
+        "--singleton-claims/--no-singleton-claims",
+        help="Extract claims for one-article stories too; off for a firehose (a story's claims are then computed "
+             "when it gains a second article).")] = True,
 ) -> None:
     """Read, store and analyse articles; write a JSON or self-contained HTML report.
 
     Example: wiretrace analyze news/ more.jsonl -o report.html --db news.db
+    Example (a feed of thousands): wiretrace analyze day.jsonl -o day.json --executor process --no-singleton-claims
     """
-    raise typer.Exit(run_analyze(paths, output, db, executor, workers))
+    raise typer.Exit(run_analyze(paths, output, db, executor, workers, singleton_claims))
 
 
 @app.command()

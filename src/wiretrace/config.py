@@ -16,4 +16,7 @@ class Config:
     reference_date: str | None = None
     # Inputs larger than this are refused with a clear error.
     max_file_bytes: int = 64 * 1024 * 1024
+    # Claims for stories of one article too. Parsing is the costliest per-article step; a firehose, where most
+    # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
+    singleton_claims: bool = True
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).

@@ -80,6 +80,7 @@ class Stage:
     fn: Callable[..., Any]
     requires: tuple[str, ...]
     assigns: tuple[str, ...]
+    applies: Callable[[Story, Context], bool] | None = None  # story stages: whether it runs on this story
 
 
 def _analyse(batch: list[Article], ctx: Context) -> list[Article]:
@@ -108,7 +109,8 @@ def story_stages() -> list[Stage]:
     return [
         Stage("align", align.run, align.REQUIRES, align.ASSIGNS),
         Stage("provenance", provenance.run, provenance.REQUIRES, provenance.ASSIGNS),
-        Stage("claims", claims.run, claims.REQUIRES, claims.ASSIGNS),
+        Stage("claims", claims.run, claims.REQUIRES, claims.ASSIGNS,
+              applies=lambda story, ctx: ctx.config.singleton_claims or len(story.article_ids) > 1),
     ]
 
 
@@ -159,10 +161,14 @@ class StoryResult:
     analyses: dict[str, Any]  # article id -> ArticleAnalysis that changed (new vectors, a parse)
 
 
-def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context) -> Story:
+def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context) -> tuple[Story, list[str]]:
+    """The story with every applicable story stage run, and the names of those that ran."""
+    ran: list[str] = []
     for st in story_stages():
-        story = st.fn(story, articles, ctx)
-    return story
+        if st.applies is None or st.applies(story, ctx):
+            story = st.fn(story, articles, ctx)
+            ran.append(st.name)
+    return story, ran
 
 
 def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
@@ -174,10 +180,10 @@ def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
     title, summary = cluster.describe_story(members)
     story = Story(id=work.story_id, article_ids=[a.id for a in members], title=title, summary=summary,
                   pair_results=dict(work.pair_results))
-    story = run_story_stages(story, work.articles, ctx)
+    story, ran = run_story_stages(story, work.articles, ctx)
     new_pairs = {k: v for k, v in (story.pair_results or {}).items() if k not in work.pair_results}
     changed = {a.id: a.analysis for a in members if a.analysis is not None and a.analysis.dirty}
-    return StoryResult(story_to_report(story, [st.name for st in story_stages()], work.articles), new_pairs, changed)
+    return StoryResult(story_to_report(story, ran, work.articles), new_pairs, changed)
 
 
 # -- the driver -----------------------------------------------------------------------------------------------------
