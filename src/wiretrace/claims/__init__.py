@@ -20,8 +20,8 @@ import numpy as np
 
 from wiretrace.analysis import analysis_of, vector_key
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
-from wiretrace.claims.conflicts import find_conflicts, number_clashes, opposite_assessments
-from wiretrace.claims.grouping import PairScorer, Unit, group, is_statement, pair_scores, strip_quotes
+from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
+from wiretrace.claims.grouping import ClaimScores, PairScorer, Unit, group, is_statement, strip_quotes
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
     Speaker,
@@ -162,14 +162,12 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             u.anonymous = att.anonymous
 
     embedder = ctx.embedder()
-    verbatim = _verbatim_pairs(story)
     scorer = PairScorer(embedder)
-    scores = pair_scores(units, unit_vectors(units, articles, embedder), verbatim, scorer)
+    scores = ClaimScores(units, unit_vectors(units, articles, embedder), _verbatim_pairs(story), scorer,
+                         [polarity(u.sentence) for u in units])
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
-        scores[i, j] = scores[j, i] = 0.0
-    for i, j in opposite_assessments(units):
-        scores[i, j] = scores[j, i] = 0.0
+        scores.set_zero(i, j)
     # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
     threshold = max(scorer.threshold, MIN_GROUP_SCORE)
     clusters = group(units, scores, threshold)
@@ -440,14 +438,16 @@ def independent(origins: list[Origin], known: dict[str, set[str]] | None = None)
     return sum(1 for o in uniq.values() if not any(_derived(o, p, known) for p in uniq.values() if p.name != o.name))
 
 
-def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
+def _claim(story: Story, members: list[Unit], scores: ClaimScores, idx: list[int]) -> Claim:
     # The representative: the mention closest to all others (the medoid), so the claim reads like its group.
     # When most mentions quote the words verbatim, the representative is one of the quotes: a paraphrase that
     # happens to sit closest to all the others would misreport what was said.
     pool = [p for p in range(len(idx)) if members[p].kind == "quote"]
     if len(pool) * 2 < len(members):
         pool = list(range(len(idx)))
-    rep_pos = max(pool, key=lambda p: sum(scores[idx[p], q] for q in idx))
+    sub = scores.submatrix(idx)
+    sums = sub.sum(axis=1)
+    rep_pos = max(pool, key=lambda p: float(sums[p]))
     rep = members[rep_pos]
     article_ids = list(dict.fromkeys(u.article_id for u in members))
     mentions: list[dict[str, Any]] = []
@@ -455,7 +455,7 @@ def _claim(story: Story, members: list[Unit], scores, idx: list[int]) -> Claim:
     for pos, u in enumerate(members):
         m: dict[str, Any] = {
             # Why this sentence is in the group: its "same claim" score against the representative.
-            "score": round(float(scores[idx[rep_pos], idx[pos]]), 3),
+            "score": round(float(sub[rep_pos, pos]), 3),
             "article_id": u.article_id,
             "sentence_index": u.index,
             "sentence": u.sentence,

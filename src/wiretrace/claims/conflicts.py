@@ -95,19 +95,33 @@ def number_clashes(units: list[Unit]) -> list[tuple[int, tuple, int, tuple]]:
     """Pairs of units (in different articles) giving different values for the same counted thing."""
     found: list[tuple[int, tuple, int, tuple]] = []
     qs = {i: quantities(u.sentence) for i, u in enumerate(units)}
-    for i, a in enumerate(units):
-        for j in range(i + 1, len(units)):
-            b = units[j]
-            if a.article_id == b.article_id:
-                continue
-            for qa in qs[i]:
-                for qb in qs[j]:
-                    if qa[1] != qb[1] or qa[0] == qb[0]:
-                        continue
-                    shared = qa[2] & qb[2]
-                    # The same counted thing: two words in common, or one set holding all of the other's single word.
-                    if len(shared) >= 2 or (shared and (len(qa[2]) == 1 or len(qb[2]) == 1)):
-                        found.append((i, qa, j, qb))
+    # Only units sharing a counted word (in the same scale) with another value can clash: block on that, then
+    # check each such pair as before, in the same order. Thousands of copies of one figure cost nothing.
+    by_key: dict[tuple[str, str], dict[float, set[int]]] = {}
+    for i, q in qs.items():
+        for value, scale, nouns, _shown in q:
+            for noun in nouns:
+                by_key.setdefault((scale, noun), {}).setdefault(value, set()).add(i)
+    cand: set[tuple[int, int]] = set()
+    for values in by_key.values():
+        if len(values) < 2:
+            continue
+        groups = list(values.values())
+        for g in range(len(groups)):
+            for h in range(g + 1, len(groups)):
+                for i in groups[g]:
+                    for j in groups[h]:
+                        if i != j and units[i].article_id != units[j].article_id:
+                            cand.add((min(i, j), max(i, j)))
+    for i, j in sorted(cand):
+        for qa in qs[i]:
+            for qb in qs[j]:
+                if qa[1] != qb[1] or qa[0] == qb[0]:
+                    continue
+                shared = qa[2] & qb[2]
+                # The same counted thing: two words in common, or one set holding all of the other's single word.
+                if len(shared) >= 2 or (shared and (len(qa[2]) == 1 or len(qb[2]) == 1)):
+                    found.append((i, qa, j, qb))
     return found
 
 
@@ -189,8 +203,8 @@ def _denial_conflicts(units: list[Unit], unit_claim: dict[int, str], claims: dic
         others = [k for k, cid in unit_claim.items() if cid == denied_claim and units[k].article_id != u.article_id]
         if not others:
             # Not grouped: the closest statement elsewhere that the paraphrase score still links.
-            cands = [k for k in range(len(units)) if units[k].article_id != u.article_id and scores[target, k] >= 0.3]
-            others = sorted(cands, key=lambda k: -scores[target, k])[:1]
+            cands = [k for k in scores.partners(target, 0.3) if units[k].article_id != u.article_id]
+            others = sorted(cands, key=lambda k: (-scores[target, k], k))[:1]
         if not others:
             continue
         sides = [_side(units[k], unit_claim[k], "reports") for k in others]

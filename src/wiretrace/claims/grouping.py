@@ -58,40 +58,141 @@ def is_statement(sent_tokens) -> bool:
 
 
 COS_FLOOR = 0.45  # below this embedding cosine two units are never one claim: no classifier needed
+BLOCK = 2048  # rows of the cosine matrix computed at once: memory stays bounded in a story of thousands
+MAX_DENSE = 3000  # units clustered together at most; a larger connected group is clustered by distinct text
 
 
-def pair_scores(
-    units: list[Unit], emb: np.ndarray, verbatim: set[tuple[tuple[str, int], tuple[str, int]]],
-    scorer: PairScorer,
-) -> np.ndarray:
-    """Symmetric matrix of "same claim" scores in [0, 1] between units (`emb`: one unit vector per row)."""
-    n = len(units)
-    out = np.zeros((n, n), dtype=np.float32)
-    if n == 0:
+class ClaimScores:
+    """"Same claim" scores between the units of a story, without a units x units matrix.
+
+    Units with the same text share one vector and one classifier score, so a story of a thousand copies of one
+    wire costs what its distinct sentences cost. Only pairs of distinct texts with cosine >= COS_FLOOR are scored
+    by the classifier (kept in `pairs`); any other pair reads `max(cos, 0) * 0.5`, as if it had been computed. Unit
+    pairs align marked verbatim read 1.0; pairs that state different numbers for one thing, or opposite assessments,
+    read 0.0 (two versions that disagree are two claims).
+    """
+
+    def __init__(self, units: list[Unit], emb: np.ndarray, verbatim: set[tuple[tuple[str, int], tuple[str, int]]],
+                 scorer: PairScorer, polarity: list[int] | None = None) -> None:
+        self.n = len(units)
+        texts: dict[str, int] = {}
+        self.text_of = np.fromiter((texts.setdefault(u.text, len(texts)) for u in units), dtype=np.int64,
+                                   count=self.n)
+        first = {t: k for k, t in reversed(list(enumerate(self.text_of.tolist())))}
+        self.emb = (emb[[first[t] for t in range(len(texts))]].astype(np.float32) if self.n
+                    else np.zeros((0, 1), dtype=np.float32))
+        self.pol = np.asarray(polarity if polarity is not None else [0] * self.n, dtype=np.int64)
+        self.zero: set[tuple[int, int]] = set()
+        pos = {(u.article_id, u.index): k for k, u in enumerate(units)}
+        self.forced: set[tuple[int, int]] = set()
+        for x, y in verbatim:
+            i, j = pos.get(x), pos.get(y)
+            if i is not None and j is not None and i != j:
+                self.forced.add((min(i, j), max(i, j)))
+        # classifier scores between distinct texts (a < b) and of a text with itself (a == b, for repeated texts)
+        self.pairs: dict[tuple[int, int], float] = {}
+        uniq = list(texts)
+        todo: list[tuple[int, int, float]] = []
+        for start in range(0, len(uniq), BLOCK):
+            cos = self.emb[start : start + BLOCK] @ self.emb.T
+            rows, cols = np.nonzero(cos >= COS_FLOOR)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                a = start + r
+                if a < c:
+                    todo.append((a, c, float(cos[r, c])))
+        counts = np.bincount(self.text_of, minlength=len(uniq)) if self.n else np.zeros(0, dtype=np.int64)
+        for t in np.flatnonzero(counts > 1).tolist():
+            todo.append((t, t, float(self.emb[t] @ self.emb[t])))
+        if todo:
+            scores = scorer.many([(uniq[a], uniq[b], cos) for a, b, cos in todo])
+            self.pairs = {(a, b): float(sc) for (a, b, _), sc in zip(todo, scores, strict=True)}
+        self._partners: dict[int, list[int]] | None = None
+
+    def set_zero(self, i: int, j: int) -> None:
+        self.zero.add((min(i, j), max(i, j)))
+
+    def __getitem__(self, ij: tuple[int, int]) -> float:
+        i, j = ij
+        if i == j:
+            return 1.0
+        key = (min(i, j), max(i, j))
+        if key in self.zero or self.pol[i] * self.pol[j] < 0:
+            return 0.0
+        if key in self.forced:
+            return 1.0
+        a, b = sorted((int(self.text_of[i]), int(self.text_of[j])))
+        sc = self.pairs.get((a, b))
+        if sc is not None:
+            return sc
+        return float(max(float(self.emb[a] @ self.emb[b]), 0.0) * 0.5)
+
+    def submatrix(self, idx: list[int]) -> np.ndarray:
+        """Dense scores among the units `idx` (rows and columns in that order)."""
+        t = self.text_of[idx]
+        e = self.emb[t]
+        out = np.maximum(e @ e.T, 0.0) * 0.5
+        uniq = sorted(set(t.tolist()))
+        where: dict[int, np.ndarray] = {u: np.flatnonzero(t == u) for u in uniq}
+        for x in range(len(uniq)):
+            for y in range(x, len(uniq)):
+                sc = self.pairs.get((uniq[x], uniq[y]))
+                if sc is not None:
+                    rows, cols = where[uniq[x]], where[uniq[y]]
+                    out[np.ix_(rows, cols)] = sc
+                    out[np.ix_(cols, rows)] = sc
+        local = {u: k for k, u in enumerate(idx)}
+        for i, j in self.forced:
+            if i in local and j in local:
+                out[local[i], local[j]] = out[local[j], local[i]] = 1.0
+        p = self.pol[idx]
+        out[np.outer(p, p) < 0] = 0.0
+        for i, j in self.zero:
+            if i in local and j in local:
+                out[local[i], local[j]] = out[local[j], local[i]] = 0.0
+        np.fill_diagonal(out, 1.0)
         return out
-    emb = emb.astype(np.float32)
-    cos = emb @ emb.T
-    out[:] = np.maximum(cos, 0.0) * 0.5
-    rows, cols = np.nonzero(np.triu(cos >= COS_FLOOR, k=1))
-    pos = {(u.article_id, u.index): k for k, u in enumerate(units)}
-    forced: set[tuple[int, int]] = set()
-    for x, y in verbatim:
-        i, j = pos.get(x), pos.get(y)
-        if i is not None and j is not None and i != j:
-            forced.add((min(i, j), max(i, j)))
-    todo = [(i, j) for i, j in zip(rows.tolist(), cols.tolist(), strict=True) if (i, j) not in forced]
-    if todo:
-        texts = [u.text for u in units]
-        scores = scorer.many([(texts[i], texts[j], float(cos[i, j])) for i, j in todo])
-        ii = np.fromiter((i for i, _ in todo), dtype=np.int64, count=len(todo))
-        jj = np.fromiter((j for _, j in todo), dtype=np.int64, count=len(todo))
-        out[ii, jj] = scores
-    for i, j in forced:
-        out[i, j] = 1.0
-    upper = np.triu(out, k=1)
-    out = upper + upper.T
-    np.fill_diagonal(out, 1.0)
-    return out
+
+    def partners(self, i: int, min_score: float) -> list[int]:
+        """Units scoring at least `min_score` with unit `i` (min_score above COS_FLOOR * 0.5: only scored pairs)."""
+        if self._partners is None:
+            self._partners = {}
+            for a, b in self.pairs:
+                self._partners.setdefault(a, []).append(b)
+                if a != b:
+                    self._partners.setdefault(b, []).append(a)
+        ti = int(self.text_of[i])
+        texts = set(self._partners.get(ti, ()))
+        cands = {int(k) for k in np.flatnonzero(np.isin(self.text_of, list(texts)))} if texts else set()
+        cands |= {j if i == k else k for k, j in self.forced if i in (k, j)}
+        cands.discard(i)
+        return sorted(k for k in cands if self[i, k] >= min_score)
+
+    def components(self, threshold: float) -> list[list[int]]:
+        """Groups of units that no average-linkage merge at `threshold` can cross (a superset of each claim)."""
+        parent = list(range(self.n))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        first_of_text: dict[int, int] = {}
+        for u, t in enumerate(self.text_of.tolist()):
+            if t in first_of_text:
+                if self.pairs.get((t, t), 0.0) >= threshold:
+                    parent[find(u)] = find(first_of_text[t])
+            else:
+                first_of_text[t] = u
+        for (a, b), sc in self.pairs.items():
+            if a != b and sc >= threshold:
+                parent[find(first_of_text[a])] = find(first_of_text[b])
+        for i, j in self.forced:
+            parent[find(i)] = find(j)
+        groups: dict[int, list[int]] = {}
+        for u in range(self.n):
+            groups.setdefault(find(u), []).append(u)
+        return list(groups.values())
 
 
 class PairScorer:
@@ -125,22 +226,47 @@ class PairScorer:
         return [float(p) for p in self._clf.proba(feats)]
 
 
-def group(units: list[Unit], scores: np.ndarray, threshold: float) -> list[list[int]]:
-    """Average-linkage clusters of units whose mean pairwise score passes `threshold`."""
-    n = len(units)
-    if n == 0:
+def group(units: list[Unit], scores: ClaimScores, threshold: float) -> list[list[int]]:
+    """Average-linkage clusters of units whose mean pairwise score passes `threshold`.
+
+    Clustered one connected group at a time: average linkage never merges across groups with no pair above the
+    threshold, so the clusters are those of the whole matrix.
+    """
+    if not units:
         return []
-    if n == 1:
-        return [[0]]
+    clusters: list[list[int]] = []
+    for comp in scores.components(threshold):
+        if len(comp) == 1:
+            clusters.append(comp)
+        elif len(comp) <= MAX_DENSE:
+            clusters.extend([comp[k] for k in c] for c in _average_linkage(scores.submatrix(comp), threshold))
+        else:
+            clusters.extend(_by_text(comp, scores, threshold))
+    return sorted((sorted(c) for c in clusters), key=lambda c: (-len({units[i].article_id for i in c}), c[0]))
+
+
+def _average_linkage(sc: np.ndarray, threshold: float) -> list[list[int]]:
     from sklearn.cluster import AgglomerativeClustering
 
-    dist = 1.0 - scores
+    dist = 1.0 - sc
     np.fill_diagonal(dist, 0.0)
     model = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage="average", distance_threshold=1.0 - threshold
     )
     labels = model.fit_predict(dist)
-    clusters: dict[int, list[int]] = {}
-    for i, lab in enumerate(labels):
-        clusters.setdefault(int(lab), []).append(i)
-    return sorted(clusters.values(), key=lambda c: (-len({units[i].article_id for i in c}), c[0]))
+    out: dict[int, list[int]] = {}
+    for k, lab in enumerate(labels):
+        out.setdefault(int(lab), []).append(k)
+    return list(out.values())
+
+
+def _by_text(comp: list[int], scores: ClaimScores, threshold: float) -> list[list[int]]:
+    """A connected group too large to cluster unit by unit (thousands of copies): cluster its distinct texts, each
+    standing for all its units (text-level scores; the verbatim and conflict overrides are left out here)."""
+    texts = sorted({int(scores.text_of[u]) for u in comp})
+    reps = [next(u for u in comp if scores.text_of[u] == t) for t in texts]
+    if len(reps) > MAX_DENSE:
+        return [comp]  # nothing sensible left to compute at this size: one group, said plainly by its size
+    parts = _average_linkage(scores.submatrix(reps), threshold) if len(reps) > 1 else [[0]]
+    members = {t: [u for u in comp if scores.text_of[u] == t] for t in texts}
+    return [[u for k in part for u in members[texts[k]]] for part in parts]
