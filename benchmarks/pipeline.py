@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -51,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "clustering"
 PARTS = ("ecb_basil", "stream", "incremental")
 CLI = "import sys; sys.argv[0] = 'wiretrace'; from wiretrace.cli import app; app()"
+EXTRA_ARGS: list[str] = []  # --analyze-args: appended to every `wiretrace analyze` call
 INPUT_FIELDS = ("id", "title", "text", "outlet", "url", "published")  # never the gold label
 
 
@@ -95,7 +97,7 @@ def store_bytes(db: Path) -> int:
 
 def run_cli(inputs: list[Path], db: Path, report: Path, env: dict[str, str], timeout: float, logfile: Path) -> dict:
     """One `wiretrace analyze` in a child process: wall, CPU, peak RSS of that child, the report's run block."""
-    cmd = [sys.executable, "-c", CLI, "analyze", *map(str, inputs), "--db", str(db), "-o", str(report)]
+    cmd = [sys.executable, "-c", CLI, "analyze", *map(str, inputs), "--db", str(db), "-o", str(report), *EXTRA_ARGS]
     t0 = time.perf_counter()
     with open(logfile, "w") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -436,6 +438,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="stream seed and ECB+/BASIL arrival-order seed")
     ap.add_argument("--days", type=float, default=6.0, help="days the synthetic stream covers (24 batches over them)")
     ap.add_argument("--wiretrace-src", default=None, help="a checkout's src/ to put first on the child's PYTHONPATH")
+    ap.add_argument("--analyze-args", default="", help="extra options for every `wiretrace analyze` call, "
+                    "e.g. \"--executor process\" (recorded in the results)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed to one CLI call")
     ap.add_argument("--workdir", default=None, help="where inputs, stores and reports go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the work dir (stores, reports, logs)")
@@ -456,6 +460,7 @@ def main() -> None:
     bad = [p for p in parts if p not in PARTS]
     if bad:
         raise SystemExit(f"unknown part(s) {bad}: choose from {PARTS}")
+    EXTRA_ARGS[:] = shlex.split(args.analyze_args)
     env = child_env(args.wiretrace_src)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="wiretrace-pipeline-"))
     work.mkdir(parents=True, exist_ok=True)
