@@ -20,6 +20,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and unify punctuation (Erdoğan == erdogan)."""
+    if text.isascii():  # nothing to translate or decompose: the same result, without a pass per character
+        return text.casefold()
     text = text.translate(_PUNCT_MAP)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
