@@ -170,7 +170,7 @@ def extract(
         if isinstance(item, ReadError):
             err.print(f"error: {item}", markup=False)
             continue
-        art = clean_batch([item], ctx)[0]
+        art = clean_batch([item], ctx, through="clean")[0]
         for w in art.metadata.get("warnings", []) or []:
             err.print(f"warning: {art.source}: {w}", markup=False)
         n_ok += 1

@@ -133,10 +133,13 @@ def pipeline_order() -> list[Stage]:
 
 
 # -- per-item work, mapped by the executor --------------------------------------------------------------------------
-def clean_batch(batch: list[Article], ctx: Context) -> list[Article]:
-    """Article stages over one batch (clean, analyse, fingerprint); ids computed from the cleaned text."""
+def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
+    """Article stages over one batch (clean, analyse, fingerprint), or up to and including `through`;
+    ids computed from the cleaned text."""
     for st in article_stages():
         batch = st.fn(batch, ctx)
+        if st.name == through:
+            break
     for art in batch:
         art.compute_id()
     return batch

@@ -27,7 +27,7 @@ def _read_article(path: Path):
     if not articles:
         errors = [str(i) for i in items if isinstance(i, ReadError)] or [f"{path}: no article found"]
         raise UnreadableFile("; ".join(errors))
-    return clean_batch(articles[:1], Context())[0]
+    return clean_batch(articles[:1], Context(), through="analyse")[0]
 
 
 def alignment_json(
