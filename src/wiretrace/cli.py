@@ -41,6 +41,20 @@ def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     """wiretrace: who copied whom in the news."""
+    _log_to_stderr()
+
+
+def _log_to_stderr() -> None:
+    """Stages never print: they log. The command line shows their warnings on stderr, one line each."""
+    import logging
+
+    logger = logging.getLogger("wiretrace")
+    if not any(getattr(h, "_wiretrace", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler._wiretrace = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
 
 
 def _progress() -> tuple[Progress, object]:

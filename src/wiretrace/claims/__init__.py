@@ -11,8 +11,8 @@ its own origin, and every mention says so.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,6 +46,8 @@ from wiretrace.model import (
 )
 from wiretrace.text.normalize import fold
 
+log = logging.getLogger(__name__)
+
 __all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
            "derivations", "REQUIRES", "ASSIGNS"]
 
@@ -61,8 +63,8 @@ def _nlp(ctx):
         try:
             return load_nlp(ctx.config.spacy_model, ner=True)
         except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
-            print(f"wiretrace.claims: spaCy model {ctx.config.spacy_model!r} failed to load ({exc}); "
-                  "attributions from regex rules only", file=sys.stderr)
+            log.warning("wiretrace.claims: spaCy model %r failed to load (%s); attributions from regex rules only",
+                        ctx.config.spacy_model, exc)
             return False
 
     return ctx.cached("claims.nlp:" + ctx.config.spacy_model, factory)

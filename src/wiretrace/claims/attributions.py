@@ -16,8 +16,8 @@ be scored against any standoff annotation.
 from __future__ import annotations
 
 import json
+import logging
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +44,8 @@ _REL_PRON = {"who", "that", "which", "whom"}
 # PolNeAR's cues take the auxiliaries, negation and adverbs written against the verb ("has also said").
 CUE_LEFT_DEPS = {"aux", "auxpass", "neg", "advmod"}
 _NOT_ADDRESSEE = {"tell", "told", "tells", "telling", "ask", "asked", "asks", "asking", "inform", "informed"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -86,7 +88,7 @@ def cue_lexicon() -> frozenset[str]:
         data = json.loads(_WEIGHTS.read_text(encoding="utf-8"))
         return frozenset(data["cues"])
     except (OSError, ValueError, KeyError):
-        print("wiretrace.claims: cue lexicon missing, using the built-in reporting verbs", file=sys.stderr)
+        log.warning("wiretrace.claims: cue lexicon missing, using the built-in reporting verbs")
         return frozenset(_FALLBACK_CUES)
 
 
@@ -696,7 +698,7 @@ def _default_nlp(model: str | None = None):
         try:
             _NLP_CACHE[model] = load_nlp(model)
         except Exception as exc:  # noqa: BLE001 - any load failure falls back to rules
-            print(f"wiretrace.claims: spaCy model {model!r} failed to load ({exc}); using regex rules", file=sys.stderr)
+            log.warning("wiretrace.claims: spaCy model %r failed to load (%s); using regex rules", model, exc)
             _NLP_CACHE[model] = False
     return _NLP_CACHE[model]
 
