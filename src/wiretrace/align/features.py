@@ -3,8 +3,9 @@
 The classifier is a logistic regression over lexical scores (rapidfuzz,
 word and n-gram overlap, numbers, names) plus the embedding cosine. Its
 weights live in a small JSON file fit by `benchmarks/fit_paraphrase.py` on
-MRPC, one weight set per embedder family (MiniLM, lexical fallback), so the
-stage keeps working, with weaker recall, when the model is absent.
+MRPC, one weight set per embedder family (MiniLM, the static MiniLM distillation,
+lexical fallback), so the stage keeps working, with weaker recall, when the model
+is absent. An embedder names its family in a `family` attribute (see `family_of`).
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ class Classifier:
 
 @lru_cache(maxsize=4)
 def load_classifier(family: str) -> Classifier:
-    """Weights for `family` ('minilm' or 'lexical') from the shipped JSON."""
+    """Weights for `family` ('minilm', 'static' or 'lexical') from the shipped JSON; an unknown family gets the
+    lexical weights."""
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     w = data["models"].get(family) or data["models"]["lexical"]
     if w["features"] != FEATURE_NAMES:
@@ -167,4 +169,10 @@ def load_classifier(family: str) -> Classifier:
 
 
 def family_of(embedder) -> str:
+    """The classifier family whose weights fit `embedder`'s cosines: its `family` attribute when it has one
+    ('minilm' for the ONNX transformer, 'static' for the model2vec embedder, 'lexical' for the hashing fallback),
+    else 'lexical' for a lexical embedder and 'minilm' for any other."""
+    family = getattr(embedder, "family", None)
+    if family:
+        return str(family)
     return "lexical" if getattr(embedder, "is_lexical", True) else "minilm"

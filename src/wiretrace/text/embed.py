@@ -54,6 +54,7 @@ class OnnxBertEmbedder:
     """Mean-pooled, L2-normalised sentence embeddings from a BERT ONNX model."""
 
     is_lexical = False
+    family = "minilm"  # paraphrase-classifier weights (align.features.family_of)
 
     def __init__(self, model_file: Path, vocab_file: Path, name: str, threads: int = 2, max_len: int = 128):
         import onnxruntime as ort
@@ -117,6 +118,7 @@ class HashingEmbedder:
     """Lexical fallback: hashed unigrams+bigrams, L2-normalised."""
 
     is_lexical = True
+    family = "lexical"
     name = "lexical-hashing"
 
     def __init__(self, dim: int = 1024):
@@ -146,6 +148,7 @@ class StaticEmbedder:
     """
 
     is_lexical = False
+    family = "static"  # its own paraphrase-classifier weights: static cosines are not MiniLM's
 
     def __init__(self, folder: Path = STATIC_MODEL_DIR, name: str = STATIC_MODEL, sha256: dict[str, str] | None = None):
         folder = Path(folder)
