@@ -79,10 +79,12 @@ def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], emb
     Items are sentence indexes by default; `texts_of(article)` and `kind` name another list of the article's texts
     (claims keeps its attributed contents under kind "content"). Only missing items are encoded (one length-sorted
     batch for all articles); results are kept on the analysis, marked dirty and stored by the driver, so no text is
-    ever encoded twice.
+    ever encoded twice. A text some other of `articles` already holds a vector for (a wire sentence re-posted
+    word for word) takes that vector: syndicated copy costs no model time, in this run or a later one.
     """
     key = vector_key(embedder.name, kind)
     texts_of = texts_of or sentence_texts
+    articles = list(articles)
     todo: list[tuple[Article, list[int], list[str]]] = []
     texts: list[str] = []
     for art in articles:
@@ -95,12 +97,22 @@ def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], emb
             texts.extend(items[i] for i in need)
     if not todo:
         return
-    uniq = sorted(set(texts), key=len)
-    vecs = embedder.encode(uniq)
-    row = {t: k for k, t in enumerate(uniq)}
+    known: dict[str, np.ndarray] = {}
+    wanted_texts = set(texts)
+    for art in articles:
+        have = analysis_of(art).vectors.get(key)
+        if have is not None and len(have.index):
+            items = texts_of(art)
+            for k, i in enumerate(have.index.tolist()):
+                if i < len(items) and items[i] in wanted_texts:
+                    known.setdefault(items[i], have.matrix[k])
+    uniq = sorted(wanted_texts - known.keys(), key=len)
+    vecs = embedder.encode(uniq) if uniq else np.zeros((0, 1), dtype=np.float32)
+    row = {t: vecs[k] for k, t in enumerate(uniq)}
+    row.update(known)
     for art, need, items in todo:
         an = art.analysis
-        new = np.stack([vecs[row[items[i]]] for i in need]).astype(np.float16)
+        new = np.stack([np.asarray(row[items[i]], dtype=np.float16) for i in need])
         have = an.vectors.get(key)
         if have is None:
             idx, mat = np.asarray(need, dtype=np.int32), new
