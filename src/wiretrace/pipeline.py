@@ -48,14 +48,14 @@ class Context:
         if "embedder" not in self._cache:
             from wiretrace.text.embed import get_embedder
 
-            self._cache["embedder"] = get_embedder(self.config.embedder)
+            self._cache["embedder"] = get_embedder(self.config.embedder, self.config.device)
         return self._cache["embedder"]
 
     def multilingual_embedder(self):  # -> Embedder | None
         if "multilingual" not in self._cache:
             from wiretrace.text.embed import get_multilingual_embedder
 
-            self._cache["multilingual"] = get_multilingual_embedder()
+            self._cache["multilingual"] = get_multilingual_embedder(self.config.multilingual_embedder)
         return self._cache["multilingual"]
 
     def cached(self, key: str, factory: Callable[[], Any]) -> Any:

@@ -111,3 +111,12 @@ def test_missing_model_falls_back_and_warns_once(monkeypatch, tmp_path, capsys):
     assert "warning" in err[0] and "minilm-static" in err[0] and "lexical" in err[0]
     v = first.encode(SENTS)  # callers keep working
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_device_defaults_to_cpu_and_refuses_unknown_names():
+    from wiretrace.text.embed import onnx_providers
+
+    assert onnx_providers("cpu") == ["CPUExecutionProvider"]
+    assert onnx_providers("auto")[-1] == "CPUExecutionProvider"  # CUDA first only where the build has it
+    with pytest.raises(ValueError, match="unknown device"):
+        onnx_providers("tpu")

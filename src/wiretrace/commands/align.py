@@ -46,9 +46,9 @@ def alignment_json(
     multilingual = None
     lang_a, lang_b = (base_language(lang) for lang in languages)
     if lang_a and lang_b and lang_a != lang_b:  # the multilingual model is loaded only for two languages
-        from wiretrace.text.embed import get_multilingual_embedder
+        from wiretrace.pipeline import Context
 
-        multilingual = get_multilingual_embedder()
+        multilingual = Context().multilingual_embedder()
     al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual)
     used = f"{embedder.name} + {multilingual.name} (across languages)" if cross else embedder.name
     return {

