@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,16 @@ import numpy as np
 from rensa import RMinHash
 
 from wiretrace.cluster.features import ArticleFeatures, featurize
-from wiretrace.cluster.state import NUM_PERM, ClusterState
+from wiretrace.cluster.state import NUM_PERM, StateView
+from wiretrace.cluster.state import POSTING_TAIL as POSTING_TAIL  # re-exported: the candidate step's constant
 from wiretrace.model import Article, ClusterPrint
 
 FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "log_days", "days_known",
             "year_same", "year_clash"]
 QUERY_TERMS = 24
-POSTING_TAIL = 256
 TERM_CANDIDATES = 40
 LSH_CANDIDATES = 20
+PREFETCH = 256  # articles whose store reads a state may batch ahead (`StateView.prefetch`; no effect on decisions)
 MINHASH_SEED = 42
 _WEIGHTS = Path(__file__).parent / "weights" / "cluster.json"
 
@@ -50,21 +50,14 @@ def load_weights(path: str | None = None) -> dict[str, Any]:
 
 @dataclass
 class ClusterUpdate:
-    state: ClusterState
+    state: StateView  # the state passed to `assign`, updated (in memory, or pending its write to the store)
     assignments: dict[str, str]
     events: list[dict] = field(default_factory=list)
 
 
-def _idf(state: ClusterState, terms: np.ndarray) -> np.ndarray:
+def _idf(state: StateView, terms: np.ndarray, df: np.ndarray | None = None) -> np.ndarray:
     n = len(state)
-    return (np.log((n + 1.0) / (state.df[terms] + 1.0)) + 1.0).astype(np.float32)
-
-
-def _gather(values: list, idx: list[int]) -> list:
-    """`[values[i] for i in idx]`, at C speed (itemgetter returns a bare item for one index)."""
-    if len(idx) == 1:
-        return [values[idx[0]]]
-    return list(itemgetter(*idx)(values)) if idx else []
+    return (np.log((n + 1.0) / ((state.df_of(terms) if df is None else df) + 1.0)) + 1.0).astype(np.float32)
 
 
 def _overlap(a: np.ndarray, cands: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -106,24 +99,24 @@ def _dice3(a: tuple[np.ndarray, ...], cands: tuple[list[np.ndarray], ...]) -> np
     return out.reshape(3, m).T
 
 
-def candidates(state: ClusterState, f: ArticleFeatures, minhash: Any) -> np.ndarray:
+def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.ndarray | None = None) -> np.ndarray:
     """Earlier articles worth scoring against `f`: TF-IDF inverted-index hits and LSH near-duplicates."""
     n = len(state)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     found: list[np.ndarray] = []
     if f.terms.size:
-        idf = _idf(state, f.terms)
-        known = state.df[f.terms] > 0
+        df = state.df_of(f.terms)
+        idf = _idf(state, f.terms, df)
+        known = df > 0
         order = np.argsort(-(f.tf * idf * known))[:QUERY_TERMS]
-        lists, weights = [], []
+        sel: list[int] = []
         for k in order.tolist():
             if not known[k]:
                 break
-            post = state.postings[int(f.terms[k])]
-            tail = np.frombuffer(post, dtype=np.int32)[-POSTING_TAIL:]
-            lists.append(tail)
-            weights.append(idf[k] * f.tf[k])
+            sel.append(k)
+        lists = state.posting_tails(f.terms[sel].tolist()) if sel else []
+        weights = [idf[k] * f.tf[k] for k in sel]
         if lists:
             ids = np.concatenate(lists)
             uniq, inv = np.unique(ids, return_inverse=True)
@@ -131,7 +124,7 @@ def candidates(state: ClusterState, f: ArticleFeatures, minhash: Any) -> np.ndar
             score = np.bincount(inv, weights=w)
             top = np.argsort(-score, kind="stable")[:TERM_CANDIDATES]
             found.append(uniq[top].astype(np.int64))
-    near = state.lsh.query(minhash)
+    near = state.lsh_query(minhash, np.asarray(minhash.digest(), dtype=np.uint32) if digest is None else digest)
     if near:
         found.append(np.asarray(sorted(near)[-LSH_CANDIDATES:], dtype=np.int64))
     if not found:
@@ -140,7 +133,7 @@ def candidates(state: ClusterState, f: ArticleFeatures, minhash: Any) -> np.ndar
 
 
 def pair_features(
-    state: ClusterState, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray
+    state: StateView, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows (len(cand) x len(FEATURES)) and a mask of rows where both sides have embeddings."""
     m = cand.size
@@ -148,33 +141,32 @@ def pair_features(
     if m == 0:
         return x, np.zeros(0, dtype=bool)
     ci = cand.tolist()
+    cterms, ctf, cents, cnums, ctitle, cdigests, cemb, cday, cyear = state.gather(ci)
     # TF-IDF cosine under the current document frequencies.
     wa = f.tf * _idf(state, f.terms)
     na = float(np.sqrt((wa * wa).sum())) or 1.0
-    cterms = _gather(state.terms, ci)
     sizes = np.fromiter(map(len, cterms), dtype=np.int64, count=m)
     if sizes.sum() and f.terms.size:
         cat = np.concatenate(cterms)
-        wc = np.concatenate(_gather(state.tf, ci)) * _idf(state, cat)
+        wc = np.concatenate(ctf) * _idf(state, cat)
         owner = np.repeat(np.arange(m), sizes)
         pos = np.clip(np.searchsorted(f.terms, cat), 0, f.terms.size - 1)
         hit = f.terms[pos] == cat
         dot = np.bincount(owner, weights=np.where(hit, wa[pos] * wc, 0.0), minlength=m)
         nb = np.sqrt(np.bincount(owner, weights=wc * wc, minlength=m))
         x[:, 0] = dot / (na * np.maximum(nb, 1e-9))
-    x[:, 1] = (np.stack(_gather(state.digests, ci)) == digest).mean(axis=1)
-    x[:, 2:5] = _dice3((f.ents, f.nums, f.title), (_gather(state.ents, ci), _gather(state.nums, ci),
-                                                   _gather(state.title, ci)))
+    x[:, 1] = (np.stack(cdigests) == digest).mean(axis=1)
+    x[:, 2:5] = _dice3((f.ents, f.nums, f.title), (cents, cnums, ctitle))
     both = np.zeros(m, dtype=bool)
     if emb is not None:
-        rows = [(k, state.emb[i]) for k, i in enumerate(ci) if state.emb[i] is not None]
+        rows = [(k, e) for k, e in enumerate(cemb) if e is not None]
         if rows:
             ks = np.asarray([k for k, _ in rows])
             mat = np.stack([e for _, e in rows]).astype(np.float32)
             x[ks, 5] = mat @ emb.astype(np.float32)
             both[ks] = True
     if not np.isnan(f.day):
-        d = np.asarray(_gather(state.day, ci), dtype=np.float64)
+        d = np.asarray(cday, dtype=np.float64)
         known = ~np.isnan(d)
         x[known, 6] = np.log1p(np.abs(d[known] - f.day))
         # `days_known` (column 7) stays 0: fitted on ECB+ (no dates) + BASIL (dates, and candidates from other
@@ -185,7 +177,7 @@ def pair_features(
     # 2008, two MacBook launches) are often years apart while the wording is alike; ECB+ has no dates, and
     # re-reporting of one event names the same year. Unknown on either side: both columns 0.
     if not np.isnan(f.year):
-        y = np.asarray(_gather(state.year, ci), dtype=np.float64)
+        y = np.asarray(cyear, dtype=np.float64)
         known = ~np.isnan(y)
         x[known, 8] = (y[known] == f.year).astype(np.float64)
         x[known, 9] = (y[known] != f.year).astype(np.float64)
@@ -282,22 +274,25 @@ def _embed(new: list[tuple[Article, ArticleFeatures]], ctx: Any) -> list[np.ndar
 
 
 def assign(
-    new_articles: list[Article], state: ClusterState, ctx: Any, weights: dict[str, Any] | None = None,
+    new_articles: list[Article], state: StateView, ctx: Any, weights: dict[str, Any] | None = None,
     prepared: list[Prepared] | None = None,
 ) -> ClusterUpdate:
     """Add `new_articles` to `state` (mutated and returned); articles already known are ignored.
 
+    `state`: a `ClusterState` (in memory) or a store's `ClusterIndex` (reads what these articles need from the
+    store; the changes are written by `Store.apply_clustering`); the decisions are the same.
     `prepared`: optional `featurize_batch(new_articles)` output (aligned with `new_articles`), e.g. computed in
     parallel by the executor; without it the work is done here.
     """
     weights = weights or load_weights()
     if prepared is not None and len(prepared) != len(new_articles):
         raise ValueError("prepared must be aligned with new_articles")
+    aids = [a.id or a.compute_id() for a in new_articles]
+    known = state.known(aids)
     seen = set()
     todo: list[tuple[Article, Prepared]] = []
-    for k, a in enumerate(new_articles):
-        aid = a.id or a.compute_id()
-        if aid in state.index or aid in seen:
+    for k, (a, aid) in enumerate(zip(new_articles, aids, strict=True)):
+        if aid in known or aid in seen:
             continue
         seen.add(aid)
         todo.append((a, prepared[k] if prepared is not None else prepare(a)))
@@ -308,9 +303,11 @@ def assign(
         embs[k] = vec
     assignments: dict[str, str] = {}
     events: list[dict] = []
-    for (a, pr), emb in zip(todo, embs, strict=True):
+    for k, ((a, pr), emb) in enumerate(zip(todo, embs, strict=True)):
+        if k % PREFETCH == 0:
+            state.prefetch([p for _a, p in todo[k : k + PREFETCH]])
         f, mh, digest = pr.features, pr.minhash, pr.digest
-        cand = candidates(state, f, mh)
+        cand = candidates(state, f, mh, digest)
         x, both = pair_features(state, f, digest, emb, cand)
         p = score(x, both, weights)
         join, merge_t = threshold(weights, emb is not None)
@@ -318,7 +315,7 @@ def assign(
         best = _story_scores(state, cand, p, join, link)
         if not best:
             story = state.new_story(a.id)
-            events.append({"kind": "new", "story": state.story_ids[story], "article": a.id})
+            events.append({"kind": "new", "story": state.story_id(story), "article": a.id})
         else:
             ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
             story = ranked[0][0]
@@ -326,12 +323,12 @@ def assign(
             if absorb:
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
         state.add(a.id, f, digest, mh, emb, story)
-        assignments[a.id] = state.story_ids[story]
+        assignments[a.id] = state.story_id(story)
     return ClusterUpdate(state=state, assignments=assignments, events=events)
 
 
 def _story_scores(
-    state: ClusterState, cand: np.ndarray, p: np.ndarray, join: float, link: str
+    state: StateView, cand: np.ndarray, p: np.ndarray, join: float, link: str
 ) -> dict[int, tuple[float, int]]:
     """Per candidate story: (score, index of its best candidate) for stories scoring >= `join`.
 
@@ -340,9 +337,7 @@ def _story_scores(
     """
     per: dict[int, list[float]] = {}
     arg: dict[int, int] = {}
-    story_of = state.story_of
-    for k, (c, pk) in enumerate(zip(cand.tolist(), p.tolist(), strict=True)):
-        s = story_of[c]
+    for k, (s, pk) in enumerate(zip(state.stories_of(cand.tolist()), p.tolist(), strict=True)):
         ps = per.setdefault(s, [])
         if not ps or pk > ps[0]:
             ps.insert(0, pk)
@@ -358,27 +353,22 @@ def _story_scores(
 
 
 def _merge(
-    state: ClusterState, stories: list[int], a: Article, x: np.ndarray, cand: np.ndarray,
+    state: StateView, stories: list[int], a: Article, x: np.ndarray, cand: np.ndarray,
     best: dict[int, tuple[float, int]], events: list[dict], assignments: dict[str, str],
 ) -> int:
     """Merge `stories` into the largest (then oldest); relabel the absorbed members."""
-    keep = min(stories, key=lambda s: (-len(state.members[s]), s))
+    keep = min(stories, key=lambda s: (-state.story_size(s), s))
     gone = [s for s in stories if s != keep]
     evidence = []
     for s in stories:
         pv, k = best[s]
         evidence.append({
-            "story": state.story_ids[s], "via_article": state.ids[int(cand[k])], "p": round(pv, 3),
+            "story": state.story_id(s), "via_article": state.article_id(int(cand[k])), "p": round(pv, 3),
             "features": {n: round(float(v), 3) for n, v in zip(FEATURES, x[k], strict=True)},
         })
-    for s in gone:
-        for i in state.members[s]:
-            state.story_of[i] = keep
-            assignments[state.ids[i]] = state.story_ids[keep]
-        state.members[keep].extend(state.members[s])
-        state.members[s] = []
-    events.append({
-        "kind": "merge", "into": state.story_ids[keep], "from": [state.story_ids[s] for s in gone],
-        "article": a.id, "evidence": evidence,
-    })
+    into = state.story_id(keep)
+    gone_ids = [state.story_id(s) for s in gone]
+    for aid in state.relabel(gone, keep):
+        assignments[aid] = into
+    events.append({"kind": "merge", "into": into, "from": gone_ids, "article": a.id, "evidence": evidence})
     return keep

@@ -1,4 +1,9 @@
-"""The persisted clustering state: what later batches need, and nothing they can recompute.
+"""The clustering state: what later batches need, and nothing they can recompute.
+
+`StateView` is what `incremental.assign` reads and updates. Two implementations give the same decisions:
+`ClusterState` here holds everything in memory (benchmarks, tests, and the single-blob format older stores
+kept), and `wiretrace.store.cluster_index.ClusterIndex` reads from indexed SQLite tables only what a batch's
+articles need and writes back only what changed.
 
 Per article we keep only small arrays (hashed top terms with their log term
 frequency, entity/number/title hashes, a 64-value MinHash digest, the day it was
@@ -14,7 +19,8 @@ from __future__ import annotations
 import io
 import json
 from array import array
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol
 
 import numpy as np
 from rensa import RMinHashLSH
@@ -26,6 +32,50 @@ LSH_BANDS = 16
 LSH_THRESHOLD = 0.5
 EMB_DIM = 384
 FORMAT = 2  # 2 added the main year per article; format 1 still loads
+POSTING_TAIL = 256  # candidates read only the most recent articles of each term's posting list
+
+# One candidate's stored features, as `StateView.gather` returns them column-wise.
+ROW_FIELDS = ("terms", "tf", "ents", "nums", "title", "digest", "emb", "day", "year")
+
+
+def _gather(values: Any, idx: list[int]) -> list:
+    """`[values[i] for i in idx]`, at C speed (itemgetter returns a bare item for one index)."""
+    if len(idx) == 1:
+        return [values[idx[0]]]
+    return list(itemgetter(*idx)(values)) if idx else []
+
+
+class StateView(Protocol):
+    """What `assign` reads and updates. Article and story indexes are dense, in arrival order, never reused."""
+
+    def __len__(self) -> int: ...  # articles known
+
+    def known(self, ids: list[str]) -> set[str]: ...  # which of `ids` are already clustered
+
+    def df_of(self, terms: np.ndarray) -> np.ndarray: ...  # document frequencies of hashed term ids
+
+    def posting_tails(self, terms: list[int]) -> list[np.ndarray]: ...  # last POSTING_TAIL articles per term
+
+    def lsh_query(self, minhash: Any, digest: np.ndarray) -> Any: ...  # MinHash LSH hits (indexes, no repeats)
+
+    def gather(self, ci: list[int]) -> tuple[list, ...]: ...  # ROW_FIELDS columns for articles `ci`
+
+    def prefetch(self, preps: list[Any]) -> None: ...  # a hint: these articles come next (may read ahead)
+
+    def stories_of(self, ci: list[int]) -> list[int]: ...
+
+    def story_size(self, s: int) -> int: ...
+
+    def story_id(self, s: int) -> str: ...
+
+    def article_id(self, i: int) -> str: ...
+
+    def new_story(self, first_article_id: str) -> int: ...
+
+    def relabel(self, gone: list[int], keep: int) -> list[str]: ...  # move members; their article ids
+
+    def add(self, aid: str, feats: Any, digest: np.ndarray, minhash: Any, emb: np.ndarray | None,
+            story: int) -> int: ...
 
 
 class ClusterState:
@@ -56,6 +106,50 @@ class ClusterState:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    # -- the StateView reads --------------------------------------------------
+    def known(self, ids: list[str]) -> set[str]:
+        index = self.index
+        return {a for a in ids if a in index}
+
+    def df_of(self, terms: np.ndarray) -> np.ndarray:
+        return self.df[terms]
+
+    def posting_tails(self, terms: list[int]) -> list[np.ndarray]:
+        return [np.frombuffer(self.postings[t], dtype=np.int32)[-POSTING_TAIL:] for t in terms]
+
+    def lsh_query(self, minhash: Any, digest: np.ndarray) -> Any:
+        return self.lsh.query(minhash)
+
+    def prefetch(self, preps: list[Any]) -> None:
+        return None
+
+    def gather(self, ci: list[int]) -> tuple[list, ...]:
+        return (_gather(self.terms, ci), _gather(self.tf, ci), _gather(self.ents, ci), _gather(self.nums, ci),
+                _gather(self.title, ci), _gather(self.digests, ci), _gather(self.emb, ci), _gather(self.day, ci),
+                _gather(self.year, ci))
+
+    def stories_of(self, ci: list[int]) -> list[int]:
+        return _gather(self.story_of, ci)
+
+    def story_size(self, s: int) -> int:
+        return len(self.members[s])
+
+    def story_id(self, s: int) -> str:
+        return self.story_ids[s]
+
+    def article_id(self, i: int) -> str:
+        return self.ids[i]
+
+    def relabel(self, gone: list[int], keep: int) -> list[str]:
+        moved: list[str] = []
+        for s in gone:
+            for i in self.members[s]:
+                self.story_of[i] = keep
+                moved.append(self.ids[i])
+            self.members[keep].extend(self.members[s])
+            self.members[s] = []
+        return moved
 
     # -- growth -------------------------------------------------------------
     def add(self, aid: str, feats: Any, digest: np.ndarray, minhash: Any, emb: np.ndarray | None, story: int) -> int:

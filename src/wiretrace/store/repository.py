@@ -14,10 +14,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wiretrace.model import Alignment, Article, Passage, SentencePair
 from wiretrace.store.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    from wiretrace.store.cluster_index import ClusterIndex
 
 
 def _now() -> str:
@@ -240,29 +243,62 @@ class Store:
 
     # -- clustering ----------------------------------------------------------------
     def load_state(self, name: str) -> bytes | None:
+        """A stage's state blob. Clustering keeps no blob any more (see `cluster_index`); an old store's blob is
+        read here once, to import it."""
         row = self.conn.execute("SELECT value FROM stage_state WHERE name=?", (name,)).fetchone()
         return bytes(row[0]) if row else None
+
+    def cluster_index(self, name: str = "cluster") -> ClusterIndex:
+        """The clustering state, read from its indexed tables only as far as a run needs (`assign` takes it).
+
+        A store written before the tables existed kept the state as one blob (stage_state `name`): on first use
+        that blob is imported into the tables and deleted, in one transaction, and the returned index says how
+        many articles came in (`.imported`); the blob is never read again. Posting tails kept for another
+        `POSTING_TAIL` are rebuilt from the stored articles (once, also in one transaction).
+        """
+        from wiretrace.cluster.state import POSTING_TAIL
+        from wiretrace.store import cluster_index as ci
+
+        imported = 0
+        m = ci.meta(self.conn)
+        if m is None and self.conn.execute("SELECT 1 FROM stage_state WHERE name=?", (name,)).fetchone():
+            with self.transaction() as c:
+                if ci.meta(c) is None:  # checked again under the write lock
+                    blob = self.load_state(name)
+                    if blob:
+                        imported = ci.import_blob(c, blob)
+                    c.execute("DELETE FROM stage_state WHERE name=?", (name,))
+        elif m is not None and m[2] != POSTING_TAIL:
+            with self.transaction() as c:
+                ci.rebuild_postings(c)
+        return ci.ClusterIndex(self.conn, imported=imported)
 
     def apply_clustering(
         self,
         run_id: int | None,
         state_name: str,
-        state: bytes,
+        state: bytes | ClusterIndex,
         assignments: dict[str, str],
         events: list[dict[str, Any]],
     ) -> set[str]:
         """Save the cluster state and the assignments it implies, atomically.
 
+        `state`: the `ClusterIndex` the run assigned into (its changes are written to the index tables), or a
+        blob kept under `state_name` (the format before the index). Everything is written in one transaction:
+        a run killed before the commit leaves the index, the assignments and the events as they were.
         Returns the ids of stories that changed (gained, lost or swapped articles); their stored
         results are reset so the next analysis step recomputes them.
         """
         touched: set[str] = set()
         with self.transaction() as c:
-            c.execute(
-                "INSERT INTO stage_state(name, value, run_id) VALUES(?,?,?) "
-                "ON CONFLICT(name) DO UPDATE SET value=excluded.value, run_id=excluded.run_id",
-                (state_name, state, run_id),
-            )
+            if isinstance(state, bytes | bytearray | memoryview):
+                c.execute(
+                    "INSERT INTO stage_state(name, value, run_id) VALUES(?,?,?) "
+                    "ON CONFLICT(name) DO UPDATE SET value=excluded.value, run_id=excluded.run_id",
+                    (state_name, bytes(state), run_id),
+                )
+            else:
+                state.write(c)
             for article_id, story_id in assignments.items():
                 old = c.execute("SELECT story_id FROM story_articles WHERE article_id=?", (article_id,)).fetchone()
                 if old and old[0] == story_id:

@@ -84,4 +84,40 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX pair_alignments_b ON pair_alignments(b);
     """,
+    # 3: the clustering state as indexed tables (see store/cluster_index.py), replacing the single stage_state
+    # blob "cluster", which is imported once on first use
+    """
+    CREATE TABLE cluster_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        articles INTEGER NOT NULL,
+        stories INTEGER NOT NULL,
+        tail INTEGER NOT NULL,
+        generation INTEGER NOT NULL
+    );
+    CREATE TABLE cluster_articles (
+        idx INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL UNIQUE,
+        story INTEGER NOT NULL,
+        features BLOB NOT NULL
+    );
+    CREATE INDEX cluster_articles_story ON cluster_articles(story);
+    CREATE TABLE cluster_stories (
+        idx INTEGER PRIMARY KEY,
+        story_id TEXT NOT NULL
+    );
+    CREATE TABLE cluster_df (
+        term INTEGER PRIMARY KEY,
+        n INTEGER NOT NULL
+    );
+    CREATE TABLE cluster_postings (
+        term INTEGER PRIMARY KEY,
+        tail BLOB NOT NULL
+    );
+    CREATE TABLE cluster_lsh (
+        band INTEGER NOT NULL,
+        key INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        PRIMARY KEY (band, key, idx)
+    ) WITHOUT ROWID;
+    """,
 ]
