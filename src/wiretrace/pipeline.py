@@ -244,16 +244,25 @@ def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result
         progress("read", len(cleaned), None)
 
 
-def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None = None) -> set[str]:
-    """Assign every unassigned stored article to a story; return the stories that changed."""
+def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None = None,
+                    result: AnalyzeResult | None = None) -> set[str]:
+    """Assign every unassigned stored article to a story; return the stories that changed.
+
+    The clustering state lives in indexed store tables (`Store.cluster_index`): a run reads only what its new
+    articles need (their terms' frequencies and posting tails, their LSH buckets, their candidates' features) and
+    writes only what changed, with the assignments and events, in one transaction. A store from before the tables
+    kept the state as one blob; it is moved into the tables on first use (said in `result.warnings`).
+    """
     from wiretrace import cluster
 
     pending = store.unassigned_article_ids()
     if not pending:
         return set()
     executor = executor or LocalExecutor()
-    blob = store.load_state(CLUSTER_STATE)
-    state = cluster.ClusterState.from_bytes(blob) if blob else cluster.ClusterState.empty(ctx.config)
+    index = store.cluster_index(CLUSTER_STATE)
+    if index.imported and result is not None:
+        result.warnings.append(f"{store.path}: the clustering state of {index.imported} articles was moved from one "
+                               "blob into indexed tables (once; runs now read only what their articles need)")
     articles = store.get_articles(pending)
     new = [articles[i] for i in pending if i in articles]
     missing = [a for a in new if a.analysis is None or a.analysis.cluster is None]
@@ -264,9 +273,9 @@ def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execut
         new = [done.get(a.id, a) for a in new]
         store.save_analyses(list(done.values()))
     prepared = [cluster.prepared_from_print(a.analysis.cluster) for a in new]
-    update = cluster.assign(new, state, ctx, prepared=prepared)
+    update = cluster.assign(new, index, ctx, prepared=prepared)
     progress("cluster", len(pending), len(pending))
-    return store.apply_clustering(run_id, CLUSTER_STATE, update.state.to_bytes(), update.assignments, update.events)
+    return store.apply_clustering(run_id, CLUSTER_STATE, index, update.assignments, update.events)
 
 
 def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor,
@@ -308,7 +317,7 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
         t0 = time.perf_counter()
         ingest(paths, store, run_id, ctx, result, progress, executor)
         t1 = time.perf_counter()
-        cluster_pending(store, run_id, ctx, progress, executor)
+        cluster_pending(store, run_id, ctx, progress, executor, result)
         t2 = time.perf_counter()
         analyse_pending(store, run_id, ctx, progress, executor, result)
         t3 = time.perf_counter()
