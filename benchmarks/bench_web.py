@@ -30,9 +30,8 @@ CORPUS = ROOT / "src" / "wiretrace" / "samples" / "corpus"
 
 
 def build_store(db: Path, n_articles: int) -> None:
-    from wiretrace.pipeline import analyze
     from wiretrace.model import Article
-    from wiretrace.pipeline import Context
+    from wiretrace.pipeline import Context, analyze
     from wiretrace.store import Store
 
     with Store(db) as store:

@@ -98,7 +98,7 @@ def test_tampered_model_is_refused(tmp_path):
         embed.StaticEmbedder(tmp_path, "x", embed._STATIC_SHA256)
 
 
-def test_missing_model_falls_back_and_warns_once(monkeypatch, tmp_path, capsys):
+def test_missing_model_falls_back_and_warns_once(monkeypatch, tmp_path, caplog):
     monkeypatch.setattr(embed, "STATIC_MODEL_DIR", tmp_path / "absent")
     monkeypatch.setattr(embed, "_LOADED", {})
     monkeypatch.setattr(embed, "_WARNED", set())
@@ -106,9 +106,9 @@ def test_missing_model_falls_back_and_warns_once(monkeypatch, tmp_path, capsys):
     second = embed.get_static_embedder()
     assert isinstance(first, embed.HashingEmbedder) and first.is_lexical
     assert second is first
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert "warning" in err[0] and "minilm-static" in err[0] and "lexical" in err[0]
+    err = [r for r in caplog.records if r.name == "wiretrace.text.embed"]
+    assert len(err) == 1  # logged once (the command line prints it as one "warning: ..." line)
+    assert err[0].levelname == "WARNING" and "minilm-static" in err[0].getMessage() and "lexical" in err[0].getMessage()
     v = first.encode(SENTS)  # callers keep working
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
 

