@@ -20,7 +20,6 @@ import random
 import sys
 import time
 import zlib
-from collections import defaultdict
 from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "clustering"
 sys.path.insert(0, str(ROOT / "src"))
 
+from metrics import bcubed  # noqa: E402
 from wiretrace.config import Config  # noqa: E402
 from wiretrace.model import Article  # noqa: E402
 from wiretrace.pipeline import Context  # noqa: E402
@@ -61,21 +61,6 @@ def load(name: str, half: str | None = None, seed: int = 0) -> tuple[list[Articl
     order = list(range(len(arts)))
     random.Random(seed).shuffle(order)
     return [arts[i] for i in order], [gold[i] for i in order]
-
-
-def bcubed(pred: list[str], gold: list[str]) -> tuple[float, float, float]:
-    by_p, by_g = defaultdict(set), defaultdict(set)
-    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
-        by_p[p].add(i)
-        by_g[g].add(i)
-    prec = rec = 0.0
-    for p, g in zip(pred, gold, strict=True):
-        inter = len(by_p[p] & by_g[g])
-        prec += inter / len(by_p[p])
-        rec += inter / len(by_g[g])
-    n = len(pred)
-    prec, rec = prec / n, rec / n
-    return prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0
 
 
 def scores(pred: list[str], gold: list[str]) -> dict[str, float]:

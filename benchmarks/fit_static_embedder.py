@@ -54,11 +54,8 @@ SIF_COEFFICIENT = 1e-4
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 # --- distill (distill venv) ---------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import metrics  # noqa: E402
 from make_corpus import build_stream, describe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,19 +191,10 @@ def predicted(records: list[dict], sources: list[str], report: dict | None, db: 
 
 
 def bcubed(pred: list[str], gold: list[str]) -> dict[str, float]:
-    by_p, by_g = defaultdict(set), defaultdict(set)
-    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
-        by_p[p].add(i)
-        by_g[g].add(i)
-    prec = rec = 0.0
-    for p, g in zip(pred, gold, strict=True):
-        inter = len(by_p[p] & by_g[g])
-        prec += inter / len(by_p[p])
-        rec += inter / len(by_g[g])
-    n = len(pred) or 1
-    prec, rec = prec / n, rec / n
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"P": round(prec, 4), "R": round(rec, 4), "F1": round(f1, 4), "clusters": len(by_p), "gold": len(by_g)}
+    """`metrics.bcubed` as a results row, with the number of predicted and gold clusters."""
+    prec, rec, f1 = metrics.bcubed(pred, gold)
+    return {"P": round(prec, 4), "R": round(rec, 4), "F1": round(f1, 4), "clusters": len(set(pred)),
+            "gold": len(set(gold))}
 
 
 def differing(a: list[str], b: list[str]) -> int:

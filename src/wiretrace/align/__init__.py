@@ -112,17 +112,18 @@ def flip(al: Alignment) -> Alignment:
     )
 
 
-def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, multilingual=None) -> Alignment:
-    """Alignment of one article pair (vectors already ensured for both)."""
+def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tuple[set[int], set[int]],
+               multilingual=None) -> Alignment:
+    """Alignment of one article pair, vectors already ensured for both (`keep`: each side's sentences this pair
+    gives a reason to embed, from `_needs_embedding`)."""
     if multilingual is not None and is_cross_lingual(x, y):
         for d, art in ((x, xa), (y, ya)):
             d.xemb = vector_rows(art, multilingual.name, d.usable, _dim(art, multilingual.name, 512))
         return align_cross_lingual(x, y)
-    keep_x, keep_y = _needs_embedding(x, y)
     dim = _dim(xa, embedder.name, _dim(ya, embedder.name, 1))
-    for d, art, keep in ((x, xa, keep_x), (y, ya, keep_y)):
+    for d, art, kept in ((x, xa, keep[0]), (y, ya, keep[1])):
         d.emb = vector_rows(art, embedder.name, d.usable, dim)
-        mask = np.asarray([i in keep for i in d.usable], dtype=bool)
+        mask = np.asarray([i in kept for i in d.usable], dtype=bool)
         if len(mask):
             d.emb[~mask] = 0.0  # a sentence this pair gives no reason to embed takes no part in this pair
     cands = candidate_pairs(x, y, min_cosine(embedder))
@@ -156,12 +157,13 @@ def align_articles(members: list[Article], embedder, multilingual=None,
             xl = set()
         want: dict[str, set[int]] = defaultdict(set)
         want_xl: dict[str, set[int]] = defaultdict(set)
+        keep: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
         for i, j in todo:
             if (i, j) in xl:
                 want_xl[docs[i].id].update(docs[i].usable)
                 want_xl[docs[j].id].update(docs[j].usable)
             else:
-                kx, ky = _needs_embedding(docs[i], docs[j])
+                keep[(i, j)] = kx, ky = _needs_embedding(docs[i], docs[j])
                 want[docs[i].id].update(kx)
                 want[docs[j].id].update(ky)
         ensure_vectors(members, want, embedder)
@@ -170,15 +172,13 @@ def align_articles(members: list[Article], embedder, multilingual=None,
         clf = load_classifier(family_of(embedder))
         for i, j in todo:
             al = align_pair(docs[i], docs[j], by_id[docs[i].id], by_id[docs[j].id], embedder, clf,
-                            multilingual if (i, j) in xl else None)
+                            keep.get((i, j), (set(), set())), multilingual if (i, j) in xl else None)
             known[(docs[i].id, docs[j].id)] = al
     out: list[Alignment] = []
     for i, j in cand:
         a, b = docs[i].id, docs[j].id
-        al = known.get((a, b))
-        if al is None:
-            al = flip(known[(b, a)])
-        if al.a != a:
+        al = known[(a, b)] if (a, b) in known else known[(b, a)]
+        if al.a != a:  # stored the other way round (the pair's articles arrived in another order)
             al = flip(al)
         if al.pairs:
             out.append(al)

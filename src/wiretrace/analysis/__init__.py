@@ -85,24 +85,24 @@ def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], emb
     key = vector_key(embedder.name, kind)
     texts_of = texts_of or sentence_texts
     articles = list(articles)
-    todo: list[tuple[Article, list[int], list[str]]] = []
-    texts: list[str] = []
+    items_of: dict[str, list[str]] = {}  # each article's texts, split once
+    todo: list[tuple[Article, list[int]]] = []
     for art in articles:
-        an = analysis_of(art)
-        have = an.vectors.get(key)
+        have = analysis_of(art).vectors.get(key)
         need = sorted(i for i in wanted.get(art.id, ()) if have is None or have.get(i) is None)
         if need:
-            items = texts_of(art)
-            todo.append((art, need, items))
-            texts.extend(items[i] for i in need)
+            items_of[art.id] = texts_of(art)
+            todo.append((art, need))
     if not todo:
         return
+    wanted_texts = {items_of[art.id][i] for art, need in todo for i in need}
     known: dict[str, np.ndarray] = {}
-    wanted_texts = set(texts)
     for art in articles:
         have = analysis_of(art).vectors.get(key)
         if have is not None and len(have.index):
-            items = texts_of(art)
+            if art.id not in items_of:
+                items_of[art.id] = texts_of(art)
+            items = items_of[art.id]
             for k, i in enumerate(have.index.tolist()):
                 if i < len(items) and items[i] in wanted_texts:
                     known.setdefault(items[i], have.matrix[k])
@@ -110,8 +110,9 @@ def ensure_vectors(articles: Iterable[Article], wanted: dict[str, set[int]], emb
     vecs = embedder.encode(uniq) if uniq else np.zeros((0, 1), dtype=np.float32)
     row = {t: vecs[k] for k, t in enumerate(uniq)}
     row.update(known)
-    for art, need, items in todo:
+    for art, need in todo:
         an = art.analysis
+        items = items_of[art.id]
         new = np.stack([np.asarray(row[items[i]], dtype=np.float16) for i in need])
         have = an.vectors.get(key)
         if have is None:

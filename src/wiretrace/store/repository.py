@@ -135,7 +135,7 @@ class Store:
                 if cur.rowcount:
                     new.append(art.id)
                 if art.analysis is not None:
-                    self._put_analysis(c, art, only_if_outdated=not cur.rowcount)
+                    self._put_analysis(c, art.id, art.analysis, only_if_outdated=not cur.rowcount)
                 c.execute(
                     "INSERT OR IGNORE INTO article_sources(article_id, source, run_id) VALUES(?,?,?)",
                     (art.id, art.source, run_id),
@@ -144,25 +144,23 @@ class Store:
 
     # -- per-article analyses ------------------------------------------------------------------------------------
     @staticmethod
-    def _put_analysis(c: sqlite3.Connection, art: Article, only_if_outdated: bool = False) -> None:
+    def _put_analysis(c: sqlite3.Connection, article_id: str, analysis: Any, only_if_outdated: bool = False) -> None:
         from wiretrace.analysis import to_bytes
 
-        a = art.analysis
-        assert a is not None
         where = " WHERE article_analysis.version != excluded.version" if only_if_outdated else ""
         c.execute(
             "INSERT INTO article_analysis(article_id, version, data) VALUES(?,?,?) "
             "ON CONFLICT(article_id) DO UPDATE SET version=excluded.version, data=excluded.data" + where,
-            (art.id, a.version, to_bytes(a)),
+            (article_id, analysis.version, to_bytes(analysis)),
         )
-        a.dirty = False
+        analysis.dirty = False
 
     def save_analyses(self, articles: Iterable[Article]) -> None:
         """Write back analyses that gained something (vectors, a parse, a fingerprint), in one transaction."""
         with self.transaction() as c:
             for art in articles:
                 if art.analysis is not None:
-                    self._put_analysis(c, art)
+                    self._put_analysis(c, art.id, art.analysis)
 
     def _attach_analyses(self, articles: dict[str, Article]) -> None:
         from wiretrace.analysis import ANALYSIS_VERSION, from_bytes
@@ -402,7 +400,7 @@ class Store:
                     (a, b, version, json.dumps(_alignment_to_json(al), separators=(",", ":"))),
                 )
             for aid, analysis in analyses.items():
-                self._put_analysis(c, Article(source="", id=aid, analysis=analysis))
+                self._put_analysis(c, aid, analysis)
 
     def get_story(self, story_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
