@@ -20,9 +20,9 @@ from schemathesis.checks import not_a_server_error
 
 from wiretrace.pipeline import Context, analyze, report_for
 from wiretrace.report.html_report import render_report
+from wiretrace.report.views import compare_rows, highlight, provenance_graph
 from wiretrace.store import Store
 from wiretrace.web.app import CSP, MAX_UPLOAD, create_app
-from wiretrace.web.views import compare_rows, highlight, provenance_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "src" / "wiretrace" / "samples" / "corpus"

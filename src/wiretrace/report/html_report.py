@@ -11,13 +11,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 
+from wiretrace.report.views import claim_rows, label_article_ids, provenance_graph
+
 TEMPLATES = Path(__file__).with_name("templates")
 
 
 def environment(extra: list[Path] | None = None) -> Environment:
     """A Jinja2 environment that escapes every template (also the .css include and the web app's pages)."""
-    from wiretrace.web.views import label_article_ids
-
     paths = [str(p) for p in (extra or [])] + [str(TEMPLATES)]
     env = Environment(loader=FileSystemLoader(paths), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["labelled"] = label_article_ids
@@ -30,8 +30,6 @@ def _anchor(aid: str) -> str:
 
 def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Graph layout and claim rows for each story (the same view models the web app's story page uses)."""
-    from wiretrace.web.views import claim_rows, provenance_graph
-
     return [
         {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s, articles)}
         for s in stories

@@ -22,9 +22,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from wiretrace import __version__
+from wiretrace.report import views
 from wiretrace.report.html_report import TEMPLATES as REPORT_TEMPLATES
 from wiretrace.report.html_report import environment
-from wiretrace.web import views
 from wiretrace.web.check import ShingleIndex, check_text
 
 HERE = Path(__file__).parent
