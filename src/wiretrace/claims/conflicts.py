@@ -28,6 +28,14 @@ _QTY = re.compile(
     r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!-)\s*(million|billion|trillion|thousand|percent|per cent|%)?"
     r"\s+((?:[A-Za-z][\w-]*\s+){0,3}[A-Za-z][\w-]*)"
 )
+# "the number of people displaced by the clashes at 210,000": the counted words (up to four, stopping before a
+# preposition that starts a modifier) and the figure closing the clause.
+_QTY_AFTER = re.compile(
+    r"\b(?P<head>number|count|toll|total)\s+of\s+((?:[A-Za-z][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
+    r"(?:\s+(?:by|in|from|since|after|during|across|on)(?:\s+[\w-]+){1,5}?)?"
+    r"\s+(?:at|to|as|was|is|stood\s+at|reached|of)\s+(?:about\s+|some\s+|around\s+|nearly\s+|almost\s+|over\s+)?"
+    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(million|billion|trillion|thousand|percent|per cent|%)?(?=\s*(?:[;:)]|[.,](?!\d))|\s*$)"
+)
 _NOUN_STOP = {
     "the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "who", "that", "which", "it", "is", "are", "was",
     "were", "currently", "now", "some", "more", "than", "over", "about", "years", "year", "times", "days", "had",
@@ -86,9 +94,26 @@ def quantities(text: str) -> list[tuple[float, str, frozenset[str], str]]:
         tail_words = tail.split()
         while tail_words and fold(tail_words[-1]) in _NOUN_STOP:
             tail_words.pop()
-        shown = " ".join([num] + ([m.group(2)] if m.group(2) else []) + tail_words)
-        out.append((_value(num, scale), "percent" if scale in ("%", "per cent") else scale, frozenset(nouns), shown))
+        out.append(_quantity(num, scale, m.group(2), nouns, tail_words))
+    # The counted thing named before its figure: "put the number of people displaced at 210,000", "the toll
+    # of the dead reached 50". The figure must end its clause, so "the number of X rose by 5 percent" is not read this way.
+    for m in _QTY_AFTER.finditer(text):
+        num, scale, counted = m.group(3), (m.group(4) or "").lower(), m.group(2)
+        nouns = [w for w in words(counted) if w not in _NOUN_STOP and not w[0].isdigit()]
+        if m.group("head") == "toll":
+            nouns.append("toll")  # "the toll of the shelling": the event is named, the toll is what is counted
+        if nouns:
+            shown = counted.split()
+            while shown and fold(shown[0]) in _NOUN_STOP:
+                shown.pop(0)
+            out.append(_quantity(num, scale, m.group(4), nouns, shown))
     return out
+
+
+def _quantity(num: str, scale: str, scale_shown: str | None, nouns: list[str], counted: list[str]):
+    """One counted thing: (value, scale, noun words, the text shown for it)."""
+    shown = " ".join([num] + ([scale_shown] if scale_shown else []) + counted)
+    return (_value(num, scale), "percent" if scale in ("%", "per cent") else scale, frozenset(nouns), shown)
 
 
 def number_clashes(units: list[Unit]) -> list[tuple[int, tuple, int, tuple]]:
