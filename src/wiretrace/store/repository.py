@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wiretrace.ingest.errors import printable
 from wiretrace.model import Alignment, Article, Passage, SentencePair
 from wiretrace.store.schema import MIGRATIONS
 
@@ -216,6 +217,18 @@ class Store:
             if lost:
                 raise StoreError(f"{self.path}: table {table!r} lacks column(s) {', '.join(lost)} "
                                  "(a damaged or hand-edited store)")
+
+    def check(self, max_problems: int = 5) -> list[str]:
+        """SQLite's quick_check, as lines for an operator; [] when the file is sound. Reads every page (seconds on
+        a large store), so `serve` runs it once at start and viewing goes on with a warning."""
+        try:
+            rows = [r[0] for r in self.conn.execute(f"PRAGMA quick_check({int(max_problems)})")]
+        except sqlite3.DatabaseError as exc:
+            return [f"{self.path}: {_describe(exc)}"]
+        if rows == ["ok"]:
+            return []
+        return [f"{self.path}: the file is corrupt ({printable(r, 200)}); restore it from a copy or start a new store"
+                for r in rows]
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
