@@ -1,7 +1,7 @@
 """Run configuration: one object, passed to every stage, picklable for Ray.
 
 Every WIRETRACE_* environment variable is read here and nowhere else:
-WIRETRACE_EMBEDDER, WIRETRACE_MULTILINGUAL_EMBEDDER, WIRETRACE_SPACY, WIRETRACE_DEVICE.
+WIRETRACE_EMBEDDER, WIRETRACE_MULTILINGUAL_EMBEDDER, WIRETRACE_SPACY, WIRETRACE_DEVICE, WIRETRACE_TOKEN.
 """
 
 from __future__ import annotations
@@ -23,8 +23,23 @@ class Config:
     device: str = field(default_factory=lambda: os.environ.get("WIRETRACE_DEVICE", "cpu"))
     # Reference date for resolving relative dates ("yesterday"); never invented.
     reference_date: str | None = None
-    # Inputs larger than this are refused with a clear error.
+    # Budgets per input, so that one hostile or broken input costs bounded time and memory and the batch goes on
+    # (docs/architecture.md, "Budgets"). Inputs larger than this on disk are refused with a clear error.
     max_file_bytes: int = 64 * 1024 * 1024
+    # Bytes one input may expand to (gzip, a WARC record's Content-Encoding), counted while streaming: a
+    # decompression bomb stops at this size with an error naming the file.
+    max_input_bytes: int = 128 * 1024 * 1024
+    # Characters one article may keep: longer texts are cut at the last sentence end before the limit, with a
+    # warning (spaCy refuses texts over 1,000,000 characters, and the story stages' cost grows with length; 100,000
+    # characters is about 16,000 words, longer than nearly any news article).
+    max_article_chars: int = 100_000
+    # Characters of raw HTML one page may hand to extraction; longer pages are cut, with a warning.
+    max_html_chars: int = 5_000_000
+    # Seconds a store waits for another writer (a second `analyze`, the web app's "add") before giving up.
+    store_busy_seconds: float = 120.0
+    # Token the web app requires on every request when bound beyond loopback (`serve --host 0.0.0.0`); one is
+    # generated and printed when unset.
+    web_token: str | None = field(default_factory=lambda: os.environ.get("WIRETRACE_TOKEN") or None)
     # Claims for stories of one article too. Parsing is the costliest per-article step; a firehose, where most
     # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
     singleton_claims: bool = True

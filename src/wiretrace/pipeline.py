@@ -27,6 +27,7 @@ from typing import Any
 from wiretrace.config import Config
 from wiretrace.executors import Executor, LocalExecutor
 from wiretrace.ingest import ReadError, read_paths
+from wiretrace.ingest.errors import printable
 from wiretrace.model import Article, Story
 
 ArticleStage = Callable[[list[Article], "Context"], list[Article]]
@@ -91,12 +92,31 @@ def _analyse(batch: list[Article], ctx: Context) -> list[Article]:
     return batch
 
 
+def _bound_text(batch: list[Article], ctx: Context) -> list[Article]:
+    """Cut a cleaned text over the per-article budget at its last sentence end before the limit, with a warning.
+
+    Here, before any per-article or story work, so that no later stage meets a text a library refuses (spaCy's
+    E088 over 1,000,000 characters) or one whose cost grows past the per-input budget."""
+    from wiretrace.ingest.budget import cut_at_sentence
+
+    limit = ctx.config.max_article_chars
+    for art in batch:
+        if len(art.text) > limit:
+            n = len(art.text)
+            art.text = cut_at_sentence(art.text, limit)
+            art.metadata.setdefault("warnings", []).append(
+                f"text of {n} characters cut to {len(art.text)} at a sentence end (the per-article budget is "
+                f"{limit} characters)")
+    return batch
+
+
 def article_stages() -> list[Stage]:
     from wiretrace import cluster
     from wiretrace.clean import clean_articles
 
     return [
         Stage("clean", clean_articles, ("article.raw",), ("article.text", "article.metadata", "article.language")),
+        Stage("bound", _bound_text, ("article.text",), ("article.text",)),
         Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis",)),
         Stage("cluster.fingerprint", cluster.fingerprint_articles, ("article.analysis",),
               ("article.analysis.cluster",)),
@@ -133,16 +153,51 @@ def pipeline_order() -> list[Stage]:
 
 
 # -- per-item work, mapped by the executor --------------------------------------------------------------------------
+FAILED = "wiretrace.failed"  # article.metadata key: why an article stage failed on this article (the driver reports it)
+
+
 def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
-    """Article stages over one batch (clean, analyse, fingerprint), or up to and including `through`;
-    ids computed from the cleaned text."""
+    """Article stages over one batch (clean, bound, analyse, fingerprint), or up to and including `through`;
+    ids computed from the cleaned text.
+
+    A stage that raises on the batch is run again on each article alone: the one that fails is marked
+    (`metadata[FAILED]`, its text emptied) and skipped by later stages; the others go on."""
+    failed: list[Article] = []
     for st in article_stages():
-        batch = st.fn(batch, ctx)
+        batch = _run_article_stage(st, batch, ctx, failed)
         if st.name == through:
             break
     for art in batch:
         art.compute_id()
-    return batch
+    return batch + failed
+
+
+def _last_line() -> str:
+    """The exception being handled as one short line: its type and the first sentence of its message."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    text = " ".join(str(exc).split())
+    first = text.split(". ")[0]
+    return printable(f"{type(exc).__name__}: {first if len(first) >= 20 else text}", 200)
+
+
+def _run_article_stage(st: Stage, batch: list[Article], ctx: Context, failed: list[Article]) -> list[Article]:
+    if not batch:
+        return batch
+    try:
+        return st.fn(batch, ctx)
+    except Exception:  # noqa: BLE001 - find the article that broke it; the rest of the batch goes on
+        if len(batch) == 1:
+            art = batch[0]
+            art.metadata[FAILED] = f"{st.name} stage failed: {_last_line()}"
+            art.text = ""
+            failed.append(art)
+            return []
+    out: list[Article] = []
+    for art in batch:
+        out.extend(_run_article_stage(st, [art], ctx, failed))
+    return out
 
 
 @dataclass
@@ -162,6 +217,8 @@ class StoryResult:
     report: dict[str, Any]
     new_pairs: dict[tuple[str, str], Any]
     analyses: dict[str, Any]  # article id -> ArticleAnalysis that changed (new vectors, a parse)
+    story_id: str = ""
+    error: str | None = None  # the story stages failed: why (the story is marked, never retried until it changes)
 
 
 def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context) -> tuple[Story, list[str]]:
@@ -175,7 +232,15 @@ def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context
 
 
 def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
-    """Pure: the story stages on one story; returns its report entry and what must be stored."""
+    """Pure: the story stages on one story; returns its report entry and what must be stored, or the failure
+    (one line naming the stage's exception) so that one story never stops the others."""
+    try:
+        return _analyse_story(work, ctx)
+    except Exception:  # noqa: BLE001 - a failed story is reported and marked, the run goes on
+        return StoryResult({}, {}, {}, story_id=work.story_id, error=f"story stages failed: {_last_line()}")
+
+
+def _analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
     from wiretrace import cluster
     from wiretrace.report.json_report import story_to_report
 
@@ -186,7 +251,7 @@ def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
     story, ran = run_story_stages(story, work.articles, ctx)
     new_pairs = {k: v for k, v in (story.pair_results or {}).items() if k not in work.pair_results}
     changed = {a.id: a.analysis for a in members if a.analysis is not None and a.analysis.dirty}
-    return StoryResult(story_to_report(story, ran, work.articles), new_pairs, changed)
+    return StoryResult(story_to_report(story, ran, work.articles), new_pairs, changed, story_id=work.story_id)
 
 
 # -- the driver -----------------------------------------------------------------------------------------------------
@@ -211,7 +276,7 @@ class AnalyzeResult:
 
 def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult) -> Iterator[list[Article]]:
     batch: list[Article] = []
-    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes):
+    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes, config=ctx.config):
         if isinstance(item, ReadError):
             result.errors.append(item)
             continue
@@ -231,7 +296,10 @@ def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result
         keep: list[Article] = []
         for art in cleaned:
             for warning in art.metadata.get("warnings", []) or []:
-                result.warnings.append(f"{art.source}: {warning}")
+                result.warnings.append(printable(f"{art.source}: {warning}", 500))
+            if art.metadata.get(FAILED):
+                result.errors.append(ReadError(art.source, str(art.metadata[FAILED])))
+                continue
             if not art.text.strip():
                 result.errors.append(ReadError(art.source, "no article text found after cleaning"))
                 continue
@@ -250,9 +318,18 @@ def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execut
 
     The clustering state lives in indexed store tables (`Store.cluster_index`): a run reads only what its new
     articles need (their terms' frequencies and posting tails, their LSH buckets, their candidates' features) and
-    writes only what changed, with the assignments and events, in one transaction. A store from before the tables
-    kept the state as one blob; it is moved into the tables on first use (said in `result.warnings`).
+    writes only what changed, with the assignments and events, in one transaction (which also holds the reads, so
+    concurrent runs serialise here). A store from before the tables kept the state as one blob; it is moved into
+    the tables on first use (said in `result.warnings`).
     """
+    # One write transaction from reading the state to writing it back: a second run (or the web app's "add") waits
+    # for it instead of assigning into the same state and overwriting this one's (a story silently split).
+    with store.transaction():
+        return _cluster_pending(store, run_id, ctx, progress, executor, result)
+
+
+def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None,
+                     result: AnalyzeResult | None) -> set[str]:
     from wiretrace import cluster
 
     pending = store.unassigned_article_ids()
@@ -296,7 +373,12 @@ def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, execut
             yield StoryWork(sid, ids, arts, store.load_pair_results(ids, version))
 
     for res in executor.map(analyse_story, items(), ctx):
-        store.save_story_results(res.report, run_id, res.new_pairs, version, res.analyses)
+        if res.error is not None:
+            store.mark_story_failed(res.story_id, res.error, run_id)
+            if result is not None:
+                result.errors.append(ReadError(f"story {res.story_id}", res.error))
+        else:
+            store.save_story_results(res.report, run_id, res.new_pairs, version, res.analyses)
         progress("stories", 1, len(todo))
     if outdated and result is not None:
         result.warnings.append(f"{store.path}: {outdated} stored articles had no current analysis (a store from an "

@@ -9,14 +9,30 @@ from wiretrace.ingest.errors import DecodeError
 _CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32))
 
 
-def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters in the first 8 KiB: not text."""
+def utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the first 8 KiB look like UTF-16 without a BOM (mostly-ASCII text leaves a
+    NUL in every other byte), else None."""
     head = data[:8192]
-    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM is text
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if nul_odd > 0.4 and nul_even < 0.05:
+        return "utf-16-le"
+    if nul_even > 0.4 and nul_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """Many NUL bytes or control characters in the first 8 KiB: not text. A few stray NULs (seen in real exports)
+    do not make a text binary; UTF-16, with or without a BOM, is text."""
+    head = data[:8192]
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         return False
-    if b"\x00" in head:
+    if head.count(0) > max(8, len(head) // 100):
         return True
-    controls = sum(1 for b in head if b in _CONTROL)
+    controls = sum(1 for b in head if b and b in _CONTROL)
     return controls / len(head) > 0.05
 
 
@@ -29,6 +45,11 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         raise DecodeError("binary content, not text")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

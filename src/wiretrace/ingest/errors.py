@@ -1,8 +1,28 @@
-"""The one error type readers yield."""
+"""The one error type readers yield, and the one way a file or record name is shown."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 and C1 controls (ESC starts terminal escape sequences), DEL, and the lone surrogates that stand for the bytes
+# of a file name that is not valid UTF-8 (os.fsdecode's surrogateescape).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a raw byte of a non-UTF-8 file name
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """`text` safe for a terminal, a log line and a UTF-8 store: controls and undecodable bytes as \\xNN escapes,
+    newlines and tabs as spaces, cut to `limit` characters."""
+    text = str(text).replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    text = _UNPRINTABLE.sub(_escape, text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(slots=True)
@@ -13,7 +33,7 @@ class ReadError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+        return f"{printable(self.source)}: {printable(self.reason)}"
 
 
 class DecodeError(ValueError):

@@ -75,34 +75,49 @@ def article_from_object(obj: Any, source: str) -> Article | ReadError:
     return art
 
 
+_MAX_INT_DIGITS = 4000  # Python refuses int() of over 4,300 digits (CVE-2020-10735): keep such numbers as text
+
+
+def _parse_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else digits
+
+
+def _loads(text: str) -> Any:
+    """json.loads that keeps an over-long integer as its digits instead of failing the whole record."""
+    return json.loads(text, parse_int=_parse_int)
+
+
 def read_jsonl(text: str, path: str) -> Iterator[Article | ReadError]:
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         source = f"{path}:{lineno}"
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except json.JSONDecodeError as exc:
             yield ReadError(source, f"malformed JSON ({exc.msg} at column {exc.colno})")
             continue
         except RecursionError:
             yield ReadError(source, "JSON nested too deeply")
             continue
-        yield article_from_object(obj, source)
+        except ValueError as exc:  # a number json cannot convert (e.g. a float beyond range in some parsers)
+            yield ReadError(source, f"unreadable JSON value ({str(exc)[:80]})")
+            continue
+        yield from _safe_article(obj, source)
 
 
 def _first_line_is_object(text: str) -> bool:
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        return isinstance(json.loads(first), dict)
-    except (json.JSONDecodeError, RecursionError):
+        return isinstance(_loads(first), dict)
+    except (ValueError, RecursionError):
         return False
 
 
 def read_json(text: str, path: str) -> Iterator[Article | ReadError]:
     """A .json file: one object, a list of objects, or (commonly) JSON Lines."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except RecursionError:
         yield ReadError(path, "JSON nested too deeply")
         return
@@ -112,11 +127,22 @@ def read_json(text: str, path: str) -> Iterator[Article | ReadError]:
             return
         yield ReadError(path, f"malformed JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
         return
+    except ValueError as exc:
+        yield ReadError(path, f"unreadable JSON value ({str(exc)[:80]})")
+        return
     if isinstance(data, list):
         for i, obj in enumerate(data):
-            yield article_from_object(obj, f"{path}#{i}")
+            yield from _safe_article(obj, f"{path}#{i}")
     elif isinstance(data, dict) and isinstance(data.get("articles"), list):
         for i, obj in enumerate(data["articles"]):
-            yield article_from_object(obj, f"{path}#{i}")
+            yield from _safe_article(obj, f"{path}#{i}")
     else:
-        yield article_from_object(data, path)
+        yield from _safe_article(data, path)
+
+
+def _safe_article(obj: Any, source: str) -> Iterator[Article | ReadError]:
+    """One record's article, or one error naming the record: an odd value never aborts the file."""
+    try:
+        yield article_from_object(obj, source)
+    except (ValueError, TypeError, RecursionError, AttributeError) as exc:
+        yield ReadError(source, f"unusable record ({type(exc).__name__})")

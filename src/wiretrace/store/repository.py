@@ -8,14 +8,19 @@ the next run picks up what is missing.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wiretrace.ingest.errors import printable
 from wiretrace.model import Alignment, Article, Passage, SentencePair
 from wiretrace.store.schema import MIGRATIONS
 
@@ -27,26 +32,203 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (signal 0 checks without sending anything)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
 class StoreError(RuntimeError):
-    pass
+    """A store that cannot be used as asked: one line, naming the file, for the command line to print."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DEFAULT_BUSY_SECONDS = 120.0
+
+
+def _operational(exc: BaseException) -> bool:
+    """A failure of the file or the machine (disk full, corrupt page, read-only, lock), not of the program (an
+    integrity error is a bug and stays one)."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    """One clear phrase for the SQLite failures an operator meets."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return "the disk is full (nothing of this step was written; free space and run again)"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return f"the file is corrupt ({exc}); restore it from a copy or start a new store"
+    if "readonly" in text or "read-only" in text:
+        return "the store is read-only here (viewing works; writing needs write permission on it and its folder)"
+    if "locked" in text or "busy" in text:
+        return "another process kept the store locked too long (a second run or the web app writing); try again"
+    return str(exc)
+
+
+@functools.cache
+def _expected_columns() -> dict[str, list[str]]:
+    """Every table and its columns as the migrations create them (checked on open: a damaged store says so)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for migration in MIGRATIONS:
+            conn.executescript(migration)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables
+                if not t.startswith("sqlite_")}
+    finally:
+        conn.close()
 
 
 class Store:
-    """A wiretrace database file. Use as a context manager or call close()."""
+    """A wiretrace database file. Use as a context manager or call close().
 
-    def __init__(self, path: str | Path):
+    Opening never modifies a file that is not a wiretrace store (foreign SQLite file, other file, corrupt or
+    unreadable): it raises `StoreError` with one line naming the file. `readonly=None` opens read-only when the
+    file or its folder is not writable (viewing commands and `serve` work on such a store); `True` always does.
+    Schema creation and migrations happen in one write transaction (`BEGIN IMMEDIATE`, waiting up to
+    `busy_seconds` for another writer), so two first runs on a new file are safe.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool | None = None, busy_seconds: float = DEFAULT_BUSY_SECONDS):
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = bool(readonly)
+        exists = self.path.exists()
+        if exists and not self.path.is_file():
+            raise StoreError(f"{self.path}: not a file")
+        if exists:
+            self._check_header()
+        if readonly is None:
+            self.readonly = exists and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
+        if not exists:
+            if readonly:
+                raise StoreError(f"{self.path}: no such store")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot create the store's folder ({exc.strerror or exc})") from exc
+        self.conn = self._connect(busy_seconds)
         try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._check_and_migrate()
+            if not self.readonly:
+                self._set_wal()
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            if not self.readonly:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a wiretrace database ({exc})") from exc
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.close()
+            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+        except StoreError:
+            self.conn.close()
+            raise
         self.conn.row_factory = sqlite3.Row
-        self._migrate()
+
+    def _check_header(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(100)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read the store ({exc.strerror or exc})") from exc
+        if head and not head.startswith(SQLITE_HEADER):
+            raise StoreError(f"{self.path}: not a wiretrace store (not a SQLite database at all); left untouched")
+
+    def _connect(self, busy_seconds: float) -> sqlite3.Connection:
+        try:
+            if not self.readonly:
+                return sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                       timeout=busy_seconds)
+            uri = self.path.resolve().as_uri()
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=busy_seconds)
+            try:
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                # A WAL store in a folder we cannot write: SQLite cannot make its -shm file; read it as immutable.
+                conn.close()
+                return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None,
+                                       check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({_describe(exc)})") from exc
+
+    def _set_wal(self) -> None:
+        """WAL lets readers (the web app's pages) go on while a run writes. Set only on a checked wiretrace store."""
+        for attempt in range(50):
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or attempt == 49:
+                    raise
+                time.sleep(0.1)
+
+    def _tables(self, c: sqlite3.Connection | None = None) -> set[str]:
+        rows = (c or self.conn).execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        return {r[0] for r in rows if not r[0].startswith("sqlite_")}
+
+    def _version_of(self, c: sqlite3.Connection) -> int:
+        """The stored schema version; 0 for an empty file; StoreError for anything that is not a wiretrace store."""
+        tables = self._tables(c)
+        if not tables:
+            return 0
+        if "meta" not in tables:
+            raise StoreError(f"{self.path}: not a wiretrace store (a SQLite database with other tables: "
+                             f"{', '.join(sorted(tables)[:5])}); left untouched")
+        row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            if tables == {"meta"}:
+                return 0  # a first run killed right after creating meta, before its commit is impossible; harmless
+            raise StoreError(f"{self.path}: not a wiretrace store (its meta table has no schema_version); "
+                             "left untouched")
+        try:
+            return int(str(row[0]).strip())
+        except ValueError:
+            raise StoreError(f"{self.path}: unreadable schema version {str(row[0])[:40]!r} (a damaged or foreign "
+                             "store); left untouched") from None
+
+    def _check_and_migrate(self) -> None:
+        current = self._version_of(self.conn)
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: schema version {current} is newer than this wiretrace "
+                             f"({len(MIGRATIONS)}); upgrade wiretrace")
+        if current < len(MIGRATIONS):
+            if self.readonly:
+                raise StoreError(f"{self.path}: the store needs an upgrade (schema {current} -> {len(MIGRATIONS)}) "
+                                 "but is read-only here; open it once with write permission")
+            self._migrate()
+        self._check_columns()
+
+    def _check_columns(self) -> None:
+        have = self._tables()
+        for table, columns in _expected_columns().items():
+            if table not in have:
+                raise StoreError(f"{self.path}: table {table!r} is missing (a damaged or hand-edited store)")
+            found = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            lost = [c for c in columns if c not in found]
+            if lost:
+                raise StoreError(f"{self.path}: table {table!r} lacks column(s) {', '.join(lost)} "
+                                 "(a damaged or hand-edited store)")
+
+    def check(self, max_problems: int = 5) -> list[str]:
+        """SQLite's quick_check, as lines for an operator; [] when the file is sound. Reads every page (seconds on
+        a large store), so `serve` runs it once at start and viewing goes on with a warning."""
+        try:
+            rows = [r[0] for r in self.conn.execute(f"PRAGMA quick_check({int(max_problems)})")]
+        except sqlite3.DatabaseError as exc:
+            return [f"{self.path}: {_describe(exc)}"]
+        if rows == ["ok"]:
+            return []
+        return [f"{self.path}: the file is corrupt ({printable(r, 200)}); restore it from a copy or start a new store"
+                for r in rows]
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -60,14 +242,33 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction (`BEGIN IMMEDIATE`: the write lock is taken up front, so what is read inside is
+        what is written over). Nested use joins the outer transaction. SQLite failures (disk full, corruption,
+        a read-only file, a lock held too long) roll back and become one `StoreError` line."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        if self.readonly:
+            raise StoreError(f"{self.path}: {_describe(sqlite3.OperationalError('readonly'))}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if _operational(exc):
+                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
 
     def schema_version(self) -> int:
         try:
@@ -77,11 +278,11 @@ class Store:
         return int(row[0]) if row else 0
 
     def _migrate(self) -> None:
-        current = self.schema_version()
-        if current > len(MIGRATIONS):
-            raise StoreError(f"{self.path}: schema version {current} is newer than this wiretrace ({len(MIGRATIONS)})")
-        for version in range(current + 1, len(MIGRATIONS) + 1):
-            with self.transaction() as c:
+        """Every missing migration in one write transaction; the version is read again under the write lock, so
+        a concurrent first run that got there first leaves nothing to do."""
+        with self.transaction() as c:
+            current = self._version_of(c)
+            for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in MIGRATIONS[version - 1].split(";"):
                     if statement.strip():
                         c.execute(statement)
@@ -93,9 +294,24 @@ class Store:
 
     # -- runs ----------------------------------------------------------------------
     def start_run(self, inputs: list[str]) -> int:
+        """Record a run (with this process's id and host) and mark as `interrupted` the runs still `running` whose
+        process is gone (killed, or the machine stopped): the runs table never claims a dead run is running."""
         with self.transaction() as c:
-            cur = c.execute("INSERT INTO runs(started, inputs) VALUES(?, ?)", (_now(), json.dumps(inputs)))
+            self._mark_interrupted(c)
+            cur = c.execute("INSERT INTO runs(started, inputs, pid, host) VALUES(?, ?, ?, ?)",
+                            (_now(), json.dumps(inputs), os.getpid(), socket.gethostname()))
             return int(cur.lastrowid)
+
+    @staticmethod
+    def _mark_interrupted(c: sqlite3.Connection) -> None:
+        host = socket.gethostname()
+        for row in c.execute("SELECT id, pid, host FROM runs WHERE status='running'").fetchall():
+            run_id, pid, run_host = row[0], row[1], row[2]
+            if pid is not None and run_host != host:
+                continue  # another machine's run: its liveness cannot be checked from here
+            if pid is not None and _alive(int(pid)):
+                continue
+            c.execute("UPDATE runs SET status='interrupted', finished=? WHERE id=?", (_now(), run_id))
 
     def finish_run(
         self, run_id: int, status: str, counts: dict[str, Any], errors: list[str], timings: dict[str, float]
@@ -327,7 +543,8 @@ class Store:
                 else:
                     # Results are reset in the same transaction: a run that dies right after this
                     # leaves the story marked for analysis, never stale.
-                    c.execute("UPDATE stories SET n_articles=?, updated_run=?, data='{}' WHERE id=?", (n, run_id, sid))
+                    c.execute("UPDATE stories SET n_articles=?, updated_run=?, data='{}', failed=NULL WHERE id=?",
+                              (n, run_id, sid))
         return touched
 
     def story_of(self, article_id: str) -> str | None:
@@ -353,14 +570,24 @@ class Store:
         return [r[0] for r in rows]
 
     def stories_needing_analysis(self) -> list[str]:
-        """Stories whose stage results are missing (new, changed, or an interrupted run)."""
-        rows = self.conn.execute("SELECT id FROM stories WHERE data = '{}' ORDER BY rowid")
+        """Stories whose stage results are missing (new, changed, or an interrupted run). A story whose stages
+        failed is left out until it changes (`mark_story_failed`), so it never blocks later runs."""
+        rows = self.conn.execute("SELECT id FROM stories WHERE data = '{}' AND failed IS NULL ORDER BY rowid")
         return [r[0] for r in rows]
+
+    def mark_story_failed(self, story_id: str, reason: str, run_id: int | None) -> None:
+        """Keep why a story's stages failed; it is retried when clustering changes it (which clears the mark)."""
+        with self.transaction() as c:
+            c.execute("UPDATE stories SET failed=?, updated_run=? WHERE id=?", (reason[:500], run_id, story_id))
+
+    def failed_stories(self) -> dict[str, str]:
+        """story id -> why its stages failed."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, failed FROM stories WHERE failed IS NOT NULL")}
 
     def invalidate_stories(self, story_ids: Iterable[str]) -> None:
         with self.transaction() as c:
             for sid in story_ids:
-                c.execute("UPDATE stories SET data='{}' WHERE id=?", (sid,))
+                c.execute("UPDATE stories SET data='{}', failed=NULL WHERE id=?", (sid,))
 
     def save_story(self, story: dict[str, Any], run_id: int | None) -> None:
         """Store one story's report entry (the JSON report's `stories[]` item)."""

@@ -120,4 +120,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (band, key, idx)
     ) WITHOUT ROWID;
     """,
+    # 4 (robust): a story whose stages failed is marked (and skipped until it changes) instead of blocking every later
+    # run; each run records its process and host, so a killed run is marked `interrupted` by the next one
+    """
+    ALTER TABLE stories ADD COLUMN failed TEXT;
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    """,
 ]
