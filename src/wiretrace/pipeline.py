@@ -343,28 +343,30 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
 
 def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:
     """The JSON report for the stories holding this run's articles."""
-    from wiretrace.report.json_report import build_report
-
-    stories = []
-    article_ids: list[str] = []
-    for sid in result.story_ids:
-        data = store.get_story(sid)
-        if data:
-            stories.append(data)
-            article_ids.extend(i for i in data["article_ids"] if i not in article_ids)
-    articles = store.get_articles(article_ids, analyses=False)
     run = {
         "id": result.run_id,
         "inputs": next((r["inputs"] for r in store.runs() if r["id"] == result.run_id), []),
         "counts": {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
-                   "errors": len(result.errors), "stories": len(stories)},
+                   "errors": len(result.errors)},
         "timings": result.timings,
         "stages": ["clean", "cluster"] + [st.name for st in story_stages()],
         "embedder": ctx.embedder().name,
     }
-    return build_report(
-        [articles[i] for i in article_ids if i in articles],
-        stories,
-        [{"source": e.source, "reason": e.reason} for e in result.errors],
-        run,
-    )
+    return stored_report(store, result.story_ids, run, [{"source": e.source, "reason": e.reason} for e in result.errors])
+
+
+def stored_report(store, story_ids: Iterable[str], run: dict[str, Any],
+                  errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The JSON report for some stored stories, as stored (nothing re-run); `run["counts"]["stories"]` is filled."""
+    from wiretrace.report.json_report import build_report
+
+    stories = []
+    article_ids: dict[str, None] = {}  # ordered, deduplicated
+    for sid in story_ids:
+        data = store.get_story(sid)
+        if data:
+            stories.append(data)
+            article_ids.update(dict.fromkeys(data["article_ids"]))
+    articles = store.get_articles(article_ids, analyses=False)
+    run.setdefault("counts", {})["stories"] = len(stories)
+    return build_report([articles[i] for i in article_ids if i in articles], stories, errors or [], run)
