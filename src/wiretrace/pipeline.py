@@ -26,7 +26,7 @@ from typing import Any
 
 from wiretrace.config import Config
 from wiretrace.executors import Executor, LocalExecutor
-from wiretrace.ingest import ReadError, read_paths
+from wiretrace.ingest import ReadError
 from wiretrace.model import Article, Story
 
 ArticleStage = Callable[[list[Article], "Context"], list[Article]]
@@ -209,9 +209,11 @@ class AnalyzeResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult) -> Iterator[list[Article]]:
+def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult, store=None) -> Iterator[list[Article]]:
+    from wiretrace.fetch.read import read_inputs  # URLs: the stored page, else fetched politely and stored
+
     batch: list[Article] = []
-    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes):
+    for item in read_inputs(paths, store, ctx.config.fetch, max_bytes=ctx.config.max_file_bytes):
         if isinstance(item, ReadError):
             result.errors.append(item)
             continue
@@ -227,7 +229,7 @@ def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result
            progress: Progress, executor: Executor) -> None:
     """Read on the driver, run the article stages through the executor, store each batch in one transaction."""
     seen: set[str] = set()
-    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result), ctx):
+    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result, store), ctx):
         keep: list[Article] = []
         for art in cleaned:
             for warning in art.metadata.get("warnings", []) or []:

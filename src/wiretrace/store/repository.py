@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wiretrace.model import Alignment, Article, Passage, SentencePair
+from wiretrace.store.pages import PagesMixin
 from wiretrace.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class StoreError(RuntimeError):
     pass
 
 
-class Store:
+class Store(PagesMixin):
     """A wiretrace database file. Use as a context manager or call close()."""
 
     def __init__(self, path: str | Path):

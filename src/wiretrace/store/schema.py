@@ -120,4 +120,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (band, key, idx)
     ) WITHOUT ROWID;
     """,
+    # 4: fetched pages, kept raw so a re-analysis never fetches them again (wiretrace/fetch)
+    """
+    CREATE TABLE fetched_pages (
+        url TEXT PRIMARY KEY,
+        final_url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        content_type TEXT,
+        redirects TEXT NOT NULL DEFAULT '[]',
+        fetched TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE INDEX fetched_pages_final ON fetched_pages(final_url);
+    """,
 ]
