@@ -28,8 +28,8 @@ def command_names() -> list[str]:
 
 
 def test_the_commands_are_all_there():
-    assert {"analyze", "extract", "demo", "align", "attributions", "serve", "stories", "report",
-            "export"} <= set(command_names())
+    assert {"analyze", "extract", "demo", "align", "attributions", "serve", "stories", "report", "export",
+            "watch"} <= set(command_names())
 
 
 @pytest.mark.parametrize("name", [None, *command_names()])

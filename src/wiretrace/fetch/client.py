@@ -66,15 +66,21 @@ class _Host:
     next_start: float = 0.0
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_done: bool = False
+    robots_at: float = 0.0
     delay: float = 0.0
 
 
 class Fetcher:
     """Fetch many URLs at once, politely; `fetch_many` keeps the input order."""
 
+    ROBOTS_TTL = 24 * 3600.0  # robots.txt is read again after a day (RFC 9309, 2.4)
+
     def __init__(self, config: FetchConfig | None = None):
         self.config = config or FetchConfig()
         self.requests: list[tuple[float, str]] = []  # (monotonic start, url): what this fetcher asked for
+        # What one fetch_many learnt of each host (robots.txt, the next allowed start) carries over to the next,
+        # so a long-lived fetcher (`watch`) stays polite across calls; locks are made anew per event loop.
+        self._known: dict[str, tuple[urllib.robotparser.RobotFileParser | None, bool, float, float, float]] = {}
 
     def fetch_many(self, urls: Iterable[str]) -> list[Page | FetchError]:
         urls = list(urls)
@@ -106,12 +112,20 @@ class Fetcher:
                 except httpx.HTTPError as exc:
                     return FetchError(url, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
-            return list(await asyncio.gather(*(one(u) for u in urls)))
+            try:
+                return list(await asyncio.gather(*(one(u) for u in urls)))
+            finally:
+                for key, h in hosts.items():
+                    self._known[key] = (h.robots, h.robots_done, h.robots_at, h.next_start, h.delay)
 
     def _host(self, hosts: dict[str, _Host], url: str) -> _Host:
         key = host_key(url)
         if key not in hosts:
-            hosts[key] = _Host(sem=asyncio.Semaphore(max(1, self.config.per_host)), delay=self.config.delay)
+            host = hosts[key] = _Host(sem=asyncio.Semaphore(max(1, self.config.per_host)), delay=self.config.delay)
+            if key in self._known:
+                host.robots, host.robots_done, host.robots_at, host.next_start, host.delay = self._known[key]
+                if time.monotonic() - host.robots_at > self.ROBOTS_TTL:
+                    host.robots_done, host.delay = False, self.config.delay
         return hosts[key]
 
     async def _slot(self, host: _Host) -> None:
@@ -151,6 +165,7 @@ class Fetcher:
                     host.next_start = max(host.next_start, asked + host.delay)
             host.robots = parser
             host.robots_done = True
+            host.robots_at = asked
         return host
 
     async def _fetch(self, client, hosts: dict[str, _Host], overall: asyncio.Semaphore, url: str) -> Page:
