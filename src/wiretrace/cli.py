@@ -3,36 +3,37 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperArgument, TyperCommand
 
 from wiretrace import __version__
+from wiretrace.commands.output import OK, USAGE, err, error, exit_code, for_terminal, note, out, warning
 
 app = typer.Typer(
     name="wiretrace",
     help=(
         "Trace news stories back to their sources: clean text, group articles into stories, find who copied whom, "
         "and count the independent origins behind each claim.\n\n"
-        "Example: wiretrace analyze articles/ -o report.html"
+        "\b\nExamples:\n  wiretrace analyze articles/ -o report.html\n  wiretrace stories --db wiretrace.db\n"
+        "  wiretrace export --db wiretrace.db --format parquet -o tables/\n\n"
+        "Exit status: 0 done, 1 some inputs failed (each named on stderr), 2 usage error or nothing could be done."
     ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
-
 DEFAULT_DB = Path("wiretrace.db")
 
 
 def _version(value: bool) -> None:
     if value:
-        print(f"wiretrace {__version__}")
+        out.print(f"wiretrace {__version__}")
         raise typer.Exit()
 
 
@@ -46,15 +47,20 @@ def main(
 
 def _log_to_stderr() -> None:
     """Stages never print: they log. The command line shows their warnings on stderr, one line each."""
-    import logging
-
     logger = logging.getLogger("wiretrace")
     if not any(getattr(h, "_wiretrace", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.setFormatter(_TerminalFormatter("warning: %(message)s"))
         handler._wiretrace = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Log lines escaped like every other message (a stage may log a file name or URL)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().format(record))
 
 
 def _progress() -> tuple[Progress, object]:
@@ -96,9 +102,18 @@ def _executor(name: str, workers: int):  # -> Executor
     raise typer.BadParameter(f"unknown executor {name!r}: use 'local', 'process' or 'ray'")
 
 
+def read_url_list(path: Path) -> list[str]:
+    """`--urls FILE`: one URL per line; blank lines and `#` comments skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError as exc:
+        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
 def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2,
-                singleton_claims: bool = True) -> int:
-    """Shared by `analyze` and `demo`; returns the exit code."""
+                singleton_claims: bool = True, fetch_options: dict | None = None) -> int:
+    """Shared by `analyze` and `demo`; returns the exit code (0 all read, 1 some inputs failed, 2 nothing read)."""
     from wiretrace.pipeline import Context, report_for
     from wiretrace.pipeline import analyze as run
     from wiretrace.report.html_report import write_html
@@ -108,15 +123,18 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
 
     suffix = output.suffix.lower()
     if suffix not in {".json", ".html", ".htm"}:
-        err.print(f"error: {output}: the report must end in .json or .html")
-        return 2
+        error(f"{output}: the report must end in .json or .html")
+        return USAGE
     ctx = Context()
     ctx.config.singleton_claims = singleton_claims
+    for key, value in (fetch_options or {}).items():
+        if value is not None:
+            setattr(ctx.config.fetch, key, value)
     try:
         store = Store(db)
     except StoreError as exc:
-        err.print(f"error: {exc}")
-        return 2
+        error(exc)
+        return USAGE
     runner = _executor(executor, workers)
     with store:
         bar, update = _progress()
@@ -126,9 +144,9 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
         finally:
             runner.close()
         for e in result.errors:
-            err.print(f"error: {e}", markup=False)
+            error(e)
         for w in result.warnings:
-            err.print(f"warning: {w}", markup=False)
+            warning(w)
         report = report_for(store, result, ctx)
     validate(report)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -137,38 +155,67 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
     else:
         write_html(report, output)
     counts = report["run"]["counts"]
-    err.print(
+    note(
         f"{counts['articles_read']} articles read ({counts['articles_new']} new), {counts['stories']} stories, "
-        f"{counts['errors']} errors; report: {output}; store: {db}",
-        markup=False,
+        f"{counts['errors']} errors; report: {output}; store: {db}"
     )
-    return 0 if result.article_ids else 2
+    return exit_code(len(result.article_ids), len(result.errors))
+
+
+URL_HELP = "Also read these URLs: a file with one URL per line (# starts a comment)."
 
 
 @app.command()
 def analyze(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .html .json .jsonl .warc .rss .xml, .gz).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Report file: .json or .html.")],
-    db: Annotated[Path, typer.Option("--db", help="SQLite store; a second run extends its stories.")] = DEFAULT_DB,
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Report file: .json or .html.",
+                                         show_default=False)],
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH_OR_URL",
+        help="Files, folders or http(s) URLs (.txt .html .json .jsonl .warc .rss .xml, .gz; a URL may be a page or "
+             "a feed).", show_default=False)] = None,
+    db: Annotated[Path, typer.Option("--db", metavar="FILE", help="SQLite store; a second run extends its stories.")]
+    = DEFAULT_DB,
+    urls: Annotated[Path | None, typer.Option("--urls", metavar="FILE", help=URL_HELP)] = None,
     executor: Annotated[str, typer.Option(
-        "--executor", help="'local' (this process), 'process' (worker processes) or 'ray' (local Ray cluster).")] = "local",
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes or CPUs for 'process' and 'ray'.")] = 2,
+        "--executor", metavar="NAME",
+        help="'local' (this process), 'process' (worker processes) or 'ray' (local Ray cluster).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", metavar="N",
+                                         help="Worker processes or CPUs for 'process' and 'ray'.")] = 2,
     singleton_claims: Annotated[bool, typer.Option(
         "--singleton-claims/--no-singleton-claims",
         help="Extract claims for one-article stories too; off for a firehose (a story's claims are then computed "
              "when it gains a second article).")] = True,
+    fetch_delay: Annotated[float | None, typer.Option(
+        "--fetch-delay", metavar="SECONDS",
+        help="Least time between two requests to one host (robots.txt Crawl-delay wins when longer).")] = None,
+    fetch_timeout: Annotated[float | None, typer.Option("--fetch-timeout", metavar="SECONDS",
+                                                        help="Give up on a page after this long.")] = None,
 ) -> None:
     """Read, store and analyse articles; write a JSON or self-contained HTML report.
 
-    Example: wiretrace analyze news/ more.jsonl -o report.html --db news.db
-    Example (a feed of thousands): wiretrace analyze day.jsonl -o day.json --executor process --no-singleton-claims
+    Pages named by URL are fetched politely (robots.txt, a delay per host) and kept in the store, so a second
+    run never fetches them again.
+
+    \b
+    Examples:
+      wiretrace analyze news/ more.jsonl -o report.html --db news.db
+      wiretrace analyze --urls links.txt https://example.org/story.html -o report.json
+      wiretrace analyze day.jsonl -o day.json --executor process --no-singleton-claims   (a feed of thousands)
     """
-    raise typer.Exit(run_analyze(paths, output, db, executor, workers, singleton_claims))
+    inputs = list(paths or [])
+    if urls is not None:
+        inputs += read_url_list(urls)
+    if not inputs:
+        error("give at least one file, folder or URL (or --urls FILE); see wiretrace analyze --help")
+        raise typer.Exit(USAGE)
+    raise typer.Exit(run_analyze(inputs, output, db, executor, workers, singleton_claims,
+                                 {"delay": fetch_delay, "timeout": fetch_timeout}))
 
 
 @app.command()
 def extract(
-    files: Annotated[list[str], typer.Argument(help="Article files (any supported format).")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE", help="Article files (any supported format).",
+                                               show_default=False)],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per article per line.")] = False,
 ) -> None:
     """Print the cleaned article(s) without storing them.
@@ -179,25 +226,27 @@ def extract(
     from wiretrace.pipeline import Context, clean_batch
 
     ctx = Context()
-    n_ok = 0
+    n_ok = n_failed = 0
     for item in read_paths(files, max_bytes=ctx.config.max_file_bytes):
         if isinstance(item, ReadError):
-            err.print(f"error: {item}", markup=False)
+            error(item)
+            n_failed += 1
             continue
         art = clean_batch([item], ctx, through="clean")[0]
         for w in art.metadata.get("warnings", []) or []:
-            err.print(f"warning: {art.source}: {w}", markup=False)
+            warning(f"{art.source}: {w}")
         n_ok += 1
         if json_out:
             sys.stdout.write(json.dumps(art.to_report(), ensure_ascii=False) + "\n")
         else:
-            out.rule(art.source)
-            out.print(f"title: {art.title}\noutlet: {art.outlet}\nbyline: {', '.join(art.byline)}\n"
-                      f"dateline: {art.dateline}\npublished: {art.published}\nlanguage: {art.language}\n"
-                      f"cited sources: {', '.join(art.cited_sources)}\nremoved blocks: {len(art.removed)}\n",
-                      markup=False)
-            out.print(art.text, markup=False)
-    raise typer.Exit(0 if n_ok else 2)
+            out.rule(for_terminal(art.source))
+            out.print(for_terminal(
+                f"title: {art.title}\noutlet: {art.outlet}\nbyline: {', '.join(art.byline)}\n"
+                f"dateline: {art.dateline}\npublished: {art.published}\nlanguage: {art.language}\n"
+                f"cited sources: {', '.join(art.cited_sources)}\nremoved blocks: {len(art.removed)}\n",
+                one_line=False))
+            out.print(for_terminal(art.text, one_line=False))
+    raise typer.Exit(exit_code(n_ok, n_failed))
 
 
 @app.command()
@@ -214,7 +263,7 @@ def demo(
     from wiretrace.samples import corpus_path
 
     code = run_analyze([str(corpus_path())], output, db)
-    if code == 0:
+    if code == OK:
         _print_summary(db, output)
     raise typer.Exit(code)
 
@@ -238,16 +287,33 @@ def _print_summary(db: Path, output: Path) -> None:
                 parts.append("secondary: " + ", ".join(secondary))
             if story.get("conflicts") is not None:
                 parts.append(_plural(len(story["conflicts"]), "conflict"))
-            out.print(f"- {row['title']}  [{'; '.join(parts)}]", markup=False)
-    out.print(f"HTML report: {output.resolve()}", markup=False)
+            out.print(for_terminal(f"- {row['title']}  [{'; '.join(parts)}]"))
+    out.print(for_terminal(f"HTML report: {output.resolve()}"))
+
+
+class _Command(TyperCommand):
+    """Typer's command with arguments shown the way click shows them: `[PATH]...` in the usage line and the
+    metavar alone in the help (Typer would print `{paths}... <list[str]>`)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.metavar = param.metavar or (param.name or "arg").upper()
+                usage = param.metavar if param.required else f"[{param.metavar}]"
+                usage += "..." if param.nargs != 1 else ""
+                param._usage_display_name = lambda usage=usage: usage  # type: ignore[method-assign]
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
 
 
 def _register_optional() -> None:
-    """Commands that live beside their stage."""
+    """Commands that live beside their stage, or in commands/ (store tools, watch)."""
     from wiretrace.commands import registered
 
     for name, func in registered():
         app.command(name)(func)
+    for info in app.registered_commands:
+        info.cls = _Command
 
 
 _register_optional()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from wiretrace.fetch.settings import FetchConfig
+
 
 @dataclass(slots=True)
 class Config:
@@ -44,3 +46,5 @@ class Config:
     # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
     singleton_claims: bool = True
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
+    # Fetching pages named by URL: user agent, politeness per host, timeouts, size limit (wiretrace/fetch).
+    fetch: FetchConfig = field(default_factory=FetchConfig)

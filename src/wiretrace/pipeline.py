@@ -26,7 +26,7 @@ from typing import Any
 
 from wiretrace.config import Config
 from wiretrace.executors import Executor, LocalExecutor
-from wiretrace.ingest import ReadError, read_paths
+from wiretrace.ingest import ReadError
 from wiretrace.ingest.errors import printable
 from wiretrace.model import Article, Story
 
@@ -274,9 +274,11 @@ class AnalyzeResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult) -> Iterator[list[Article]]:
+def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult, store=None) -> Iterator[list[Article]]:
+    from wiretrace.fetch.read import read_inputs  # URLs: the stored page, else fetched politely and stored
+
     batch: list[Article] = []
-    for item in read_paths(paths, max_bytes=ctx.config.max_file_bytes, config=ctx.config):
+    for item in read_inputs(paths, store, ctx.config.fetch, max_bytes=ctx.config.max_file_bytes, budgets=ctx.config):
         if isinstance(item, ReadError):
             result.errors.append(item)
             continue
@@ -292,7 +294,7 @@ def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result
            progress: Progress, executor: Executor) -> None:
     """Read on the driver, run the article stages through the executor, store each batch in one transaction."""
     seen: set[str] = set()
-    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result), ctx):
+    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result, store), ctx):
         keep: list[Article] = []
         for art in cleaned:
             for warning in art.metadata.get("warnings", []) or []:
@@ -425,28 +427,30 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
 
 def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:
     """The JSON report for the stories holding this run's articles."""
-    from wiretrace.report.json_report import build_report
-
-    stories = []
-    article_ids: list[str] = []
-    for sid in result.story_ids:
-        data = store.get_story(sid)
-        if data:
-            stories.append(data)
-            article_ids.extend(i for i in data["article_ids"] if i not in article_ids)
-    articles = store.get_articles(article_ids, analyses=False)
     run = {
         "id": result.run_id,
         "inputs": next((r["inputs"] for r in store.runs() if r["id"] == result.run_id), []),
         "counts": {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
-                   "errors": len(result.errors), "stories": len(stories)},
+                   "errors": len(result.errors)},
         "timings": result.timings,
         "stages": ["clean", "cluster"] + [st.name for st in story_stages()],
         "embedder": ctx.embedder().name,
     }
-    return build_report(
-        [articles[i] for i in article_ids if i in articles],
-        stories,
-        [{"source": e.source, "reason": e.reason} for e in result.errors],
-        run,
-    )
+    return stored_report(store, result.story_ids, run, [{"source": e.source, "reason": e.reason} for e in result.errors])
+
+
+def stored_report(store, story_ids: Iterable[str], run: dict[str, Any],
+                  errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The JSON report for some stored stories, as stored (nothing re-run); `run["counts"]["stories"]` is filled."""
+    from wiretrace.report.json_report import build_report
+
+    stories = []
+    article_ids: dict[str, None] = {}  # ordered, deduplicated
+    for sid in story_ids:
+        data = store.get_story(sid)
+        if data:
+            stories.append(data)
+            article_ids.update(dict.fromkeys(data["article_ids"]))
+    articles = store.get_articles(article_ids, analyses=False)
+    run.setdefault("counts", {})["stories"] = len(stories)
+    return build_report([articles[i] for i in article_ids if i in articles], stories, errors or [], run)

@@ -14,6 +14,10 @@ _COMMANDS = [
     ("align", "wiretrace.commands.align", "align_command"),
     ("attributions", "wiretrace.commands.attributions", "attributions_command"),
     ("serve", "wiretrace.commands.serve", "serve_command"),
+    ("stories", "wiretrace.commands.store", "stories_command"),
+    ("report", "wiretrace.commands.store", "report_command"),
+    ("export", "wiretrace.commands.store", "export_command"),
+    ("watch", "wiretrace.commands.watch", "watch_command"),
 ]
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from wiretrace.commands.output import OK, USAGE, error, for_terminal, out
+
 
 class UnreadableFile(Exception):
     pass
@@ -105,39 +107,43 @@ def align_command(
 ) -> None:
     """Align the sentences of two articles, or label sentence pairs as paraphrases.
 
-    Examples: wiretrace align a.txt b.html --json; wiretrace align --pairs pairs.tsv
+    \b
+    Examples:
+      wiretrace align a.txt b.html --json
+      wiretrace align --pairs pairs.tsv
     """
     from wiretrace.pipeline import Context
 
     embedder = Context().embedder()
     if pairs is not None:
         if not pairs.exists():
-            print(f"error: {pairs}: no such file", file=sys.stderr)
-            raise typer.Exit(2)
+            error(f"{pairs}: no such file")
+            raise typer.Exit(USAGE)
         with pairs.open(encoding="utf-8-sig", errors="replace") as fh:
             for row in pairs_jsonl(fh.readlines(), embedder):
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        raise typer.Exit(0)
+        raise typer.Exit(OK)
     files = files or []
     if len(files) != 2:
-        print("error: give exactly two files (or --pairs FILE.tsv)", file=sys.stderr)
-        raise typer.Exit(2)
+        error("give exactly two files (or --pairs FILE.tsv)")
+        raise typer.Exit(USAGE)
     for f in files:
         if not f.exists():
-            print(f"error: {f}: no such file", file=sys.stderr)
-            raise typer.Exit(2)
+            error(f"{f}: no such file")
+            raise typer.Exit(USAGE)
     try:
         art_a, art_b = _read_article(files[0]), _read_article(files[1])
     except UnreadableFile as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        error(exc)
+        raise typer.Exit(USAGE) from None
     result = alignment_json(art_a.text, art_b.text, embedder, str(files[0]), str(files[1]),
                             (art_a.language, art_b.language))
     if json_out:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     else:
-        print(f"{result['a']} <-> {result['b']}: {len(result['pairs'])} aligned sentences "
-              f"({result['share_a']:.0%} of a, {result['share_b']:.0%} of b)")
+        out.print(for_terminal(f"{result['a']} <-> {result['b']}: {len(result['pairs'])} aligned sentences "
+                               f"({result['share_a']:.0%} of a, {result['share_b']:.0%} of b)"))
         for p in result["pairs"]:
-            print(f"[{p['label']} {p['score']:.2f}] a{p['a']}: {p['text_a']}\n{'':>20} b{p['b']}: {p['text_b']}")
-    raise typer.Exit(0)
+            out.print(for_terminal(f"[{p['label']} {p['score']:.2f}] a{p['a']}: {p['text_a']}"))
+            out.print(for_terminal(f"{'':>20} b{p['b']}: {p['text_b']}"))
+    raise typer.Exit(OK)

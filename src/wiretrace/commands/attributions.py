@@ -20,7 +20,10 @@ def attributions_command(
                                                 dir_okay=False, readable=True)],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON line per file.")] = False,
 ) -> None:
-    """Print the attributions (source, cue, content spans) found in each file."""
+    """Print the attributions (source, cue, content spans) found in each file.
+
+    Example: wiretrace attributions story.txt --json
+    """
     from wiretrace.claims.attributions import extract_attributions
 
     failed = False

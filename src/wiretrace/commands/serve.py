@@ -16,14 +16,17 @@ def serve_command(
 ) -> None:
     """Serve the web app over a store: stories, the provenance graph, side-by-side compare and "check a text".
 
-    Example: wiretrace analyze news/ -o report.html --db news.db && wiretrace serve --db news.db
+    \b
+    Example:
+      wiretrace analyze news/ -o report.html --db news.db && wiretrace serve --db news.db
     """
     import uvicorn
 
+    from wiretrace.commands.output import USAGE, error, note
     from wiretrace.web.app import create_app
 
     if not db.exists():
-        typer.echo(f"error: {db}: no such store (run `wiretrace analyze ... --db {db}` first)", err=True)
-        raise typer.Exit(2)
-    typer.echo(f"wiretrace: serving {db} on http://{host}:{port}/", err=True)
+        error(f"{db}: no such store (run `wiretrace analyze ... --db {db}` first)")
+        raise typer.Exit(USAGE)
+    note(f"wiretrace: serving {db} on http://{host}:{port}/")
     uvicorn.run(create_app(db), host=host, port=port, log_level="warning")

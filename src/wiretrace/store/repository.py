@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from wiretrace.ingest.errors import printable
 from wiretrace.model import Alignment, Article, Passage, SentencePair
+from wiretrace.store.pages import PagesMixin
 from wiretrace.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def _expected_columns() -> dict[str, list[str]]:
         conn.close()
 
 
-class Store:
+class Store(PagesMixin):
     """A wiretrace database file. Use as a context manager or call close().
 
     Opening never modifies a file that is not a wiretrace store (foreign SQLite file, other file, corrupt or

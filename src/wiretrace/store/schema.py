@@ -127,4 +127,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN pid INTEGER;
     ALTER TABLE runs ADD COLUMN host TEXT;
     """,
+    # 5 (front): fetched pages, kept raw so a re-analysis never fetches them again (wiretrace/fetch)
+    """
+    CREATE TABLE fetched_pages (
+        url TEXT PRIMARY KEY,
+        final_url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        content_type TEXT,
+        redirects TEXT NOT NULL DEFAULT '[]',
+        fetched TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE INDEX fetched_pages_final ON fetched_pages(final_url);
+    """,
 ]

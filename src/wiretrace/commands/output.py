@@ -1,0 +1,65 @@
+"""How every command speaks and exits: one home for stderr messages and exit codes.
+
+Results go to stdout (or a file); everything meant for a person about the run (errors, warnings, a summary) goes to
+stderr through `error`, `warning` and `note`, one line each. File names, URLs and article text can hold terminal
+control sequences (an ANSI escape in a file name repaints the terminal), so every message passes `for_terminal`.
+
+Exit codes (docs/cli.md):
+    0  OK            everything asked for was done
+    1  SOME_FAILED   the command ran, but some inputs failed (each named on stderr); the rest was done
+    2  USAGE         a usage error, or nothing could be done (no input readable, no such store, bad option)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from rich.console import Console
+
+OK = 0
+SOME_FAILED = 1
+USAGE = 2
+
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides that reorder what a line shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def for_terminal(text: object, one_line: bool = True) -> str:
+    """`text` with control characters shown as `\\xNN` escapes (and newlines too when `one_line`), so a hostile
+    file name or URL cannot move the cursor, recolour the screen or split one message into two."""
+    s = str(text)
+    if one_line:
+        s = s.replace("\n", "\\n").replace("\t", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                        s)
+
+
+def error(message: object) -> None:
+    """One line `error: ...` on stderr."""
+    err.print("error: " + for_terminal(message))
+
+
+def warning(message: object) -> None:
+    """One line `warning: ...` on stderr."""
+    err.print("warning: " + for_terminal(message))
+
+
+def note(message: object) -> None:
+    """One line about the run (a summary, where a file went) on stderr, so stdout stays for results."""
+    err.print(for_terminal(message))
+
+
+def exit_code(n_ok: int, n_failed: int) -> int:
+    """The one rule: nothing done -> USAGE, something failed -> SOME_FAILED, else OK."""
+    if n_ok == 0:
+        return USAGE
+    return SOME_FAILED if n_failed else OK
+
+
+def write_stdout(line: str) -> None:
+    """A result line (JSON Lines etc.) written as is: machine output is not escaped."""
+    sys.stdout.write(line)
