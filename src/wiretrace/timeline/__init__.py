@@ -166,18 +166,14 @@ def build_timeline(claims: list[Claim], times: Mapping[str, ArticleTimes | None]
 
 
 def _intersection(ms: list[TimeMention]) -> tuple[str | None, str | None]:
-    """The bounds all `ms` share, written like them (without a year when any of them has none)."""
+    """The bounds `ms` share: over those with a year when there are any (a year-less mention that overlaps them
+    only confirms them), else by month and day, written without a year."""
     if not ms:
         return None, None
-    year_known = all(_day(m.earliest or "")[1] for m in ms)
-    los, his = [], []
-    for m in ms:
-        (lo, hi), _ = _comparable((m.earliest or "", m.latest or ""), (m.earliest or "", m.latest or ""))
-        if year_known:
-            lo, hi = _day(m.earliest or "")[0], _day(m.latest or "")[0]
-        los.append(lo)
-        his.append(hi)
-    lo, hi = max(los), min(his)
+    with_year = [m for m in ms if _day(m.earliest or "")[1]]
+    pool = with_year or ms
+    lo = max(_day(m.earliest or "")[0] for m in pool)
+    hi = min(_day(m.latest or "")[0] for m in pool)
     if lo > hi:
         return None, None
-    return show(lo, year_known), show(hi, year_known)
+    return show(lo, bool(with_year)), show(hi, bool(with_year))

@@ -131,7 +131,9 @@ def lexicon(lang: str) -> _Lexicon | None:
     parts = _PARTS.get(lang, {})
     cap = lang in _CAPITALISED_NAMES
     months = _names(info, _MONTH_KEYS, cap, 3)
-    full_months = {n: m for n, m in months.items() if len(n) >= 4 or n in ("may", "mai", "mei")}
+    # An abbreviation is a name that starts another name of its month ("sept" / "september")
+    full_months = {n: m for n, m in months.items()
+                   if not any(o != n and o.startswith(n) and mo == m for o, mo in months.items())}
     abbr_months = {n: m for n, m in months.items() if n not in full_months}
     weekdays = _names(info, _WEEKDAY_KEYS, cap, 5)
     numbers = {w: k for k, w in enumerate(parts.get("numbers", "").split(), 1)} | _NUM_EXTRA.get(lang, {})
@@ -151,7 +153,7 @@ def lexicon(lang: str) -> _Lexicon | None:
     comma_year = rf"(?:,?\s+(?:de\s+)?{_YEAR})?"
     absolute = [
         rf"{day_dot}{de}\s+{month_any}{comma_year}(?!\d)",  # 15 September 2019, 15 de septiembre de 2019, 15. September
-        rf"{month_any}\s+{day}(?!\d){comma_year}(?!\d)",  # Sept 15, 2019
+        rf"{month_any}\.?\s+{day}(?!\d){comma_year}(?!\d)",  # Sept 15, 2019
         rf"{month_full}(?:{de}\s+{_YEAR})?(?!\w)",  # August, August 2019, agosto de 2019
         rf"{month_abbr}(?:\s+{_YEAR})(?!\w)" if month_abbr else None,  # Aug. 2019
         r"\d{4}-\d{2}-\d{2}(?!\d)",
@@ -160,7 +162,7 @@ def lexicon(lang: str) -> _Lexicon | None:
     relative: list[str] = []
     for key, phrases in (info.get("relative-type") or {}).items():
         if re.fullmatch(r"(?:in )?[012] (?:day|week|month|year)(?: ago)?|(?:last|this|next) \w+day", key):
-            relative += ["(?i:" + re.escape(p).replace(r"\ ", r"\s+") + ")" for p in phrases if len(p) >= 3 and " mo" not in p
+            relative += ["(?i:" + re.escape(p).replace(r"\ ", r"\s+") + ")" for p in phrases if len(p) >= 3 and not p.endswith(" mo")
                          and not p.endswith((" wk", " yr", " sem", " ant"))]
     for key, regexes in (info.get("relative-type-regex") or {}).items():
         if re.search(r"(?:day|week|month|year)", key):
@@ -182,13 +184,12 @@ def lexicon(lang: str) -> _Lexicon | None:
     core = "|".join(x for x in absolute + [weekday_expr] + relative if x)
     expr = f"(?:{core})"
     if part_words:
-        expr = rf"(?:(?i:{part_words})\s*{expr})|{expr}"
+        expr = rf"(?:(?i:{part_words})\s*(?:{expr}|{_YEAR}(?!\d)))|{expr}"
     if "earlier" in parts and periodic:
         expr = rf"(?:(?i:{parts['earlier']}|{parts['later']})\s+(?:{'|'.join(periodic)}))|{expr}"
     if "earlier_after" in parts and periodic:
         expr = rf"(?:(?i:{parts['earlier_after']})\s+(?:{'|'.join(periodic)}))|{expr}"
     year_prep = _YEAR_PREP.get(lang)
-    year_alone = rf"(?<=\b(?i:{year_prep})\s){_YEAR}(?![\d%]|[.,]\d)" if year_prep else None
     # Lookbehind needs a fixed width: try the year after each preposition separately.
     years = []
     if year_prep:
@@ -196,7 +197,6 @@ def lexicon(lang: str) -> _Lexicon | None:
             if "\\s" in prep or "?" in prep or "[" in prep:
                 continue
             years.append(rf"(?<=\b{prep}\s){_YEAR}(?![\d%]|[.,]\d)")
-    del year_alone
     full = rf"(?<![\w-])(?:{expr}{'|' + '|'.join(years) if years else ''})(?![\w])"
     flags = 0 if cap else re.IGNORECASE
     return _Lexicon(lang, re.compile(full, flags), months, weekdays, numbers)
@@ -373,21 +373,23 @@ def _needs_weekday(period: str) -> bool:
     return period == "week"
 
 
+FUTURE_DAYS = 92  # a date without its year is taken in the future only when that is this close (news report the past)
+
+
 def _nearest_year(got: date, ref: date, period: str) -> date:
-    """A date written without its year: the occurrence nearest the reference, a past one on a tie."""
-    best = got
+    """A date written without its year: the occurrence starting within FUTURE_DAYS after the reference if there is
+    one ("in February", written in January), else the latest one that has begun by the reference."""
+    cands = []
     for y in (ref.year - 1, ref.year, ref.year + 1):
         try:
-            cand = got.replace(year=y)
-        except ValueError:
+            cands.append(got.replace(year=y))
+        except ValueError:  # Feb 29 in a common year
             continue
-        lo, hi = _bounds(cand, period, True)
-        dist = 0 if lo <= ref <= hi else min(abs((lo - ref).days), abs((hi - ref).days))
-        blo, bhi = _bounds(best, period, True)
-        bdist = 0 if blo <= ref <= bhi else min(abs((blo - ref).days), abs((bhi - ref).days))
-        if dist < bdist or (dist == bdist and cand < best):
-            best = cand
-    return best
+    soon = [c for c in cands if 0 < (_bounds(c, period, True)[0] - ref).days <= FUTURE_DAYS]
+    if soon:
+        return min(soon)
+    begun = [c for c in cands if _bounds(c, period, True)[0] <= ref]
+    return max(begun) if begun else got
 
 
 def _bounds(d: date, period: str, weekday_known: bool) -> Bounds:
