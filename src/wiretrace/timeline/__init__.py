@@ -107,7 +107,8 @@ def _width(m: TimeMention) -> int:
 
 
 def _dated(claim: Claim, times: Mapping[str, ArticleTimes | None]) -> list[tuple[dict, TimeMention]]:
-    """Each mention of the claim with the narrowest resolved time of its sentence."""
+    """Each mention of the claim with the first resolved time of its sentence (news put the main event's time
+    first: "In July, Turkey helped broker a deal ... since Russia invaded on Feb. 24")."""
     out: list[tuple[dict, TimeMention]] = []
     for m in claim.mentions:
         at = times.get(m["article_id"])
@@ -115,7 +116,7 @@ def _dated(claim: Claim, times: Mapping[str, ArticleTimes | None]) -> list[tuple
             continue
         sent = [t for t in at.mentions if t.sentence == m["sentence_index"] and t.earliest and t.latest]
         if sent:
-            out.append((m, min(sent, key=lambda t: (_width(t), t.start))))
+            out.append((m, min(sent, key=lambda t: t.start)))
     return out
 
 
