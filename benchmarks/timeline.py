@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -96,30 +97,61 @@ def score(records: list[dict]) -> dict:
     return {"all": rates(c), "by_language": {k: rates(v) for k, v in sorted(by_lang.items())}, "errors": errors}
 
 
+def _detokenise(text: str) -> str:
+    """ECB+ texts are tokenised ("August 8 , 2012"): glue punctuation back so dates read as written."""
+    text = re.sub(r"\s+([,.;:!?%)])", r"\1", text)
+    return re.sub(r"([($])\s+", r"\1", text).replace(" ’ s", "’s").replace(" 's", "'s")
+
+
 def ecbplus(path: Path = ECBPLUS) -> dict:
-    """Per topic: the dates each of its two events' documents mention; how often the two events differ."""
-    per_event: dict[tuple[int, str], Counter] = defaultdict(Counter)
-    docs = 0
-    dated_docs = 0
+    """Per topic: the date the timeline's expressions give each of its two events; how often the two differ.
+
+    A document's reference date is the date in its URL (/2012/08/08/) when it has one (ECB+ gives no publication
+    date; the original ECB documents have no URL), else none. Its date is the first day/week/month-precise time
+    expression its text resolves to; an event's date is the bounds most of its documents give. Two events "differ"
+    when their bounds do not overlap (without a year on either side, by month and day)."""
+    from wiretrace.timeline import overlap
+
+    per_event: dict[str, Counter] = defaultdict(Counter)
+    doc_dates: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    topic_of: dict[str, int] = {}
+    docs = dated_docs = with_ref = 0
     for line in path.read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
-        text = d["text"]
+        text = _detokenise(d["text"])
         docs += 1
-        ms = [m for m in find_times(text, split_spans(text), "en", None) if m.earliest and m.earliest[:1] != "-"
-              and m.precision in ("day", "week", "month")]
+        m = re.search(r"/(20\d\d|19\d\d)/(\d\d)/(\d\d)/", d.get("source_url_sentence0") or "")
+        ref = f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+        with_ref += ref is not None
+        ms = [t for t in find_times(text, split_spans(text), "en", ref) if t.earliest
+              and t.precision in ("day", "week", "month")]
+        topic_of[d["event_cluster"]] = d["topic"]
         if not ms:
             continue
         dated_docs += 1
-        # The document's date: the month its day/week/month expressions name most often
-        month = Counter(m.earliest[:7] for m in ms).most_common(1)[0][0]
-        per_event[(d["topic"], d["subtopic"])][month] += 1
-    topics = sorted({t for t, _ in per_event})
-    both = [t for t in topics if (t, "ecb") in per_event and (t, "ecbplus") in per_event]
-    differ = [t for t in both if per_event[(t, "ecb")].most_common(1)[0][0]
-              != per_event[(t, "ecbplus")].most_common(1)[0][0]]
-    return {"documents": docs, "documents_with_a_written_out_date": dated_docs, "topics": len({d for d, _ in per_event}),
-            "topics_with_both_events_dated": len(both), "topics_whose_events_differ_in_date": len(differ),
-            "share_differ": round(len(differ) / max(1, len(both)), 3)}
+        per_event[d["event_cluster"]][(ms[0].earliest, ms[0].latest)] += 1
+        doc_dates[d["event_cluster"]].append((ms[0].earliest, ms[0].latest))
+    events_of: dict[int, list[str]] = defaultdict(list)
+    for ev, topic in topic_of.items():
+        events_of[topic].append(ev)
+    both = differ = 0
+    for _topic, evs in sorted(events_of.items()):
+        dated = [per_event[e].most_common(1)[0][0] for e in evs if per_event.get(e)]
+        if len(evs) == 2 and len(dated) == 2:
+            both += 1
+            differ += not overlap(dated[0], dated[1])
+    # A control: documents of one event should agree more often than documents of the topic's two events
+    same = [overlap(a, b) for ds in doc_dates.values() for i, a in enumerate(ds) for b in ds[i + 1:]]
+    cross = [overlap(a, b) for evs in events_of.values() if len(evs) == 2
+             for a in doc_dates.get(evs[0], []) for b in doc_dates.get(evs[1], [])]
+    return {"documents": docs, "documents_with_a_url_date": with_ref, "documents_dated": dated_docs,
+            "topics": len(events_of), "topics_with_both_events_dated": both,
+            "topics_whose_two_events_get_different_dates": differ,
+            "share_of_dated_topics": round(differ / max(1, both), 3),
+            "share_of_all_topics": round(differ / max(1, len(events_of)), 3),
+            "document_pairs_agreeing_same_event": round(sum(same) / max(1, len(same)), 3),
+            "document_pairs_agreeing_across_the_two_events": round(sum(cross) / max(1, len(cross)), 3),
+            "pairs": [len(same), len(cross)]}
 
 
 def main() -> None:

@@ -197,6 +197,8 @@ def lexicon(lang: str) -> _Lexicon | None:
             if "\\s" in prep or "?" in prep or "[" in prep:
                 continue
             years.append(rf"(?<=\b{prep}\s){_YEAR}(?![\d%]|[.,]\d)")
+            if prep != prep.capitalize():  # the same word opening a sentence ("Since 2011, ...")
+                years.append(rf"(?<=\b{prep.capitalize()}\s){_YEAR}(?![\d%]|[.,]\d)")
     full = rf"(?<![\w-])(?:{expr}{'|' + '|'.join(years) if years else ''})(?![\w])"
     flags = 0 if cap else re.IGNORECASE
     return _Lexicon(lang, re.compile(full, flags), months, weekdays, numbers)
