@@ -142,3 +142,43 @@ def test_dates_without_a_year_compare_by_month_and_day():
              "b": _times("2022-09-16", (0, "2022-09-15", "2022-09-15", "day"))}
     events, conflicts = build_timeline(claims, times, [])
     assert not conflicts and (events[0].earliest, events[0].latest) == ("2022-09-15", "2022-09-15")
+
+
+def _story_with(events: list[dict], entities: list[dict] | None = None) -> dict:
+    return {"id": "s", "title": "t", "summary": "", "article_ids": ["a", "b"], "stages": ["claims", "timeline"],
+            "claims": [], "conflicts": [], "timeline": events, "entities": entities or []}
+
+
+def _event(cid: str, lo: str, hi: str, text: str = "x", conflict: bool = False) -> dict:
+    return {"claim_id": cid, "text": text, "earliest": lo, "latest": hi, "precision": "day", "article_ids": ["a", "b"],
+            "origins": ["O"], "independent_origins": 1, "dates": [{"text": "on Friday"}], "date_conflict": conflict}
+
+
+def test_timeline_chart_places_bars_in_time_order_and_splits_year_less_dates():
+    from wiretrace.report.views import TL_LABEL_W, TL_PLOT_W, timeline_chart
+
+    chart = timeline_chart(_story_with([_event("a", "2022-08-25", "2022-08-31"), _event("b", "2022-09-15", "2022-09-15",
+                                                                                     conflict=True),
+                                        _event("c", "--09-09", "--09-21")]), {})
+    assert chart is not None and [p.caption.split()[0] for p in chart.panels] == ["Dated", "Dated"]
+    dated, yearless = chart.panels
+    first, second = dated.bars
+    assert TL_LABEL_W <= first.x < second.x <= TL_LABEL_W + TL_PLOT_W and first.w > second.w
+    assert second.conflict and not first.conflict and len(yearless.bars) == 1
+    assert timeline_chart({"id": "s", "article_ids": []}, {}) is None  # stage not run: nothing drawn
+
+
+def test_html_report_draws_the_timeline_and_actors_escaped():
+    from wiretrace.report.html_report import render_report
+
+    story = _story_with([_event("a", "2022-09-15", "2022-09-15", text="<script>alert(1)</script> met")],
+                        [{"key": "person:x", "label": "<b>X</b>", "kind": "person", "aliases": ["x"],
+                          "article_ids": ["a"], "mentions": [{"article_id": "a", "start": 0, "end": 1, "text": "X"}]}])
+    report = {"wiretrace_version": "0", "generated": "now", "errors": [], "stories": [story],
+              "run": {"id": 1, "inputs": [], "counts": {"articles_read": 2}, "stages": []},
+              "articles": [{"id": i, "source": i, "text": "t", "removed": []} for i in ("a", "b")]}
+    html = render_report(report)
+    assert "<h3>Timeline</h3>" in html and "<h3>Actors</h3>" in html and 'aria-label="Story timeline"' in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
+    assert "<script" not in html.split("<body>")[1]  # no script, no CDN

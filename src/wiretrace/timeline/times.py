@@ -96,6 +96,7 @@ class _Lexicon:
     months: dict[str, int]
     weekdays: dict[str, int]
     numbers: dict[str, int]
+    triggers: frozenset[str]  # a sentence holding none of these words (and no digit) holds no expression
 
 
 def _names(info: dict, keys: list[str], capital: bool, min_len: int) -> dict[str, int]:
@@ -201,7 +202,11 @@ def lexicon(lang: str) -> _Lexicon | None:
                 years.append(rf"(?<=\b{prep.capitalize()}\s){_YEAR}(?![\d%]|[.,]\d)")
     full = rf"(?<![\w-])(?:{expr}{'|' + '|'.join(years) if years else ''})(?![\w])"
     flags = 0 if cap else re.IGNORECASE
-    return _Lexicon(lang, re.compile(full, flags), months, weekdays, numbers)
+    words = set(months) | set(weekdays)
+    for phrase in relative:
+        words |= {w.lower() for w in re.findall(r"[^\W\d_]{3,}", phrase.replace("(?i:", "").replace("(?:", ""))}
+    words -= set(numbers)
+    return _Lexicon(lang, re.compile(full, flags), months, weekdays, numbers, frozenset(words))
 
 
 # -- reference dates ------------------------------------------------------------------------------------------------
@@ -229,6 +234,8 @@ def show(d: date, year_known: bool) -> str:
 
 
 # -- finding and resolving ------------------------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"[^\W\d_]+")
 def find_times(text: str, sentences: list[tuple[int, int]], language: str | None,
                reference: str | None) -> list[TimeMention]:
     """Every time expression in the article's sentences, resolved against `reference` where it can be."""
@@ -238,6 +245,9 @@ def find_times(text: str, sentences: list[tuple[int, int]], language: str | None
     ref = parse_reference(reference)
     out: list[TimeMention] = []
     for i, (s, e) in enumerate(sentences):
+        # The pattern is a long alternation: a set lookup first skips the many sentences that cannot hold a match
+        if not _DIGIT.search(text, s, e) and lex.triggers.isdisjoint(_TOKEN.findall(text[s:e].lower())):
+            continue
         for m in lex.pattern.finditer(text, s, e):
             phrase = m.group(0)
             if not phrase.strip() or _is_noise(phrase, lex, text[max(s, m.start() - 12) : m.start()]):
@@ -321,7 +331,15 @@ def _numbers_to_digits(core: str, lex: _Lexicon) -> str:
 
 def resolve(phrase: str, lex: _Lexicon, ref: tuple[date, bool] | None
             ) -> tuple[Bounds, str, bool, bool] | None:
-    """((earliest, latest), precision, relative, year known) for one phrase; None when it cannot be resolved."""
+    """((earliest, latest), precision, relative, year known) for one phrase; None when it cannot be resolved.
+    Cached: a store's articles repeat the same few phrases against the same few dates ("on Friday", "this week")."""
+    return _resolve(phrase.strip(), lex.lang, ref)
+
+
+@lru_cache(maxsize=20000)
+def _resolve(phrase: str, lang: str, ref: tuple[date, bool] | None) -> tuple[Bounds, str, bool, bool] | None:
+    lex = lexicon(lang)
+    assert lex is not None
     part, full = _split_part(phrase.strip(), lex)
     core = _LEAD.sub("", full.strip()).strip()
     has_year = re.search(_YEAR + r"(?!\d)", core) is not None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", core) is not None
@@ -335,6 +353,10 @@ def resolve(phrase: str, lex: _Lexicon, ref: tuple[date, bool] | None
     if not absolute and ref is None:
         return None
     base = ref[0] if ref else date(PROXY_YEAR, 6, 15)
+    written = _written_date(core, lex)
+    if written is not None:  # day / month / year written out: read here, dateparser is only needed for the rest
+        got, period = written
+        return _finish(got, period, has_year, True, part, ref)
     parser = _parser(lex.lang, datetime(base.year, base.month, base.day), "past")
     data = None
     for text in dict.fromkeys([_numbers_to_digits(full, lex), _numbers_to_digits(core, lex), core]):
@@ -347,6 +369,33 @@ def resolve(phrase: str, lex: _Lexicon, ref: tuple[date, bool] | None
     period = data.period or "day"
     if period not in ("day", "week", "month", "year"):
         period = "day"
+    return _finish(got, period, has_year, absolute, part, ref)
+
+
+_WRITTEN = re.compile(r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th|er|º|\.)?\s+(?:de\s+)?)?(?P<m>[^\W\d_][^\W\d_.-]*(?:-[^\W\d_]+)?)\.?"
+                      r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?(?:,?\s+(?:de\s+)?(?P<y>\d{4}))?$|^(?P<y0>\d{4})$")
+
+
+def _written_date(core: str, lex: _Lexicon) -> tuple[date, str] | None:
+    """ "Sept 15, 2019", "15 de septiembre de 2019", "August", "2011": (a date, its period), read with the lexicon."""
+    m = _WRITTEN.match(core)
+    if not m:
+        return None
+    if m.group("y0"):
+        return date(int(m.group("y0")), 1, 1), "year"
+    month = lex.months.get(m.group("m").lower())
+    if month is None or (m.group("d1") and m.group("d2")):
+        return None
+    day = m.group("d1") or m.group("d2")
+    year = int(m.group("y")) if m.group("y") else PROXY_YEAR
+    try:
+        return (date(year, month, int(day)), "day") if day else (date(year, month, 1), "month")
+    except ValueError:
+        return None
+
+
+def _finish(got: date, period: str, has_year: bool, absolute: bool, part: str | None,
+            ref: tuple[date, bool] | None) -> tuple[Bounds, str, bool, bool] | None:
     year_known = has_year or (ref is not None and ref[1])
     if absolute and not has_year:
         if ref is not None and ref[1]:
