@@ -179,7 +179,7 @@ def test_ray_executor_gives_the_same_stories(tmp_path, monkeypatch):
     # Same stages, same answers. Scores may differ in the last bits (embedding batch shapes differ per process),
     # so compare the decisions, not the floats.
     assert decisions(ray_report) == decisions(local_report)
-    assert all(s["stages"] == ["align", "provenance", "claims"] for s in ray_report["stories"])
+    assert all(s["stages"] == ["align", "provenance", "claims", "timeline", "entities"] for s in ray_report["stories"])
 
 
 def decisions(report: dict) -> list[tuple]:
@@ -200,7 +200,7 @@ def test_no_singleton_claims_leaves_one_article_stories_without_claims(tmp_path)
     validate(report)
     sizes = {len(s["article_ids"]): s for s in report["stories"]}
     assert sizes[1]["stages"] == ["align", "provenance"] and "claims" not in sizes[1]
-    assert sizes[5]["stages"] == ["align", "provenance", "claims"] and sizes[5]["claims"]
+    assert sizes[5]["stages"] == ["align", "provenance", "claims", "timeline", "entities"] and sizes[5]["claims"]
 
 
 def test_process_executor_gives_the_same_answers(tmp_path):

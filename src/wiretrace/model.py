@@ -157,6 +157,34 @@ class ArticleParse:
     attributions: list[ParsedAttribution] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)  # indexes of sentences that state something
     places: dict[int, list[str]] = field(default_factory=dict)  # folded "in/at" places per sentence index
+    # Named entities of the same parse (people, organisations, places): (start, end, label) character spans.
+    entities: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TimeMention:
+    """A time expression of an article, resolved against the article's reference date where it can be.
+
+    `earliest`/`latest` are inclusive bounds ("2022-09-12", or "--09-12" when the year is unknown) that surely hold
+    the time meant; both None when the expression is kept as text only."""
+
+    start: int  # character span in the article's cleaned text
+    end: int
+    text: str
+    sentence: int
+    precision: Literal["day", "week", "month", "year"] | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    relative: bool = False  # needed the reference date ("this week"), not written out ("Sept 15, 2022")
+
+
+@dataclass(slots=True)
+class ArticleTimes:
+    """An article's reference date and its time expressions (timeline's per-article part)."""
+
+    reference: str | None  # ISO date, "--MM-DD" for a dateline without a year, None when there is none
+    reference_source: Literal["published", "dateline"] | None
+    mentions: list[TimeMention] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -174,6 +202,7 @@ class ArticleAnalysis:
     vectors: dict[str, SentenceVectors] = field(default_factory=dict)  # model name -> lazily filled vectors
     parse: ArticleParse | None = None  # filled on first need (articles of stories with two or more members)
     dirty: bool = False  # changed since it was loaded: the driver writes it back
+    times: ArticleTimes | None = None  # time expressions, filled on first need by the timeline stage
 
 
 @dataclass(slots=True)
@@ -343,6 +372,36 @@ class Story:
     attributions: list[Attribution] | None = None
     claims: list[Claim] | None = None
     conflicts: list[Conflict] | None = None
+    timeline: list[TimelineEvent] | None = None
+    entities: list[Entity] | None = None
+
+
+@dataclass(slots=True)
+class TimelineEvent:
+    """A claim with a resolved time: when, who reports it, and whether versions disagree on the date."""
+
+    claim_id: str
+    text: str
+    earliest: str  # inclusive bounds common to the mentions that agree (see `dates` for each one)
+    latest: str
+    precision: str
+    article_ids: list[str]
+    origins: list[str]
+    independent_origins: int
+    dates: list[dict[str, Any]] = field(default_factory=list)  # per dated mention: article, span, bounds
+    date_conflict: bool = False
+
+
+@dataclass(slots=True)
+class Entity:
+    """A person, organisation or place, one per actor across a story's articles (key shared across the store)."""
+
+    key: str  # "person:recep tayyip erdogan": folded, titles dropped, transliterated; the same in every story
+    label: str  # the fullest written form seen
+    kind: Literal["person", "organisation", "place"]
+    aliases: list[str]
+    article_ids: list[str]
+    mentions: list[dict[str, Any]] = field(default_factory=list)  # {article_id, start, end, text}
 
 
 def _jsonable(value: Any) -> Any:

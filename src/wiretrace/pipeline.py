@@ -124,12 +124,17 @@ def article_stages() -> list[Stage]:
 
 
 def story_stages() -> list[Stage]:
-    from wiretrace import align, claims, provenance
+    from wiretrace import align, claims, entities, provenance, timeline
 
     return [
         Stage("align", align.run, align.REQUIRES, align.ASSIGNS),
         Stage("provenance", provenance.run, provenance.REQUIRES, provenance.ASSIGNS),
         Stage("claims", claims.run, claims.REQUIRES, claims.ASSIGNS,
+              applies=lambda story, ctx: ctx.config.singleton_claims or len(story.article_ids) > 1),
+        # Both read what claims leaves (claims, the stored parse), so they run where claims ran.
+        Stage("timeline", timeline.run, timeline.REQUIRES, timeline.ASSIGNS,
+              applies=lambda story, ctx: ctx.config.singleton_claims or len(story.article_ids) > 1),
+        Stage("entities", entities.run, entities.REQUIRES, entities.ASSIGNS,
               applies=lambda story, ctx: ctx.config.singleton_claims or len(story.article_ids) > 1),
     ]
 

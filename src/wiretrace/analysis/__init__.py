@@ -21,10 +21,12 @@ from wiretrace.model import (
     Article,
     ArticleAnalysis,
     ArticleParse,
+    ArticleTimes,
     ClusterPrint,
     ParsedAttribution,
     SentenceVectors,
     SpeakerHint,
+    TimeMention,
 )
 from wiretrace.text.normalize import words
 from wiretrace.text.quotes import quoted_fractions
@@ -40,7 +42,7 @@ __all__ = [
     "from_bytes",
 ]
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: the parse keeps named entities; time expressions (timeline) stored
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
 
@@ -164,6 +166,8 @@ def to_bytes(a: ArticleAnalysis) -> bytes:
         arrays[f"v{k}.matrix"] = a.vectors[model].matrix
     if a.parse is not None:
         fields["parse"] = _parse_to_json(a.parse)
+    if a.times is not None:
+        fields["times"] = _times_to_json(a.times)
     return pack(fields, arrays)
 
 
@@ -190,6 +194,7 @@ def from_bytes(data: bytes) -> ArticleAnalysis:
         cluster=cluster,
         vectors=vectors,
         parse=_parse_from_json(fields["parse"]) if "parse" in fields else None,
+        times=_times_from_json(fields["times"]) if "times" in fields else None,
     )
 
 
@@ -207,6 +212,7 @@ def _parse_to_json(p: ArticleParse) -> dict:
              "hint": None if a.hint is None else [a.hint.lookup, a.hint.kind, a.hint.name]}
             for a in p.attributions
         ],
+        "entities": [list(e) for e in p.entities],
     }
 
 
@@ -223,4 +229,18 @@ def _parse_from_json(d: dict) -> ArticleParse:
             )
             for a in d["attributions"]
         ],
+        entities=[(int(e[0]), int(e[1]), str(e[2])) for e in d.get("entities", [])],
     )
+
+
+_TIME_FIELDS = ("start", "end", "text", "sentence", "precision", "earliest", "latest", "relative")
+
+
+def _times_to_json(t: ArticleTimes) -> dict:
+    return {"reference": t.reference, "source": t.reference_source,
+            "mentions": [[getattr(m, k) for k in _TIME_FIELDS] for m in t.mentions]}
+
+
+def _times_from_json(d: dict) -> ArticleTimes:
+    return ArticleTimes(reference=d.get("reference"), reference_source=d.get("source"),
+                        mentions=[TimeMention(**dict(zip(_TIME_FIELDS, m, strict=True))) for m in d["mentions"]])

@@ -113,7 +113,11 @@ def parse_articles(articles: list[Article], ctx) -> None:
                             and doc[e.start - 1].lower_ in ("in", "at")})
             if found:
                 places[i] = found
-        an.parse = ArticleParse(parser=name, attributions=parsed, statements=statements, places=places)
+        # The entities stage's per-article part, from the same parse (spaCy runs once per article).
+        ents = [] if doc is None else [(e.start_char, e.end_char, e.label_) for e in doc.ents
+                                       if e.label_ in _ENTITY_LABELS]
+        an.parse = ArticleParse(parser=name, attributions=parsed, statements=statements, places=places,
+                                entities=ents)
         an.dirty = True
 
 
@@ -191,6 +195,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
 
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")
+_ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC")  # kept on the parse for the entities stage
 _REL_WORDS = {"which", "that", "who", "whom", "this", "these", "those"}
 # Heads whose named part is the speaker: "a report by Reuters", "the website Intelligence Online".
 _MEDIA_WORDS = {"report", "reports", "reporting", "statement", "article", "website", "agency", "story", "interview",

@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 
-from wiretrace.report.views import claim_rows, label_article_ids, provenance_graph
+from wiretrace.report.views import actor_rows, claim_rows, label_article_ids, provenance_graph, timeline_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -31,7 +31,8 @@ def _anchor(aid: str) -> str:
 def story_views(stories: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Graph layout and claim rows for each story (the same view models the web app's story page uses)."""
     return [
-        {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s, articles)}
+        {"story": s, "graph": provenance_graph(s, articles, href="#article-"), "claims": claim_rows(s, articles),
+         "timeline": timeline_chart(s, articles), "actors": actor_rows(s, articles)}
         for s in stories
     ]
 

@@ -34,6 +34,18 @@ def _attribution(att: Any) -> dict[str, Any]:
     return d
 
 
+def _article_times(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
+    """Per article: its reference date and every time expression found (resolved or kept as text)."""
+    out: dict[str, Any] = {}
+    for aid in story.article_ids:
+        a = articles.get(aid)
+        t = a.analysis.times if a is not None and a.analysis is not None else None
+        if t is not None:
+            out[aid] = {"reference": t.reference, "reference_source": t.reference_source,
+                        "mentions": [asdict(m) for m in t.mentions]}
+    return out
+
+
 def story_to_report(story: Story, stages: list[str], articles: dict[str, Article] | None = None) -> dict[str, Any]:
     """The report's `stories[]` item for one story."""
     out: dict[str, Any] = {
@@ -61,6 +73,12 @@ def story_to_report(story: Story, stages: list[str], articles: dict[str, Article
         out["claims"] = [asdict(c) for c in story.claims]
     if story.conflicts is not None:
         out["conflicts"] = [asdict(c) for c in story.conflicts]
+    if story.timeline is not None:
+        out["timeline"] = [asdict(e) for e in story.timeline]
+        if articles is not None:
+            out["times"] = _article_times(story, articles)
+    if story.entities is not None:
+        out["entities"] = [asdict(e) for e in story.entities]
     if articles is not None:
         out["_published"] = sorted(a.published for aid in story.article_ids if (a := articles.get(aid)) and a.published)
     return out

@@ -357,3 +357,145 @@ def entities(text: str) -> set[str]:
             out.add(" ".join(words).lower())
             out.update(w.lower() for w in words if len(w) > 2 and w not in _STOP)
     return out
+
+
+# -- story timeline and actors (issue 17) ------------------------------------------------------------------------------
+TL_LABEL_W = 300
+TL_PLOT_W = 560
+TL_ROW_H = 22
+TL_AXIS_H = 30
+TL_MAX_EVENTS = 40
+
+
+@dataclass
+class TimelineBar:
+    label: str  # the event text, shortened (escaped by the template)
+    title: str  # the tooltip: full text, dates, articles, origins
+    y: int
+    x: float
+    w: float
+    conflict: bool
+    precision: str
+
+
+@dataclass
+class TimelinePanel:
+    caption: str
+    bars: list[TimelineBar] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)  # (x, label)
+    y: int = 0
+    height: int = 0
+
+
+@dataclass
+class TimelineChart:
+    panels: list[TimelinePanel] = field(default_factory=list)
+    width: int = TL_LABEL_W + TL_PLOT_W + 20
+    height: int = 0
+    hidden: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the same events as a table
+
+
+def _tl_date(value: str):  # -> date
+    from datetime import date
+
+    if value.startswith("--"):
+        return date(2001, int(value[2:4]), int(value[5:7]))
+    return date.fromisoformat(value[:10])
+
+
+def _tl_show(value: str) -> str:
+    d = _tl_date(value)
+    return d.strftime("%d %b") if value.startswith("--") else d.strftime("%d %b %Y")
+
+
+def timeline_chart(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]]) -> TimelineChart | None:
+    """Lay the story's dated events out on a time axis, drawn on the server (no script): one row per event, a bar
+    from its earliest to its latest possible day, red where versions disagree on the date. Events dated without a
+    year get their own panel, on a month-and-day axis. None when the timeline stage has not run."""
+    events = story.get("timeline")
+    if events is None:
+        return None
+    chart = TimelineChart(hidden=max(0, len(events) - TL_MAX_EVENTS))
+    shown = list(events)[:TL_MAX_EVENTS]
+    for e in shown:
+        names = [_short(article_label(articles.get(a), a), 30) for a in e.get("article_ids", [])]
+        when = _tl_show(e["earliest"]) + ("" if e["latest"] == e["earliest"] else " – " + _tl_show(e["latest"]))
+        chart.rows.append({"when": when, "text": e.get("text", ""), "articles": names,
+                           "independent": e.get("independent_origins"), "conflict": bool(e.get("date_conflict")),
+                           "precision": e.get("precision"), "written": sorted({d.get("text", "") for d in e.get("dates", [])})})
+    y = 0
+    for caption, group in (("Dated events", [e for e in shown if not e["earliest"].startswith("--")]),
+                           ("Dated without a year (month and day only)", [e for e in shown if e["earliest"].startswith("--")])):
+        if not group:
+            continue
+        panel = TimelinePanel(caption=caption, y=y)
+        lo = min(_tl_date(e["earliest"]) for e in group)
+        hi = max(_tl_date(e["latest"]) for e in group)
+        span = max(1, (hi - lo).days + 1)
+        pad = max(1, span // 20)
+        from datetime import timedelta
+
+        lo, hi = lo - timedelta(days=pad), hi + timedelta(days=pad)
+        days = (hi - lo).days + 1
+        scale = TL_PLOT_W / days
+        for k, e in enumerate(group):
+            d0, d1 = _tl_date(e["earliest"]), _tl_date(e["latest"])
+            x = TL_LABEL_W + (d0 - lo).days * scale
+            w = max(4.0, ((d1 - d0).days + 1) * scale)
+            when = _tl_show(e["earliest"]) + ("" if e["latest"] == e["earliest"] else " – " + _tl_show(e["latest"]))
+            n_art = len(e.get("article_ids", []))
+            title = (f"{when}: {e.get('text', '')} — {n_art} article{'s' if n_art != 1 else ''}, "
+                     f"{e.get('independent_origins')} independent origin(s)"
+                     + (" — versions give different dates" if e.get("date_conflict") else ""))
+            panel.bars.append(TimelineBar(_short(e.get("text", ""), 46), title, y + TL_AXIS_H + k * TL_ROW_H,
+                                          round(x, 1), round(w, 1), bool(e.get("date_conflict")),
+                                          str(e.get("precision", ""))))
+        panel.ticks = _tl_ticks(lo, hi, scale, year=caption == "Dated events")
+        panel.height = TL_AXIS_H + len(group) * TL_ROW_H + 8
+        chart.panels.append(panel)
+        y += panel.height + 10
+    chart.height = max(0, y)
+    return chart
+
+
+def _tl_ticks(lo, hi, scale: float, year: bool) -> list[tuple[float, str]]:  # noqa: ANN001 - dates
+    """Month starts (or years, for a long span) inside [lo, hi], thinned to at most 8 labels."""
+    from datetime import date
+
+    marks = []
+    if (hi - lo).days > 3 * 366:
+        for y in range(lo.year + 1, hi.year + 1):
+            marks.append((date(y, 1, 1), str(y)))
+    else:
+        d = date(lo.year, lo.month, 1)
+        while d <= hi:
+            if d >= lo:
+                marks.append((d, d.strftime("%b %Y") if year else d.strftime("%b")))
+            d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        if len(marks) < 2:  # a short span: weekly marks
+            from datetime import timedelta
+
+            d = lo + timedelta(days=(7 - lo.weekday()) % 7)
+            marks = []
+            while d <= hi:
+                marks.append((d, d.strftime("%d %b")))
+                d += timedelta(days=7)
+    step = max(1, -(-len(marks) // 8))
+    return [(round(TL_LABEL_W + (d - lo).days * scale, 1), label) for d, label in marks[::step]]
+
+
+def actor_rows(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any]], limit: int = 60
+               ) -> list[dict[str, Any]] | None:
+    """The actors table: one row per entity, most widely reported first; None when the entities stage has not run."""
+    ents = story.get("entities")
+    if ents is None:
+        return None
+    rows = []
+    for e in list(ents)[:limit]:
+        written = sorted({" ".join(m.get("text", "").split()) for m in e.get("mentions", [])} - {e.get("label")})
+        rows.append({"label": e.get("label", ""), "kind": e.get("kind", ""), "key": e.get("key", ""),
+                     "n_articles": len(e.get("article_ids", [])), "n_mentions": len(e.get("mentions", [])),
+                     "also": written[:8],
+                     "outlets": [_short(article_label(articles.get(a), a), 24) for a in e.get("article_ids", [])][:6]})
+    return rows
