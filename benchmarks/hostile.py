@@ -43,16 +43,18 @@ def good_text(marker: str, n: int = 6) -> str:
     return f"Bridge report {marker}\n\n{body} The marker is {marker}.\n"
 
 
-_BOMB_CACHE: dict[int, bytes] = {}
+_BOMB_CACHE: dict[tuple[int, bytes, bytes], bytes] = {}
 
 
-def _bomb(size: int) -> bytes:
-    if size not in _BOMB_CACHE:
+def _bomb(size: int, fill: bytes = b"\0", prefix: bytes = b"") -> bytes:
+    """gzip of `prefix` + `size` bytes of `fill`, compressed a MiB at a time (never `size` bytes in memory)."""
+    key = (size, fill, prefix)
+    if key not in _BOMB_CACHE:
         comp = __import__("zlib").compressobj(9, 8, 31)  # gzip container
-        chunk = b"\0" * (1 << 20)
-        parts = [comp.compress(chunk) for _ in range(size >> 20)]
-        _BOMB_CACHE[size] = b"".join(parts) + comp.flush()
-    return _BOMB_CACHE[size]
+        chunk = fill * (1 << 20)
+        parts = [comp.compress(prefix)] + [comp.compress(chunk) for _ in range(size >> 20)]
+        _BOMB_CACHE[key] = b"".join(parts) + comp.flush()
+    return _BOMB_CACHE[key]
 
 
 def _warc_record(body: bytes, headers: str, uri: str) -> bytes:
@@ -83,7 +85,7 @@ def make_cases(folder: Path, tag: str, big: bool = False, rng: random.Random | N
     bomb = _bomb((1024 if big else 64) << 20)
     write("bomb.txt.gz", bomb, "gzip bomb", "error")
     write("bomb.jsonl.gz", bomb, "gzip bomb (JSON Lines)", "error")
-    ce_bomb = gzip.compress(b"<html>" + b" " * ((1024 if big else 200) << 20), 9)
+    ce_bomb = _bomb((1024 if big else 200) << 20, b" ", b"<html>")
     write("ce-bomb.warc", _warc_record(_page(m("w1")), "Content-Type: text/html\r\n", f"http://ex.org/{m('w1')}")
           + _warc_record(ce_bomb, "Content-Type: text/html\r\nContent-Encoding: gzip\r\n", "http://ex.org/bomb"),
           "WARC Content-Encoding bomb", "mixed", m("w1"))

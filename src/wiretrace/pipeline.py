@@ -32,6 +32,7 @@ from wiretrace.executors import Executor, LocalExecutor
 from wiretrace.ingest import ReadError, read_paths
 from wiretrace.ingest.errors import printable
 from wiretrace.model import Article, Story
+from wiretrace.store.repository import StoreError
 
 ArticleStage = Callable[[list[Article], "Context"], list[Article]]
 StoryStage = Callable[[Story, Mapping[str, Article], "Context"], Story]
@@ -460,14 +461,20 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
         result.story_ids = story_ids
         status = "ok" if result.article_ids else "no-articles"
     finally:
-        store.finish_run(
-            run_id,
-            status,
-            {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
-             "errors": len(result.errors), "stories": len(result.story_ids)},
-            [str(e) for e in result.errors],
-            result.timings,
-        )
+        try:
+            store.finish_run(
+                run_id,
+                status,
+                {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
+                 "errors": len(result.errors), "stories": len(result.story_ids)},
+                [str(e) for e in result.errors],
+                result.timings,
+            )
+        except StoreError:
+            if status != "failed":
+                raise
+            # The step that failed (a full disk, say) is the error to show; the run stays `running` until the
+            # next run marks it `interrupted`.
     return result
 
 
