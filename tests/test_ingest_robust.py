@@ -218,3 +218,27 @@ def test_article_stage_failure_stays_with_its_article():
     assert [a.text for a in out] == ["ONE", "THREE"]
     assert [a.source for a in failed] == ["b"]
     assert failed[0].metadata[FAILED].startswith("upper stage failed: AttributeError")
+
+
+def test_input_over_its_wall_clock_budget_is_one_error_and_the_batch_goes_on():
+    """A backtracking regex on one hostile text (the classic slow-regex hang) is stopped at the budget."""
+    import re
+
+    from wiretrace.pipeline import FAILED, Context, Stage, _run_article_stage
+
+    def slow_regex(batch, ctx):
+        for art in batch:
+            re.match(r"(a+)+$", art.raw_text)  # exponential on "aaa...ab"
+            art.text = art.raw_text
+        return batch
+
+    ctx = Context()
+    ctx.config.max_input_seconds = 1.0
+    arts = [Article(source="good", raw_text="a short text"), Article(source="hostile", raw_text="a" * 60 + "b"),
+            Article(source="also good", raw_text="another text")]
+    failed: list[Article] = []
+    t = time.perf_counter()
+    out = _run_article_stage(Stage("slow", slow_regex, (), ()), arts, ctx, failed)
+    assert time.perf_counter() - t < 10
+    assert [a.source for a in out] == ["good", "also good"]
+    assert [a.source for a in failed] == ["hostile"] and "over 1 s" in failed[0].metadata[FAILED]

@@ -46,7 +46,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def client(built: tuple[Path, dict]) -> TestClient:
-    return TestClient(create_app(built[0]))
+    return TestClient(create_app(built[0]), base_url="http://127.0.0.1")
 
 
 def _dam_story(client: TestClient) -> dict:
@@ -197,7 +197,7 @@ def test_check_form_paste_and_upload_limits(client: TestClient) -> None:
 def test_check_add_to_store(built: tuple[Path, dict], tmp_path: Path) -> None:
     db = tmp_path / "copy.db"
     shutil.copy(built[0], db)
-    c = TestClient(create_app(db))
+    c = TestClient(create_app(db), base_url="http://127.0.0.1")
     text = ("Doslav farmers staged a new protest at the Velmora dam on Friday, saying the water-sharing accord "
             "signed by Arvenia and Doslav ignores their irrigation needs.\n\nThe farmers' union said it would "
             "take the Istra river dispute to court.")
@@ -270,7 +270,7 @@ def test_openapi_schema_no_server_errors(built: tuple[Path, dict], tmp_path: Pat
     """
     db = tmp_path / "schema.db"
     shutil.copy(built[0], db)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(db, allowed_hosts=("testserver",)))
     seen = []
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -35,8 +35,14 @@ class Config:
     # warning (spaCy refuses texts over 1,000,000 characters, and the story stages' cost grows with length; 100,000
     # characters is about 16,000 words, longer than nearly any news article).
     max_article_chars: int = 100_000
-    # Characters of raw HTML one page may hand to extraction; longer pages are cut, with a warning.
-    max_html_chars: int = 5_000_000
+    # Characters of raw HTML one page may hand to extraction (news pages are mostly under 1 MB; extraction of a
+    # 5 MB page takes a minute); longer pages are cut, with a warning.
+    max_html_chars: int = 2_000_000
+    # Wall-clock seconds one input may spend in the article stages (clean, analyse, fingerprint), and one story in
+    # the story stages; past it the input (or story) is one error line and the batch goes on. Enforced with
+    # SIGALRM in the main thread of each process (the CLI and its workers); threads (the web app) run unbounded.
+    max_input_seconds: float = 60.0
+    max_story_seconds: float = 900.0
     # Seconds a store waits for another writer (a second `analyze`, the web app's "add") before giving up.
     store_busy_seconds: float = 120.0
     # Token the web app requires on every request when bound beyond loopback (`serve --host 0.0.0.0`); one is

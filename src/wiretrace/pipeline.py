@@ -18,8 +18,11 @@ missing, so a run killed at any point is completed by the next one. Each step co
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from wiretrace.executors import Executor, LocalExecutor
 from wiretrace.ingest import ReadError
 from wiretrace.ingest.errors import printable
 from wiretrace.model import Article, Story
+from wiretrace.store.repository import StoreError
 
 ArticleStage = Callable[[list[Article], "Context"], list[Article]]
 StoryStage = Callable[[Story, Mapping[str, Article], "Context"], Story]
@@ -177,6 +181,41 @@ def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) 
     return batch + failed
 
 
+class OverTime(BaseException):  # noqa: N818 - like KeyboardInterrupt: stage code's `except Exception` must not eat it
+    """An input or a story ran past its wall-clock budget (raised by `deadline`)."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise `OverTime` in this code if it runs over `seconds` of wall-clock time.
+
+    SIGALRM interrupts Python code and the regex engine alike (a backtracking pattern on hostile text is the usual
+    culprit), so one input never holds a batch for ever. Only the main thread receives signals: elsewhere (the web
+    app's worker threads) and on platforms without setitimer this does nothing."""
+    if (not seconds or seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def fire(_signum: int, _frame: Any) -> None:
+        raise OverTime(f"over {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _fail(art: Article, failed: list[Article], reason: str) -> list[Article]:
+    art.metadata[FAILED] = reason
+    art.text = ""
+    failed.append(art)
+    return []
+
+
 def _last_line() -> str:
     """The exception being handled as one short line: its type and the first sentence of its message."""
     import sys
@@ -188,17 +227,22 @@ def _last_line() -> str:
 
 
 def _run_article_stage(st: Stage, batch: list[Article], ctx: Context, failed: list[Article]) -> list[Article]:
+    """One stage over a batch, within the wall-clock budget; on a failure or overrun, again article by article."""
     if not batch:
         return batch
+    per_input = ctx.config.max_input_seconds
+    # A batch gets the budget of one input plus a little per article; a batch that overruns (one slow input, or a
+    # slow machine) is rerun article by article, each with the budget of one input.
+    allowed = per_input + 0.5 * len(batch) if len(batch) > 1 else per_input
     try:
-        return st.fn(batch, ctx)
+        with deadline(allowed):
+            return st.fn(batch, ctx)
+    except OverTime:
+        if len(batch) == 1:
+            return _fail(batch[0], failed, f"{st.name} stage took over {per_input:.0f} s (the per-input budget)")
     except Exception:  # noqa: BLE001 - find the article that broke it; the rest of the batch goes on
         if len(batch) == 1:
-            art = batch[0]
-            art.metadata[FAILED] = f"{st.name} stage failed: {_last_line()}"
-            art.text = ""
-            failed.append(art)
-            return []
+            return _fail(batch[0], failed, f"{st.name} stage failed: {_last_line()}")
     out: list[Article] = []
     for art in batch:
         out.extend(_run_article_stage(st, [art], ctx, failed))
@@ -239,8 +283,13 @@ def run_story_stages(story: Story, articles: Mapping[str, Article], ctx: Context
 def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
     """Pure: the story stages on one story; returns its report entry and what must be stored, or the failure
     (one line naming the stage's exception) so that one story never stops the others."""
+    seconds = ctx.config.max_story_seconds
     try:
-        return _analyse_story(work, ctx)
+        with deadline(seconds):
+            return _analyse_story(work, ctx)
+    except OverTime:
+        return StoryResult({}, {}, {}, story_id=work.story_id,
+                           error=f"story stages took over {seconds:.0f} s (the per-story budget)")
     except Exception:  # noqa: BLE001 - a failed story is reported and marked, the run goes on
         return StoryResult({}, {}, {}, story_id=work.story_id, error=f"story stages failed: {_last_line()}")
 
@@ -419,14 +468,20 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
         result.story_ids = story_ids
         status = "ok" if result.article_ids else "no-articles"
     finally:
-        store.finish_run(
-            run_id,
-            status,
-            {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
-             "errors": len(result.errors), "stories": len(result.story_ids)},
-            [str(e) for e in result.errors],
-            result.timings,
-        )
+        try:
+            store.finish_run(
+                run_id,
+                status,
+                {"articles_read": len(result.article_ids), "articles_new": len(result.new_article_ids),
+                 "errors": len(result.errors), "stories": len(result.story_ids)},
+                [str(e) for e in result.errors],
+                result.timings,
+            )
+        except StoreError:
+            if status != "failed":
+                raise
+            # The step that failed (a full disk, say) is the error to show; the run stays `running` until the
+            # next run marks it `interrupted`.
     return result
 
 

@@ -130,7 +130,7 @@ class Limits:
     file_bytes: int = DEFAULT_MAX_BYTES
     input_bytes: int = 128 * 1024 * 1024
     article_chars: int = 100_000
-    html_chars: int = 5_000_000
+    html_chars: int = 2_000_000
 
     @classmethod
     def of(cls, config: Config | None, max_bytes: int | None = None) -> Limits:

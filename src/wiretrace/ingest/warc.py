@@ -43,6 +43,11 @@ def read_warc(data: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
                 yield ReadError(source, f"body expands to over {max_bytes / 1e6:.0f} MB (the per-input budget); "
                                         "this and later records not read")
                 return
+            missing = getattr(record.raw_stream, "limit", 0)
+            if isinstance(missing, int) and missing > 0:  # the file ends inside this record's declared length
+                kept = f"; the {found} records before it were kept" if found else ""
+                yield ReadError(source, f"truncated WARC record ({missing} bytes missing){kept}")
+                return
             declared = None
             if "charset=" in ctype.lower():
                 declared = ctype.lower().split("charset=", 1)[1].split(";")[0].strip() or None

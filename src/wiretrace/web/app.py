@@ -7,6 +7,7 @@ limited in size and type. The only script is /static/wiretrace.js.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,16 +26,19 @@ from wiretrace import __version__
 from wiretrace.report import views
 from wiretrace.report.html_report import TEMPLATES as REPORT_TEMPLATES
 from wiretrace.report.html_report import environment
+from wiretrace.store.repository import StoreError
 from wiretrace.web.check import ShingleIndex, check_text
 
 HERE = Path(__file__).parent
 MAX_UPLOAD = 2 * 1024 * 1024  # bytes: a press release or a long feature fits many times over
 MAX_TEXT_FIELD = 1024 * 1024 - 1  # a pasted form field: Starlette refuses multipart parts over 1 MiB
 MAX_BODY = MAX_UPLOAD + 64 * 1024
+BODY_TIMEOUT = 30.0  # seconds between two parts of a request body (a slow sender holds a connection no longer)
 
 
 class BodySizeLimit:
-    """Refuse POST bodies over `limit` bytes, counted as they arrive (chunked bodies carry no Content-Length)."""
+    """Refuse POST bodies over `limit` bytes, counted as they arrive (chunked bodies carry no Content-Length), and
+    bodies that stall for over `BODY_TIMEOUT` seconds."""
 
     def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
         self.app = app
@@ -48,7 +52,13 @@ class BodySizeLimit:
         size = 0
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+            except TimeoutError:
+                response = JSONResponse({"detail": f"request body not received within {BODY_TIMEOUT:.0f} s"},
+                                        status_code=408, headers={"Content-Security-Policy": CSP, "Connection": "close"})
+                await response(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             body = message.get("body", b"")
@@ -141,38 +151,53 @@ class CheckResult(BaseModel):
 
 
 class State:
-    """One store connection (serialised by a lock: sqlite3 objects are not for concurrent use) and lazy caches."""
+    """The store, opened twice over: one writer connection (the "add" of check, serialised by `write_lock`) and one
+    read connection per server thread (WAL: a page never waits behind a write), plus lazy caches."""
 
     def __init__(self, db: Path):
         from wiretrace.pipeline import Context
         from wiretrace.store import Store
 
         self.path = db
-        self.store = Store(db)
-        self.lock = threading.RLock()
+        self.store = Store(db)  # read-only when the file or its folder is not writable: viewing still works
+        self.readonly = self.store.readonly
+        self.write_lock = threading.RLock()
+        self.lock = threading.RLock()  # the caches below
+        self._local = threading.local()
         self.ctx = Context()
         self.index = ShingleIndex()
         self._entities: tuple[Any, dict[str, set[str]]] | None = None
         self._listing: tuple[Any, list[dict[str, Any]]] | None = None
+
+    def reader(self) -> Any:
+        """This thread's read-only connection to the store (opened on first use)."""
+        from wiretrace.store import Store
+
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.path, readonly=True)
+        return store
 
     def entity_index(self) -> dict[str, set[str]]:
         """entity -> ids of the stories whose title, summary, origins, speakers or article titles/leads name it.
 
         Rebuilt when the stories change (count, last run, article count).
         """
+        store = self.reader()
         with self.lock:
-            key = self._entity_key(self.store)
+            key = self._entity_key(store)
             if self._entities and self._entities[0] == key:
                 return self._entities[1]
-            self._entities = (key, self._build_entities(self.store))
+            self._entities = (key, self._build_entities(store))
             return self._entities[1]
 
     def stories(self) -> list[dict[str, Any]]:
         """The store's summary rows, cached until the stories change (turning 10k sqlite rows into dicts costs ~50 ms)."""
+        store = self.reader()
         with self.lock:
-            key = self._entity_key(self.store)
+            key = self._entity_key(store)
             if self._listing is None or self._listing[0] != key:
-                self._listing = (key, self.store.list_stories())
+                self._listing = (key, store.list_stories())
             return self._listing[1]
 
     def stories_with_entity(self, entity: str) -> set[str]:
@@ -222,7 +247,7 @@ class State:
 
         try:
             self.ctx.embedder()  # the ONNX model loads once per process
-            with Store(self.path) as store:
+            with Store(self.path, readonly=True) as store:
                 self.index.sync(store)
                 key = self._entity_key(store)
                 built = self._build_entities(store)
@@ -239,21 +264,62 @@ def _pages_env():
     return env
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+TOKEN_COOKIE = "wiretrace_token"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to `host` keeps the server reachable from this machine only."""
+    import ipaddress
+
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(value: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8000" -> "::1"), lowercased."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
 def _cross_site(request: Request) -> bool:
-    """A POST another site's page made the browser send (CSRF): refused, since it could add to the store."""
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    """A POST another site's page made the browser send (CSRF): refused, since it could add to the store.
+    `Origin: null` (sandboxed frames, data: pages, some redirects) is another site too."""
+    if request.headers.get("sec-fetch-site") in {"cross-site", "same-site"}:
         return True
     origin = request.headers.get("origin")
-    if origin and origin != "null":
-        from urllib.parse import urlsplit
+    if origin is None:
+        return False  # not sent by a browser's cross-origin form or fetch (curl, the API clients)
+    if origin.strip().lower() == "null":
+        return True
+    from urllib.parse import urlsplit
 
-        return urlsplit(origin).netloc != request.headers.get("host", "")
-    return False
+    return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
 
 
-def create_app(db: str | Path) -> FastAPI:
-    """The web app over the store at `db` (created empty if missing)."""
+def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None,
+               allowed_hosts: tuple[str, ...] = ()) -> FastAPI:
+    """The web app over the store at `db` (created empty if missing), as served on `host`.
+
+    Requests whose Host header names neither this machine's loopback names, nor `host`, nor one of
+    `allowed_hosts` are refused (a DNS-rebinding page calls itself by its own name). With `token` (required by
+    `serve` when bound beyond loopback) every request must carry it: `Authorization: Bearer TOKEN`, or the cookie
+    set by opening any page once with `?token=TOKEN`.
+    """
+    import hmac
+
     state = State(Path(db))
+    names = set(LOOPBACK_NAMES) | {h.lower().strip("[]") for h in allowed_hosts}
+    any_host = host in WILDCARD_HOSTS
+    if not any_host:
+        names.add(host.lower().strip("[]"))
     env = _pages_env()
 
     @asynccontextmanager
@@ -278,11 +344,32 @@ def create_app(db: str | Path) -> FastAPI:
         detail = [{k: v for k, v in err.items() if k not in {"input", "ctx"}} for err in exc.errors()]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    def token_ok(request: Request) -> bool:
+        given = request.cookies.get(TOKEN_COOKIE, "")
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:].strip()
+        return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # noqa: ANN001, ANN202
         length = request.headers.get("content-length")
-        if request.method == "POST" and _cross_site(request):
-            response: Response = JSONResponse({"detail": "cross-site form posts are refused"}, status_code=403)
+        query_token = request.query_params.get("token")
+        if not any_host and _host_name(request.headers.get("host", "")) not in names:
+            response: Response = JSONResponse({"detail": "unknown Host header (DNS rebinding?); open the app by the "
+                                               "address it is served on"}, status_code=421)
+        elif token and query_token and hmac.compare_digest(query_token.encode(), token.encode()):
+            from starlette.responses import RedirectResponse
+
+            rest = request.url.remove_query_params("token")
+            response = RedirectResponse((rest.path or "/") + (f"?{rest.query}" if rest.query else ""), status_code=303)
+            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict",
+                                secure=request.url.scheme == "https")
+        elif token and not token_ok(request):
+            response = JSONResponse({"detail": "this server needs its token: open it once with ?token=TOKEN (printed "
+                                     "by `wiretrace serve`) or send Authorization: Bearer TOKEN"}, status_code=401)
+        elif request.method == "POST" and _cross_site(request):
+            response = JSONResponse({"detail": "cross-site form posts are refused"}, status_code=403)
         elif request.method == "POST" and length and length.isdigit() and int(length) > MAX_BODY:
             response = JSONResponse({"detail": f"request body over {MAX_UPLOAD} bytes"}, status_code=413)
         else:
@@ -306,7 +393,7 @@ def create_app(db: str | Path) -> FastAPI:
         return "/compare?" + urlencode({"a": a, "b": b})
 
     def articles_dict(ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {k: v.to_report() for k, v in state.store.get_articles(ids).items()}
+        return {k: v.to_report() for k, v in state.reader().get_articles(ids).items()}
 
     # -- listing -------------------------------------------------------------------------------------------------------
 
@@ -337,8 +424,7 @@ def create_app(db: str | Path) -> FastAPI:
     ) -> HTMLResponse:
         rows = select_stories(q, entity, sort)
         start = (page_no - 1) * PAGE_SIZE
-        with state.lock:
-            n_articles = state.store.count_articles()
+        n_articles = state.reader().count_articles()
         return page("stories.html.j2", page_name="stories", rows=rows[start : start + PAGE_SIZE], total=len(rows),
                     q=q, entity=entity, sort=sort, page_no=page_no, pages=max(1, -(-len(rows) // PAGE_SIZE)),
                     n_articles=n_articles, qs=lambda **kw: "/?" + urlencode({"q": q, "entity": entity, "sort": sort,
@@ -348,11 +434,10 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, summary="Story page")
     def story_page(story_id: str) -> HTMLResponse:
-        with state.lock:
-            story = state.store.get_story(story_id)
-            if story is None:
-                return not_found("story")
-            articles = articles_dict(story["article_ids"])
+        story = state.reader().get_story(story_id)
+        if story is None:
+            return not_found("story")
+        articles = articles_dict(story["article_ids"])
         graph = views.provenance_graph(story, articles, href="/articles/")
         return page("story.html.j2", page_name="story", story=story, articles=articles, graph=graph,
                     claims=views.claim_rows(story, articles), href=href, compare=compare_href)
@@ -361,12 +446,12 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.get("/compare", response_class=HTMLResponse, summary="Two articles side by side")
     def compare_page(a: Annotated[str, Query(max_length=64)], b: Annotated[str, Query(max_length=64)]) -> HTMLResponse:
-        with state.lock:
-            arts = state.store.get_articles([a, b])
-            if a not in arts or b not in arts:
-                return not_found("article")
-            sid_a, sid_b = state.store.story_of(a), state.store.story_of(b)
-            story = state.store.get_story(sid_a) if sid_a else None
+        store = state.reader()
+        arts = store.get_articles([a, b])
+        if a not in arts or b not in arts:
+            return not_found("article")
+        sid_a, sid_b = store.story_of(a), store.story_of(b)
+        story = store.get_story(sid_a) if sid_a else None
         art_a, art_b = arts[a], arts[b]
         stored = views.story_pairs(story, a, b) if sid_a and sid_a == sid_b else None
         if stored is not None:
@@ -388,13 +473,13 @@ def create_app(db: str | Path) -> FastAPI:
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, summary="Article page")
     def article_page(article_id: str) -> HTMLResponse:
-        with state.lock:
-            art = state.store.get_article(article_id)
-            if art is None:
-                return not_found("article")
-            sid = state.store.story_of(article_id)
-            story = state.store.get_story(sid) if sid else None
-            others = articles_dict([i for i in (story or {}).get("article_ids", []) if i != article_id])
+        store = state.reader()
+        art = store.get_article(article_id)
+        if art is None:
+            return not_found("article")
+        sid = store.story_of(article_id)
+        story = store.get_story(sid) if sid else None
+        others = articles_dict([i for i in (story or {}).get("article_ids", []) if i != article_id])
         atts = [x for x in (story or {}).get("attributions") or [] if x.get("article_id") == article_id]
         segments = views.highlight(art.text, atts)
         origins = [o for o in (story or {}).get("origins") or [] if article_id in o.get("article_ids", [])]
@@ -406,11 +491,16 @@ def create_app(db: str | Path) -> FastAPI:
 
     def run_check(text: str, html: bool, add: bool, name: str) -> dict[str, Any]:
         text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from JSON never reach the store
-        with state.lock:
-            result = check_text(text, state.store, state.index, state.ctx, name=name, html=html)
-            result["added_article_id"] = result["added_story_id"] = None
-            if add and result["article"].text.strip():
-                result["added_article_id"], result["added_story_id"] = add_to_store(result["article"])
+        if add and state.readonly:
+            raise HTTPException(409, "the store is read-only here: checking works, adding does not")
+        result = check_text(text, state.reader(), state.index, state.ctx, name=name, html=html)
+        result["added_article_id"] = result["added_story_id"] = None
+        if add and result["article"].text.strip():
+            try:
+                with state.write_lock:
+                    result["added_article_id"], result["added_story_id"] = add_to_store(result["article"])
+            except StoreError as exc:
+                raise HTTPException(503, f"not added: {exc}") from exc
         return result
 
     def add_to_store(article: Any) -> tuple[str, str | None]:
@@ -486,8 +576,7 @@ def create_app(db: str | Path) -> FastAPI:
     @app.get("/api/stories/{story_id}", summary="One story's report entry (see docs/report-format.md)",
              responses={404: {"description": "No such story"}})
     def api_story(story_id: str) -> dict[str, Any]:
-        with state.lock:
-            story = state.store.get_story(story_id)
+        story = state.reader().get_story(story_id)
         if story is None:
             raise HTTPException(404, "no such story")
         return story

@@ -1,0 +1,108 @@
+"""Page latency while "add to store" runs (on demand): p50/p99 at concurrency 16 over real HTTP.
+
+    python benchmarks/web_under_write.py --requests 800
+    PYTHONPATH=/path/to/older/src python benchmarks/web_under_write.py   # the same against another checkout
+
+Builds a store from the sample corpus, serves it with uvicorn on 127.0.0.1 (through `web.server.server_config` when
+present, so the timeouts are those `serve` uses), keeps one client adding new texts through POST /api/check
+(add=true) back to back, and meanwhile 16 threads fetch /api/stories, a story page and the stories page. Only
+requests made while an add was in flight count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=800)
+    ap.add_argument("--concurrency", type=int, default=16)
+    args = ap.parse_args()
+
+    import uvicorn
+
+    from wiretrace.pipeline import Context, analyze
+    from wiretrace.samples import corpus_path
+    from wiretrace.store import Store
+    from wiretrace.web.app import create_app
+
+    tmp = Path(tempfile.mkdtemp())
+    db = tmp / "w.db"
+    with Store(db) as store:
+        analyze([str(corpus_path())], store, Context())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(db)
+    try:
+        from wiretrace.web.server import server_config
+
+        config = server_config(app, "127.0.0.1", port)
+    except ImportError:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    stories = json.loads(urllib.request.urlopen(f"{base}/api/stories").read())["stories"]
+    paths = ["/api/stories", f"/stories/{stories[0]['id']}", "/"]
+
+    adding = threading.Event()
+    stop = threading.Event()
+    adds: list[float] = []
+
+    def adder() -> None:
+        i = 0
+        while not stop.is_set():
+            text = (f"Report {i}: the Port Sella council said on Friday that the harbour bridge, closed since "
+                    f"March, will reopen to traffic next month after repairs costing {i + 3} million euros. "
+                    "Residents welcomed the news. " * 3)
+            req = urllib.request.Request(f"{base}/api/check", data=json.dumps({"text": text, "add": True}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+            adding.set()
+            t = time.perf_counter()
+            urllib.request.urlopen(req, timeout=300).read()
+            adds.append(time.perf_counter() - t)
+            i += 1
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(args.requests))
+
+    def reader() -> None:
+        adding.wait()
+        for n in counter:
+            t = time.perf_counter()
+            urllib.request.urlopen(base + paths[n % len(paths)], timeout=300).read()
+            with lock:
+                latencies.append(time.perf_counter() - t)
+
+    threading.Thread(target=adder, daemon=True).start()
+    readers = [threading.Thread(target=reader) for _ in range(args.concurrency)]
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join()
+    stop.set()
+    latencies.sort()
+    print(json.dumps({
+        "requests": len(latencies), "concurrency": args.concurrency, "adds_completed": len(adds),
+        "add_seconds_median": round(statistics.median(adds), 2) if adds else None,
+        "p50_ms": round(1000 * latencies[len(latencies) // 2]), "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)]),
+        "max_ms": round(1000 * latencies[-1]),
+    }))
+    server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
