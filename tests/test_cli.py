@@ -191,3 +191,9 @@ def test_export_unknown_format_is_a_usage_error(built, tmp_path):
     db, _ = built
     result = runner.invoke(app, ["export", "--db", str(db), "--format", "xlsx", "-o", str(tmp_path / "t")])
     assert result.exit_code == 2 and "unknown format" in result.output
+
+
+def test_an_unreadable_url_list_is_a_usage_error(tmp_path):
+    result = runner.invoke(app, ["analyze", "--urls", str(tmp_path / "none.txt"), "-o", str(tmp_path / "r.json"),
+                                 "--db", str(tmp_path / "w.db")])
+    assert result.exit_code == 2 and "cannot read the URL list" in result.output

@@ -81,7 +81,7 @@ def test_politeness_holds_on_the_server_side(site):
     starts = sorted(t for t, path, _ in site.log)
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert len(starts) == 9  # robots.txt + 8 pages
-    assert min(gaps) >= 0.18, gaps  # 0.2 s apart (timer slack)
+    assert min(gaps) >= 0.2, gaps  # the next turn opens 0.2 s after the answer began: never closer on the server
 
 
 def test_robots_crawl_delay_wins_over_a_shorter_delay():
@@ -91,7 +91,7 @@ def test_robots_crawl_delay_wins_over_a_shorter_delay():
             s.routes[f"/c{i}.html"] = Route(article_page(f"C {i}", ["Text."]))
         Fetcher(FetchConfig(delay=0.0)).fetch_many([s.url(f"/c{i}.html") for i in range(2)])
         starts = sorted(t for t, _, _ in s.log)
-    assert len(starts) == 3 and min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.98
+    assert len(starts) == 3 and min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 1.0
 
 
 def test_a_server_error_on_robots_txt_means_wait():

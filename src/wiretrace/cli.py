@@ -104,10 +104,7 @@ def _executor(name: str, workers: int):  # -> Executor
 
 def read_url_list(path: Path) -> list[str]:
     """`--urls FILE`: one URL per line; blank lines and `#` comments skipped."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError as exc:
-        raise typer.BadParameter(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
@@ -204,7 +201,11 @@ def analyze(
     """
     inputs = list(paths or [])
     if urls is not None:
-        inputs += read_url_list(urls)
+        try:
+            inputs += read_url_list(urls)
+        except OSError as exc:
+            error(f"{urls}: cannot read the URL list ({exc.strerror or exc})")
+            raise typer.Exit(USAGE) from None
     if not inputs:
         error("give at least one file, folder or URL (or --urls FILE); see wiretrace analyze --help")
         raise typer.Exit(USAGE)

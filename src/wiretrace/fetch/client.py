@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.robotparser
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -128,13 +129,22 @@ class Fetcher:
                     host.robots_done, host.delay = False, self.config.delay
         return hosts[key]
 
-    async def _slot(self, host: _Host) -> None:
-        """Wait for this host's next start time and claim it: starts to one host are `delay` apart."""
+    @asynccontextmanager
+    async def _turn(self, host: _Host) -> AsyncIterator[None]:
+        """This host's turn: wait until its next start time; the next turn opens `delay` after this request's
+        answer began to arrive (not after it was sent), so the server sees requests at least `delay` apart however
+        slow the network or the server is. With no delay the turn is free and only `per_host` limits the host."""
+        if host.delay <= 0:
+            yield
+            return
         async with host.gate:
             now = time.monotonic()
             if host.next_start > now:
                 await asyncio.sleep(host.next_start - now)
-            host.next_start = time.monotonic() + host.delay
+            try:
+                yield
+            finally:
+                host.next_start = time.monotonic() + host.delay
 
     async def _robots(self, client, hosts: dict[str, _Host], url: str) -> _Host:
         host = self._host(hosts, url)
@@ -145,14 +155,14 @@ class Fetcher:
                 return host
             robots_url = host_key(url) + "/robots.txt"
             parser = urllib.robotparser.RobotFileParser(robots_url)
-            await self._slot(host)
-            asked = time.monotonic()
-            self.requests.append((asked, robots_url))
-            try:
-                resp = await client.get(robots_url, follow_redirects=True)
-                status, text = resp.status_code, resp.text[:512_000]
-            except Exception:  # noqa: BLE001 - any failure to reach robots.txt: RFC 9309 says treat as unreachable
-                status, text = 599, ""
+            async with self._turn(host):
+                asked = time.monotonic()
+                self.requests.append((asked, robots_url))
+                try:
+                    resp = await client.get(robots_url, follow_redirects=True)
+                    status, text = resp.status_code, resp.text[:512_000]
+                except Exception:  # noqa: BLE001 - failing to reach robots.txt: RFC 9309 says treat as unreachable
+                    status, text = 599, ""
             if status >= 500:  # unreachable: assume the site allows nothing for now (RFC 9309, 2.3.1.4)
                 parser.disallow_all = True
             elif status >= 400:  # no robots.txt (RFC 9309, 2.3.1.3): everything allowed
@@ -162,7 +172,7 @@ class Fetcher:
                 crawl_delay = parser.crawl_delay(self.config.user_agent)  # whole seconds (urllib.robotparser)
                 if crawl_delay:
                     host.delay = max(host.delay, float(crawl_delay))
-                    host.next_start = max(host.next_start, asked + host.delay)
+                    host.next_start = max(host.next_start, time.monotonic() + host.delay)
             host.robots = parser
             host.robots_done = True
             host.robots_at = asked
@@ -182,28 +192,37 @@ class Fetcher:
             if host.robots is not None and not host.robots.can_fetch(cfg.user_agent, current):
                 raise _Refused(f"forbidden by robots.txt ({current})" if chain else "forbidden by robots.txt")
             async with host.sem:
-                await self._slot(host)
-                async with overall, asyncio.timeout(cfg.timeout), client.stream("GET", current) as resp:
+                async with self._turn(host), overall:
+                    deadline = asyncio.get_running_loop().time() + cfg.timeout
                     self.requests.append((time.monotonic(), current))
-                    if resp.status_code in REDIRECTS and resp.headers.get("location"):
-                        chain.append(current)
-                        current = urljoin(current, resp.headers["location"])
-                        continue
-                    if resp.status_code >= 400:
-                        raise _Refused(f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
-                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower() or None
-                    if ctype and not ctype.startswith(TEXT_TYPES):
-                        raise _Refused(f"not a text page ({ctype})")
-                    declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > cfg.max_bytes:
-                        raise _Refused(f"page is {int(declared) / 1e6:.1f} MB, over the "
-                                       f"{cfg.max_bytes / 1e6:g} MB limit")
-                    body = bytearray()
-                    async for chunk in resp.aiter_bytes():
-                        body += chunk
-                        if len(body) > cfg.max_bytes:
-                            raise _Refused(f"page over the {cfg.max_bytes / 1e6:g} MB limit (stopped reading)")
-                    return Page(url=url, final_url=str(resp.url), status=resp.status_code, content_type=ctype,
-                                body=bytes(body), redirects=chain,
-                                fetched=datetime.now(UTC).isoformat(timespec="seconds"))
+                    async with asyncio.timeout_at(deadline):
+                        resp = await client.send(client.build_request("GET", current), stream=True)
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        if resp.status_code in REDIRECTS and resp.headers.get("location"):
+                            chain.append(current)
+                            current = urljoin(current, resp.headers["location"])
+                            continue
+                        return await self._read(resp, url, chain)
+                finally:
+                    await resp.aclose()
         raise _Refused(f"more than {cfg.max_redirects} redirects")
+
+    async def _read(self, resp, url: str, chain: list[str]) -> Page:
+        """The body of a final (non-redirect) answer, refused when it is an error, not text, or too large."""
+        cfg = self.config
+        if resp.status_code >= 400:
+            raise _Refused(f"HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower() or None
+        if ctype and not ctype.startswith(TEXT_TYPES):
+            raise _Refused(f"not a text page ({ctype})")
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cfg.max_bytes:
+            raise _Refused(f"page is {int(declared) / 1e6:.1f} MB, over the {cfg.max_bytes / 1e6:g} MB limit")
+        body = bytearray()
+        async for chunk in resp.aiter_bytes():
+            body += chunk
+            if len(body) > cfg.max_bytes:
+                raise _Refused(f"page over the {cfg.max_bytes / 1e6:g} MB limit (stopped reading)")
+        return Page(url=url, final_url=str(resp.url), status=resp.status_code, content_type=ctype, body=bytes(body),
+                    redirects=chain, fetched=datetime.now(UTC).isoformat(timespec="seconds"))
