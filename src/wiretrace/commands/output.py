@@ -12,10 +12,11 @@ Exit codes (docs/cli.md):
 
 from __future__ import annotations
 
-import re
 import sys
 
 from rich.console import Console
+
+from wiretrace.ingest.errors import printable
 
 OK = 0
 SOME_FAILED = 1
@@ -24,18 +25,10 @@ USAGE = 2
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides that reorder what a line shows.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def for_terminal(text: object, one_line: bool = True) -> str:
-    """`text` with control characters shown as `\\xNN` escapes (and newlines too when `one_line`), so a hostile
-    file name or URL cannot move the cursor, recolour the screen or split one message into two."""
-    s = str(text)
-    if one_line:
-        s = s.replace("\n", "\\n").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                        s)
+    """`text` with control characters shown as `\\xNN` escapes (line breaks too when `one_line`), so a
+    hostile file name or URL cannot move the cursor, recolour the screen or split one message into two."""
+    return printable(text, limit=None, one_line=one_line)
 
 
 def error(message: object) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# C0 and C1 controls (ESC starts terminal escape sequences), DEL, and the lone surrogates that stand for the bytes
-# of a file name that is not valid UTF-8 (os.fsdecode's surrogateescape).
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls but tab and newline, DEL, C1 controls (ESC starts terminal escape sequences), the bidi overrides that
+# reorder what a line shows, and the lone surrogates that stand for the bytes of a file name that is not valid UTF-8
+# (os.fsdecode's surrogateescape).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -17,12 +18,15 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def printable(text: str, limit: int = 300) -> str:
-    """`text` safe for a terminal, a log line and a UTF-8 store: controls and undecodable bytes as \\xNN escapes,
-    newlines and tabs as spaces, cut to `limit` characters."""
-    text = str(text).replace("\n", " ").replace("\r", " ").replace("\t", " ")
+def printable(text: object, limit: int | None = 300, one_line: bool = True) -> str:
+    """`text` safe for a terminal, a log line and a UTF-8 store: controls, bidi overrides and undecodable bytes as
+    \\xNN escapes; with `one_line`, line breaks as visible `\\n` and tabs as spaces; cut to `limit` characters (None: no cut). The one
+    place text from inputs is made safe to show (the CLI's `commands.output.for_terminal` is this)."""
+    text = str(text)
+    if one_line:
+        text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
     text = _UNPRINTABLE.sub(_escape, text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(slots=True)
