@@ -40,7 +40,7 @@ __all__ = [
     "from_bytes",
 ]
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: attributions by the CRF taggers (claims/attribution_model.py)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
 
