@@ -173,11 +173,12 @@ def main() -> None:
     nlp = load_nlp()
     texts = [d.text for d in docs]
     n_words = sum(len(t.split()) for t in texts)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     sdocs = list(nlp.pipe(texts, batch_size=16))
-    parse_s = time.perf_counter() - t0
+    parse_s, parse_cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"PolNeAR {args.split}: {len(docs)} documents, {n_words} words, {sum(len(d.gold) for d in docs)} gold "
-          f"attributions; spaCy {nlp.pipe_names} parse {parse_s:.1f}s = {n_words / parse_s:,.0f} words/s")
+          f"attributions; spaCy {nlp.pipe_names} parse {parse_s:.1f}s = {n_words / parse_s:,.0f} words/s "
+          f"(CPU {parse_cpu:.1f}s)")
     print(f"{'method':8} {'role':8} {'match':8} {'P':>6} {'R':>6} {'F1':>6}")
     for method in args.methods.split(","):
         if method == "model":
@@ -206,7 +207,8 @@ def main() -> None:
                 print(f"{method:8} {role:8} {mode:8} {p:6.3f} {r:6.3f} {f:6.3f}")
         print(f"{method:8} {sum(len(p) for p in preds)} predicted; extraction alone {elapsed:.1f}s = "
               f"{n_words / elapsed:,.0f} words/s (CPU {cpu:.1f}s); with the parse, one process: "
-              f"{n_words / (elapsed + parse_s):,.0f} words/s")
+              f"{n_words / (elapsed + parse_s):,.0f} words/s; per CPU-second with the parse "
+              f"{n_words / (cpu + parse_cpu):,.0f} words (a machine's cores each give that much when idle)")
         if args.n_process:
             wall, n = speed(texts, "rules" if method != "model" else args.weights, args.n_process)
             print(f"{method:8} end to end over {args.n_process} processes: {n_words} words in {wall:.1f}s = "

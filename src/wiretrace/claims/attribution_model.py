@@ -380,7 +380,9 @@ def from_doc(doc, models: Models, extra_threshold: float | None = None) -> list[
         if len(same) == 1:
             # The rules' spans, the tagger's verb group. (Taking the tagger's covering content for quotes split
             # around their cue measured worse on the development fifth: content exact 0.481 against 0.487.)
-            r = replace(r, cue=same[0].cue)
+            cue = same[0].cue
+            if not _overlaps(cue, r.content) and not _overlaps(cue, r.source):
+                r = replace(r, cue=cue)
         out.append(r)
     threshold = models.extra_threshold if extra_threshold is None else extra_threshold
     out += [a for a, p in mine if p >= threshold and not any(_overlaps(a.cue, r.cue) for r in rule_atts)
