@@ -1,6 +1,9 @@
 """Attribution spans on PolNeAR: P/R/F1 for source, cue and content, exact and overlap; words per second.
 
     python benchmarks/attribution.py [--split test|train] [--limit N] [--n-process 2] [--data DIR]
+        [--methods rules,model,lexicon] [--weights DIR]
+
+Every method scores the same parsed documents in one run (side by side).
 
 Spans are scored role by role: a predicted span counts as exact when its
 offsets equal a gold span's, and as overlap when it shares at least one
@@ -129,38 +132,87 @@ def score(docs: list[Doc], preds: list[list]) -> dict[str, dict[str, tuple[float
     return out
 
 
+def _worker(args: tuple[list[str], str]) -> int:
+    """One process of the end-to-end speed run: parse and extract its share of the texts."""
+    texts, weights = args
+    from wiretrace.claims.attributions import from_doc, load_nlp
+
+    nlp = load_nlp()
+    return sum(len(from_doc(d, weights)) for d in nlp.pipe(texts, batch_size=16))
+
+
+def speed(texts: list[str], weights: str, n_process: int) -> tuple[float, int]:
+    """Wall seconds to parse and extract all texts over n_process worker processes (each loads spaCy first:
+    the load is timed apart, as a long-running worker pays it once)."""
+    from multiprocessing import get_context
+
+    chunks = [texts[k::n_process] for k in range(n_process)]
+    with get_context("spawn").Pool(n_process) as pool:
+        pool.map(_worker, [(t[:2], weights) for t in chunks])  # warm-up: imports and model loads
+        t0 = time.perf_counter()
+        n = sum(pool.map(_worker, [(t, weights) for t in chunks]))
+        return time.perf_counter() - t0, n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--split", default="test", choices=["test", "train", "all"])
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--n-process", type=int, default=1)
-    ap.add_argument("--lexicon", action="store_true", help="gate cues by the lexicon only (the fitted model ignored)")
+    ap.add_argument("--n-process", type=int, default=0, help="also time parse+extract end to end over N processes")
+    ap.add_argument("--methods", default="rules,model", help="rules (dependency rules + cue classifier), "
+                    "model (the CRF taggers, shipped weights), lexicon (rules gated by the cue lexicon only)")
+    ap.add_argument("--weights", default="", help="folder of the CRF taggers (default: the shipped ones)")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
         sys.exit(f"PolNeAR not found under {args.data}: nothing to measure")
-    from wiretrace.claims import attributions
-    from wiretrace.claims.attributions import extract_many, load_nlp
-
-    if args.lexicon:
-        attributions.cue_model = lambda: None  # from_doc falls back to weights/cues.json
+    from wiretrace.claims import attribution_model, attributions
+    from wiretrace.claims.attributions import from_doc, load_nlp, rules_from_doc
 
     docs = load(args.data, split=args.split, limit=args.limit)
     nlp = load_nlp()
     texts = [d.text for d in docs]
     n_words = sum(len(t.split()) for t in texts)
     t0, c0 = time.perf_counter(), time.process_time()
-    preds = extract_many(texts, nlp=nlp, n_process=args.n_process)
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"PolNeAR {args.split}: {len(docs)} documents, {sum(len(d.gold) for d in docs)} gold attributions, "
-          f"{sum(len(p) for p in preds)} predicted")
-    print(f"speed: {n_words} words in {elapsed:.1f}s = {n_words / elapsed:,.0f} words/s "
-          f"(pipeline {nlp.pipe_names}, n_process={args.n_process}); CPU time of this process {cpu:.1f}s = "
-          f"{n_words / cpu:,.0f} words per CPU-second (less telling with n_process > 1)")
-    print(f"{'role':8} {'match':8} {'P':>6} {'R':>6} {'F1':>6}")
-    for role, modes in score(docs, preds).items():
-        for mode, (p, r, f) in modes.items():
-            print(f"{role:8} {mode:8} {p:6.3f} {r:6.3f} {f:6.3f}")
+    sdocs = list(nlp.pipe(texts, batch_size=16))
+    parse_s, parse_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"PolNeAR {args.split}: {len(docs)} documents, {n_words} words, {sum(len(d.gold) for d in docs)} gold "
+          f"attributions; spaCy {nlp.pipe_names} parse {parse_s:.1f}s = {n_words / parse_s:,.0f} words/s "
+          f"(CPU {parse_cpu:.1f}s)")
+    print(f"{'method':8} {'role':8} {'match':8} {'P':>6} {'R':>6} {'F1':>6}")
+    for method in args.methods.split(","):
+        if method == "model":
+            if attribution_model.load_models(args.weights or None) is None:
+                print("model: weights missing (see the warning above); skipped")
+                continue
+
+            def run(d, w=args.weights):
+                return from_doc(d, w)
+        elif method == "lexicon":
+            saved = attributions.cue_model
+
+            def run(d, saved=saved):
+                attributions.cue_model = lambda: None  # rules_from_doc falls back to weights/cues.json
+                try:
+                    return rules_from_doc(d)
+                finally:
+                    attributions.cue_model = saved
+        else:
+            run = rules_from_doc
+        t0, c0 = time.perf_counter(), time.process_time()
+        preds = [run(d) for d in sdocs]
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        for role, modes in score(docs, preds).items():
+            for mode, (p, r, f) in modes.items():
+                print(f"{method:8} {role:8} {mode:8} {p:6.3f} {r:6.3f} {f:6.3f}")
+        print(f"{method:8} {sum(len(p) for p in preds)} predicted; extraction alone {elapsed:.1f}s = "
+              f"{n_words / elapsed:,.0f} words/s (CPU {cpu:.1f}s); with the parse, one process: "
+              f"{n_words / (elapsed + parse_s):,.0f} words/s; per CPU-second with the parse "
+              f"{n_words / (cpu + parse_cpu):,.0f} words (a machine's cores each give that much when idle)")
+        if args.n_process:
+            wall, n = speed(texts, "rules" if method != "model" else args.weights, args.n_process)
+            print(f"{method:8} end to end over {args.n_process} processes: {n_words} words in {wall:.1f}s = "
+                  f"{n_words / wall:,.0f} words/s ({n} attributions)")
 
 
 if __name__ == "__main__":

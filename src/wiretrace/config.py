@@ -51,6 +51,9 @@ class Config:
     # Claims for stories of one article too. Parsing is the costliest per-article step; a firehose, where most
     # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
     singleton_claims: bool = True
+    # Attribution taggers (claims/attribution_model.py): a folder holding attribution_cue.crfsuite and
+    # attribution_span.crfsuite; "" for the shipped claims/weights, "rules" for the dependency rules alone.
+    attribution_weights: str = ""
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
     # Fetching pages named by URL: user agent, politeness per host, timeouts, size limit (wiretrace/fetch).
     fetch: FetchConfig = field(default_factory=FetchConfig)

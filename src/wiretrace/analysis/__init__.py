@@ -42,7 +42,8 @@ __all__ = [
     "from_bytes",
 ]
 
-ANALYSIS_VERSION = 2  # 2: the parse keeps named entities; time expressions (timeline) stored
+# 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers
+ANALYSIS_VERSION = 3
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
 

@@ -86,7 +86,9 @@ def parse_articles(articles: list[Article], ctx) -> None:
     docs = list(nlp.pipe(texts)) if nlp else [None] * len(todo)
     for art, text, doc in zip(todo, texts, docs, strict=True):
         an = analysis_of(art)
-        raws = extract_attributions(text, nlp=False) if doc is None else from_doc(doc)
+        weights = ctx.config.attribution_weights  # "" = the shipped taggers (from_doc's default)
+        raws = extract_attributions(text, nlp=False) if doc is None else (
+            from_doc(doc, weights) if weights else from_doc(doc))
         parsed = [
             ParsedAttribution(
                 source=(r.source.start, r.source.end) if r.source else None,

@@ -417,8 +417,21 @@ def candidates(doc, lexicon_only: bool = False, model: dict[str, Any] | None = N
                 yield tok, att, margin
 
 
-def from_doc(doc) -> list[RawAttribution]:
+def from_doc(doc, weights: str | None = None) -> list[RawAttribution]:
     """Attributions in a parsed spaCy Doc (offsets into the text it was parsed from).
+
+    By the fitted taggers of `attribution_model` when their weights load (`weights`: a folder, "" or None for the
+    shipped ones, "rules" for the rules alone); else, with one warning, by the rules (`rules_from_doc`)."""
+    from wiretrace.claims import attribution_model
+
+    models = None if weights == "rules" else attribution_model.load_models(weights or None)
+    if models is None:
+        return rules_from_doc(doc)
+    return attribution_model.from_doc(doc, models)
+
+
+def rules_from_doc(doc) -> list[RawAttribution]:
+    """Attributions in a parsed spaCy Doc by the dependency rules and the fitted cue classifier.
 
     With the fitted cue model, every verb the rules can attach a source or content to is a candidate and the model
     keeps those PolNeAR's annotators would mark; without it, the lexicon decides."""

@@ -53,6 +53,9 @@ TITLES = {
     "governor", "king", "queen", "leader", "chairman", "ceo", "former", "deputy", "vice",
     "turkish", "russian", "syrian", "american", "us", "u.s", "reporter", "pollster", "adviser",
 }
+# Institution nouns that remain of a phrase once nationality and title words are dropped.
+_INSTITUTIONS = {"ministry", "government", "office", "agency", "department", "embassy", "army", "military", "police",
+                 "council", "parliament", "committee", "administration", "presidency", "commission"}
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w’'-]*\s+)(?:(?:of|for|and|the|de)\s+|[A-Z][\w’'-]*\s+){0,7}[A-Z][\w’'-]*)\s*\(([A-Z]{2,8})\)")
 
 
@@ -136,8 +139,17 @@ def anonymous_signature(text: str) -> tuple[str, str, frozenset[str]]:
     return role, ordinal, frozenset(rest)
 
 
+def source_count(text: str) -> int:
+    """How many sources a phrase names: "a senior official and a security source" names two."""
+    parts = re.split(r"\s+(?:and|&)\s+", text)
+    return max(1, sum(1 for p in parts if any(t in ROLE_NOUNS for t in words(p))))
+
+
 def same_anonymous(a: str, b: str, capitals: dict[str, str] | None = None) -> bool:
-    """Two anonymous descriptors for the same source: same role and ordinal, affiliations that agree."""
+    """Two anonymous descriptors for the same source: same role and ordinal, affiliations that agree, as many
+    sources named (a pair of sources is not one of its members)."""
+    if source_count(a) != source_count(b):
+        return False
     ra, oa, wa = anonymous_signature(a)
     rb, ob, wb = anonymous_signature(b)
     if ra != rb or oa != ob or not ra:
@@ -166,6 +178,10 @@ def unify_names(keys: set[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     ordered = sorted(keys, key=lambda k: -len(k.split()))
     for k in keys:
+        if k in _INSTITUTIONS:
+            # "the Russian Foreign Ministry" keeps only "ministry" once titles go: not a name to join to another's.
+            out[k] = k
+            continue
         toks = set(k.split())
         best = k
         for other in ordered:

@@ -1,0 +1,197 @@
+"""Fit the attribution taggers (cue CRF, source/content CRF) on the PolNeAR training split only.
+
+The held-out fifth (`attribution.is_heldout`) is never read. `--dev` holds out
+a further fifth of the training split (a second hash, by article) to compare
+feature sets and regularisation without looking at the held-out fifth; the
+shipped weights are then fitted on the whole training split.
+
+Labels come from the gold standoff: cue tokens B/I (a token overlapping a gold
+cue), and per gold attribution, over its cue's sentence, S for tokens of its
+source and C for tokens of its content (the source wins where a split quote's
+covering span holds it). Writes src/wiretrace/claims/weights/attribution_cue.crfsuite
+and attribution_span.crfsuite.
+
+    python benchmarks/fit_attribution_crf.py [--cache-dir /tmp/attr] [--dev] [--c1 0.05 --c2 0.01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import attribution as polnear  # noqa: E402 - the PolNeAR reader, split and scorer live in attribution.py
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "claims" / "weights"
+
+
+def parsed(docs, cache: Path | None, nlp):
+    """spaCy Docs for the texts, from a DocBin cache when one is given and matches."""
+    from spacy.tokens import DocBin
+
+    if cache is not None and cache.exists():
+        out = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
+        if len(out) == len(docs) and all(o.text == d.text for o, d in zip(out, docs, strict=True)):
+            return out
+    out = list(nlp.pipe([d.text for d in docs], batch_size=16))
+    if cache is not None:
+        db = DocBin(store_user_data=False)
+        for d in out:
+            db.add(d)
+        db.to_disk(cache)
+    return out
+
+
+def is_dev(name: str) -> bool:
+    """A fifth of the training split by a second hash (never the held-out fifth, which is excluded before)."""
+    return int(hashlib.md5(name.encode("utf-8")).hexdigest(), 16) % 5 == 0
+
+
+def _tokens_in(doc, span) -> list[int]:
+    s, e = span
+    return [t.i for t in doc if t.idx < e and s < t.idx + len(t.text)]
+
+
+def sequences(d, sd, rates, lexicon_model=None, cues_only: bool = False):
+    """(cue sequences, span sequences) with their labels for one training document."""
+    from wiretrace.claims import attribution_model as M
+    from wiretrace.claims.attributions import rules_from_doc
+
+    df = M.doc_features(sd, rates, lexicon_model, rules_from_doc(sd))
+    sents = [(s.start, s.end) for s in sd.sents]
+    sent_of = {}
+    for k, (a, b) in enumerate(sents):
+        for i in range(a, b):
+            sent_of[i] = k
+    cue_tokens: list[tuple[int, int]] = []
+    for g in d.gold:
+        if g.cue is None:
+            continue
+        toks = _tokens_in(sd, g.cue)
+        if toks:
+            cue_tokens.append((toks[0], toks[-1] + 1))
+    cue_seqs = []
+    for a, b in sents:
+        if b - a < 2:
+            continue
+        labels = ["O"] * (b - a)
+        for cs, ce in cue_tokens:
+            if a <= cs < b:
+                labels[cs - a] = "B"
+                for i in range(cs + 1, min(ce, b)):
+                    labels[i - a] = "I"
+        cue_seqs.append((M.cue_sequence(df, a, b), labels))
+    span_seqs = []
+    for g in [] if cues_only else d.gold:
+        if g.cue is None or g.content is None:
+            continue
+        toks = _tokens_in(sd, g.cue)
+        if not toks:
+            continue
+        cue = (toks[0], toks[-1] + 1)
+        a, b = sents[sent_of[cue[0]]]
+        if cue[1] > b:
+            continue
+        labels = ["O"] * (b - a)
+        for i in _tokens_in(sd, g.content):
+            if a <= i < b and not (cue[0] <= i < cue[1]):
+                labels[i - a] = "C"
+        if g.source is not None:
+            for i in _tokens_in(sd, g.source):
+                if a <= i < b and not (cue[0] <= i < cue[1]):
+                    labels[i - a] = "S"
+        others = [c for c in cue_tokens if a <= c[0] < b]
+        span_seqs.append((M.span_sequence(df, a, b, cue, others), labels))
+    return cue_seqs, span_seqs
+
+
+def train(seqs, path: Path, c1: float, c2: float, iters: int, minfreq: int = 1) -> None:
+    """Fit one CRF and write it gzipped to `path` (CRFsuite's model file compresses threefold)."""
+    import gzip
+
+    import pycrfsuite
+
+    tr = pycrfsuite.Trainer(verbose=False)
+    for x, y in seqs:
+        tr.append(x, y)
+    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True,
+                   "feature.minfreq": minfreq})
+    raw = path.with_suffix("")  # name.crfsuite
+    tr.train(str(raw))
+    path.write_bytes(gzip.compress(raw.read_bytes(), 9))
+    raw.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=polnear.DEFAULT_DIR)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--cache-dir", type=Path, default=None, help="keeps DocBins of the parsed split (made if absent)")
+    ap.add_argument("--dev", action="store_true", help="fit on 4/5 of train, score on the other fifth; ship nothing")
+    ap.add_argument("--c1", type=float, default=0.05)
+    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--minfreq", type=int, default=1, help="drop features seen fewer times (smaller weights)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--only", choices=["cue", "span"], default=None, help="refit one tagger, keep the other from --reuse")
+    ap.add_argument("--reuse", type=Path, default=None, help="folder holding the tagger not refitted")
+    args = ap.parse_args()
+    if not (args.data / "attributions").is_dir():
+        sys.exit(f"PolNeAR not found under {args.data}")
+    from wiretrace.claims import attribution_model as M
+    from wiretrace.claims import attributions as A
+    from wiretrace.claims.attributions import load_nlp
+
+    t0 = time.time()
+    nlp = load_nlp()
+    docs = polnear.load(args.data, split="train", limit=args.limit)
+    cache = args.cache_dir / "train.spacy" if args.cache_dir else None
+    sdocs = parsed(docs, cache, nlp)
+    import json
+
+    rates = json.loads((OUT / "cues.json").read_text(encoding="utf-8"))["rates"]
+    fit_idx = [k for k, d in enumerate(docs) if not (args.dev and is_dev(d.name))]
+    cue_seqs, span_seqs = [], []
+    for k in fit_idx:
+        c, s = sequences(docs[k], sdocs[k], rates, A.cue_model(), args.only == "cue")
+        cue_seqs += c
+        span_seqs += s
+    print(f"{len(fit_idx)} documents: {len(cue_seqs)} sentences, {len(span_seqs)} attributions; features in "
+          f"{time.time() - t0:.0f}s", flush=True)
+    out = Path(tempfile.mkdtemp(prefix="wiretrace-crf-")) if args.dev else args.out
+    import shutil
+
+    for name, seqs in ((M.CUE_FILE, cue_seqs), (M.SPAN_FILE, span_seqs)):
+        if args.only and not name.endswith(args.only + ".crfsuite"):
+            shutil.copy(args.reuse / name, out / name)
+            continue
+        train(seqs, out / name, args.c1, args.c2, args.iters, args.minfreq)
+        print(f"{name} fitted ({time.time() - t0:.0f}s)", flush=True)
+    if args.dev:
+        shutil.copy(OUT / "cues.json", out / "cues.json")
+        models = M.load_models(str(out))
+        dev = [k for k, d in enumerate(docs) if is_dev(d.name)]
+        from wiretrace.claims.attributions import rules_from_doc
+
+        runs = [("rules", [rules_from_doc(sdocs[k]) for k in dev])]
+        best = (-1.0, 0.0)
+        for thr in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
+            runs.append((f"crf extra>={thr}", [M.from_doc(sdocs[k], models, thr) for k in dev]))
+            sc = polnear.score([docs[k] for k in dev], runs[-1][1])
+            if sc["source"]["exact"][2] > best[0]:
+                best = (sc["source"]["exact"][2], thr)
+        for name, p in runs:
+            sc = polnear.score([docs[k] for k in dev], p)
+            print(f"dev ({len(dev)} train documents) {name:16}: " + "  ".join(
+                f"{r} {m} {sc[r][m][2]:.3f}" for r in polnear.ROLES for m in ("exact", "overlap")))
+        print(f"best extra_threshold on dev: {best[1]} (source exact F1 {best[0]:.3f}); "
+              f"ship it in {OUT / M.SETTINGS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
