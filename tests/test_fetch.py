@@ -167,3 +167,16 @@ def test_a_url_that_is_a_feed_gives_its_entries(site, tmp_path):
     assert {a["url"] for a in report["articles"]} == {"https://gazette.example/lighthouse",
                                                       "https://gazette.example/market"}
     assert all(a["metadata"]["fetch"]["final_url"] == site.url("/feed.xml") for a in report["articles"])
+
+
+def test_extract_and_align_take_urls_too(site):
+    site.routes["/wire.html"] = Route(text_file_page(corpus_path() / "meridian-wire.txt"))
+    site.routes["/rewrite.html"] = Route(text_file_page(corpus_path() / "northgate-rewrite.txt"))
+    result = runner.invoke(app, ["extract", site.url("/wire.html"), site.url("/gone.html"), "--json"])
+    assert result.exit_code == 1  # one page read, one failed
+    (art,) = [json.loads(ln) for ln in result.stdout.splitlines() if ln.startswith("{")]
+    assert art["url"] == site.url("/wire.html") and "Istra river" in art["text"]
+    assert f"error: {site.url('/gone.html')}: HTTP 404 Not Found" in result.output
+    aligned = runner.invoke(app, ["align", site.url("/wire.html"), site.url("/rewrite.html"), "--json"])
+    assert aligned.exit_code == 0, aligned.output
+    assert json.loads(aligned.stdout)["pairs"]

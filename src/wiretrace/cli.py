@@ -215,20 +215,21 @@ def analyze(
 
 @app.command()
 def extract(
-    files: Annotated[list[str], typer.Argument(metavar="FILE", help="Article files (any supported format).",
-                                               show_default=False)],
+    files: Annotated[list[str], typer.Argument(metavar="FILE_OR_URL", help="Article files (any supported format) "
+                                               "or URLs (fetched politely, not stored).", show_default=False)],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per article per line.")] = False,
 ) -> None:
     """Print the cleaned article(s) without storing them.
 
     Example: wiretrace extract page.html story.txt --json
     """
-    from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.fetch.read import read_inputs
+    from wiretrace.ingest import ReadError
     from wiretrace.pipeline import Context, clean_batch
 
     ctx = Context()
     n_ok = n_failed = 0
-    for item in read_paths(files, max_bytes=ctx.config.max_file_bytes):
+    for item in read_inputs(files, None, ctx.config.fetch, max_bytes=ctx.config.max_file_bytes):
         if isinstance(item, ReadError):
             error(item)
             n_failed += 1

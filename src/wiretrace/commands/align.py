@@ -19,12 +19,13 @@ class UnreadableFile(Exception):
     pass
 
 
-def _read_article(path: Path):
+def _read_article(path: str | Path):
     """Read and clean one file like `analyze` does; an unreadable file is an error, never guessed at."""
-    from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.fetch.read import read_inputs
+    from wiretrace.ingest import ReadError
     from wiretrace.pipeline import Context, clean_batch
 
-    items = list(read_paths([str(path)]))
+    items = list(read_inputs([str(path)], None))
     articles = [i for i in items if not isinstance(i, ReadError)]
     if not articles:
         errors = [str(i) for i in items if isinstance(i, ReadError)] or [f"{path}: no article found"]
@@ -99,7 +100,8 @@ def pairs_jsonl(lines: list[str], embedder) -> list[dict[str, Any]]:
 
 
 def align_command(
-    files: Annotated[list[Path] | None, typer.Argument(help="Two article files to align.")] = None,
+    files: Annotated[list[str] | None, typer.Argument(metavar="FILE_OR_URL",
+                                                      help="Two article files (or URLs) to align.")] = None,
     pairs: Annotated[
         Path | None, typer.Option("--pairs", help="TSV file, one text_a<TAB>text_b per line: prints one JSON line each.")
     ] = None,
@@ -112,6 +114,7 @@ def align_command(
       wiretrace align a.txt b.html --json
       wiretrace align --pairs pairs.tsv
     """
+    from wiretrace.fetch import is_url
     from wiretrace.pipeline import Context
 
     embedder = Context().embedder()
@@ -128,7 +131,7 @@ def align_command(
         error("give exactly two files (or --pairs FILE.tsv)")
         raise typer.Exit(USAGE)
     for f in files:
-        if not f.exists():
+        if not is_url(f) and not Path(f).exists():
             error(f"{f}: no such file")
             raise typer.Exit(USAGE)
     try:

@@ -120,57 +120,48 @@ def _article_rows(store) -> Iterator[dict[str, Any]]:
         }
 
 
-def _stories(store) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    for row in store.list_stories():
-        yield row, store.get_story(row["id"]) or {}
+def _story_rows(row: dict[str, Any], story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield {
+        "story_id": row["id"], "title": row["title"], "summary": row["summary"], "n_articles": row["n_articles"],
+        "independent_origins": row["n_independent"],
+        "n_claims": len(story["claims"]) if story.get("claims") is not None else None,
+        "n_conflicts": row["n_conflicts"], "first_published": row["first_published"],
+        "last_published": row["last_published"],
+    }
 
 
-def _story_rows(store) -> Iterator[dict[str, Any]]:
-    for row, story in _stories(store):
-        yield {
-            "story_id": row["id"], "title": row["title"], "summary": row["summary"], "n_articles": row["n_articles"],
-            "independent_origins": row["n_independent"],
-            "n_claims": len(story["claims"]) if story.get("claims") is not None else None,
-            "n_conflicts": row["n_conflicts"], "first_published": row["first_published"],
-            "last_published": row["last_published"],
-        }
+def _reuse_rows(row: dict[str, Any], story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for e in story.get("reuse") or []:
+        yield {"story_id": row["id"], "source_article_id": e["from"], "target_article_id": e["to"],
+               "relation": e["relation"], "share": e["share"], "confidence": e["confidence"],
+               "n_sentence_pairs": len(e.get("pairs") or [])}
 
 
-def _reuse_rows(store) -> Iterator[dict[str, Any]]:
-    for row, story in _stories(store):
-        for e in story.get("reuse") or []:
-            yield {"story_id": row["id"], "source_article_id": e["from"], "target_article_id": e["to"],
-                   "relation": e["relation"], "share": e["share"], "confidence": e["confidence"],
-                   "n_sentence_pairs": len(e.get("pairs") or [])}
+def _origin_rows(row: dict[str, Any], story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for o in story.get("origins") or []:
+        yield {"story_id": row["id"], "name": o["name"], "kind": o["kind"], "secondary": bool(o.get("secondary")),
+               "in_corpus": bool(o.get("in_corpus")), "closest_witness": o.get("closest_witness"),
+               "n_articles": len(o.get("article_ids") or []), "article_ids": _ids(o.get("article_ids"))}
 
 
-def _origin_rows(store) -> Iterator[dict[str, Any]]:
-    for row, story in _stories(store):
-        for o in story.get("origins") or []:
-            yield {"story_id": row["id"], "name": o["name"], "kind": o["kind"], "secondary": bool(o.get("secondary")),
-                   "in_corpus": bool(o.get("in_corpus")), "closest_witness": o.get("closest_witness"),
-                   "n_articles": len(o.get("article_ids") or []), "article_ids": _ids(o.get("article_ids"))}
+def _claim_rows(row: dict[str, Any], story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for c in story.get("claims") or []:
+        yield {"story_id": row["id"], "claim_id": c["id"], "kind": c["kind"], "text": c["text"],
+               "speaker": c.get("speaker"), "independent_origins": c.get("independent_origins"),
+               "n_articles": len(c.get("article_ids") or []), "article_ids": _ids(c.get("article_ids")),
+               "origins": _names(c.get("origins"))}
 
 
-def _claim_rows(store) -> Iterator[dict[str, Any]]:
-    for row, story in _stories(store):
-        for c in story.get("claims") or []:
-            yield {"story_id": row["id"], "claim_id": c["id"], "kind": c["kind"], "text": c["text"],
-                   "speaker": c.get("speaker"), "independent_origins": c.get("independent_origins"),
-                   "n_articles": len(c.get("article_ids") or []), "article_ids": _ids(c.get("article_ids")),
-                   "origins": _names(c.get("origins"))}
+def _conflict_rows(row: dict[str, Any], story: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for n, c in enumerate(story.get("conflicts") or []):
+        yield {"story_id": row["id"], "conflict_no": n, "kind": c["kind"], "summary": c["summary"],
+               "claim_ids": _ids(c.get("claim_ids")), "article_ids": _ids(c.get("article_ids"))}
 
 
-def _conflict_rows(store) -> Iterator[dict[str, Any]]:
-    for row, story in _stories(store):
-        for n, c in enumerate(story.get("conflicts") or []):
-            yield {"story_id": row["id"], "conflict_no": n, "kind": c["kind"], "summary": c["summary"],
-                   "claim_ids": _ids(c.get("claim_ids")), "article_ids": _ids(c.get("article_ids"))}
-
-
-ROWS: dict[str, Callable[[Any], Iterator[dict[str, Any]]]] = {
-    "articles": _article_rows, "stories": _story_rows, "reuse_edges": _reuse_rows, "origins": _origin_rows,
-    "claims": _claim_rows, "conflicts": _conflict_rows,
+# Tables with one or more rows per story, filled in one pass over the stored stories (each story is read once).
+STORY_ROWS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Iterator[dict[str, Any]]]] = {
+    "stories": _story_rows, "reuse_edges": _reuse_rows, "origins": _origin_rows, "claims": _claim_rows,
+    "conflicts": _conflict_rows,
 }
 
 
@@ -199,41 +190,53 @@ class ExportError(RuntimeError):
     pass
 
 
-def _write(fmt: str, path: Path, columns: list[Column], rows: Iterator[dict[str, Any]]) -> int:
-    names = [c.name for c in columns]
-    n = 0
-    if fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(names)
-            for row in rows:
-                w.writerow([_csv_cell(_cast(c, row.get(c.name))) for c in columns])
-                n += 1
-    elif fmt == "jsonl":
-        with path.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps({c.name: _cast(c, row.get(c.name)) for c in columns}, ensure_ascii=False) + "\n")
-                n += 1
-    elif fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+class _Writer:
+    """One table file, written row by row (Parquet in row groups of ROW_GROUP)."""
 
-        types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-        schema = pa.schema([pa.field(c.name, types[c.type]) for c in columns])
-        with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-            buf: dict[str, list[Any]] = {c.name: [] for c in columns}
-            for row in rows:
-                for c in columns:
-                    buf[c.name].append(_cast(c, row.get(c.name)))
-                n += 1
-                if n % ROW_GROUP == 0:
-                    writer.write_table(pa.table(buf, schema=schema))
-                    buf = {c.name: [] for c in columns}
-            if buf[names[0]] or n == 0:
-                writer.write_table(pa.table(buf, schema=schema))
-    else:
-        raise ExportError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
-    return n
+    def __init__(self, fmt: str, path: Path, columns: list[Column]):
+        if fmt not in FORMATS:
+            raise ExportError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
+        self.fmt, self.path, self.columns, self.rows = fmt, path, columns, 0
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+            self._pa = pa
+            self.schema = pa.schema([pa.field(c.name, types[c.type]) for c in columns])
+            self._pq = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+            self._buf: dict[str, list[Any]] = {c.name: [] for c in columns}
+        else:
+            self._fh = path.open("w", encoding="utf-8", newline="" if fmt == "csv" else None)
+            if fmt == "csv":
+                self._csv = csv.writer(self._fh)
+                self._csv.writerow([c.name for c in columns])
+
+    def add(self, row: dict[str, Any]) -> None:
+        values = [_cast(c, row.get(c.name)) for c in self.columns]
+        self.rows += 1
+        if self.fmt == "csv":
+            self._csv.writerow([_csv_cell(v) for v in values])
+        elif self.fmt == "jsonl":
+            self._fh.write(json.dumps(dict(zip((c.name for c in self.columns), values, strict=True)),
+                                      ensure_ascii=False) + "\n")
+        else:
+            for c, v in zip(self.columns, values, strict=True):
+                self._buf[c.name].append(v)
+            if self.rows % ROW_GROUP == 0:
+                self._flush()
+
+    def _flush(self) -> None:
+        self._pq.write_table(self._pa.table(self._buf, schema=self.schema))
+        self._buf = {c.name: [] for c in self.columns}
+
+    def close(self) -> None:
+        if self.fmt == "parquet":
+            if self._buf[self.columns[0].name] or self.rows == 0:
+                self._flush()
+            self._pq.close()
+        else:
+            self._fh.close()
 
 
 def check_format(fmt: str) -> None:
@@ -250,18 +253,35 @@ def check_format(fmt: str) -> None:
 
 def export_store(store, fmt: str, out_dir: Path, tables: list[str] | None = None) -> dict[str, tuple[Path, int]]:
     """Write each table to `out_dir/<table>.<fmt>`; return {table: (path, rows)}. Each file is written beside its
-    final name and renamed into place, so a reader never sees half a table."""
+    final name and renamed into place once complete, so a reader never sees half a table."""
     check_format(fmt)
+    wanted = [t for t in TABLES if tables is None or t in tables]
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, tuple[Path, int]] = {}
-    for name in tables or list(TABLES):
-        path = out_dir / f"{name}.{fmt}"
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            n = _write(fmt, tmp, TABLES[name], ROWS[name](store))
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        written[name] = (path, n)
-    return written
+    finals = {name: out_dir / f"{name}.{fmt}" for name in wanted}
+    writers: dict[str, _Writer] = {}
+    try:
+        for name in wanted:
+            writers[name] = _Writer(fmt, finals[name].with_name(finals[name].name + ".tmp"), TABLES[name])
+        if "articles" in writers:
+            for row in _article_rows(store):
+                writers["articles"].add(row)
+        story_tables = [(writers[n], fn) for n, fn in STORY_ROWS.items() if n in writers]
+        if story_tables:
+            for row in store.list_stories():
+                story = store.get_story(row["id"]) or {}
+                for writer, fn in story_tables:
+                    for out_row in fn(row, story):
+                        writer.add(out_row)
+        for w in writers.values():
+            w.close()
+        for name, w in writers.items():
+            os.replace(w.path, finals[name])
+    finally:
+        for w in writers.values():
+            if w.path.exists():
+                try:
+                    w.close()
+                except Exception:  # noqa: BLE001 - already closed, or failing: the .tmp file goes either way
+                    pass
+                w.path.unlink()
+    return {name: (finals[name], w.rows) for name, w in writers.items()}
