@@ -197,3 +197,16 @@ def test_an_unreadable_url_list_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["analyze", "--urls", str(tmp_path / "none.txt"), "-o", str(tmp_path / "r.json"),
                                  "--db", str(tmp_path / "w.db")])
     assert result.exit_code == 2 and "cannot read the URL list" in result.output
+
+
+def test_attributions_exit_rule(tmp_path: Path) -> None:
+    """The one exit rule holds for `attributions` too: all inputs bad -> 2, some bad -> 1, each named once."""
+    good, bad = tmp_path / "good.txt", tmp_path / "bad\x1b[2J.txt"
+    good.write_text('"The talks went well," a spokesman said.\n', encoding="utf-8")
+    bad.write_bytes(b"\xff\xfe not UTF-8")
+    only_bad = runner.invoke(app, ["attributions", str(bad)])
+    assert only_bad.exit_code == 2
+    mixed = runner.invoke(app, ["attributions", str(good), str(bad), "--json"])
+    assert mixed.exit_code == 1
+    assert json.loads(mixed.stdout.splitlines()[0])["file"] == str(good)
+    assert mixed.stderr.count("cannot read as UTF-8") == 1 and "\x1b" not in mixed.stderr

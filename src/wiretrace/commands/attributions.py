@@ -8,7 +8,6 @@ such as PolNeAR's. Register with `app.command("attributions")(attributions_comma
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -25,25 +24,28 @@ def attributions_command(
     Example: wiretrace attributions story.txt --json
     """
     from wiretrace.claims.attributions import extract_attributions
+    from wiretrace.commands.output import error, exit_code, for_terminal, out, write_stdout
 
-    failed = False
+    n_ok = n_failed = 0
     for path in files:
         try:
             # newline="" semantics: bytes decoded as UTF-8, no newline translation, so offsets match the file.
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            typer.echo(f"{path}: cannot read as UTF-8 text ({exc})", err=True)
-            failed = True
+            error(f"{path}: cannot read as UTF-8 text ({exc})")
+            n_failed += 1
             continue
+        n_ok += 1
         atts = extract_attributions(text)
         if json_out:
             record = {"file": str(path), "attributions": [a.to_json() for a in atts]}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            write_stdout(json.dumps(record, ensure_ascii=False) + "\n")
         else:
-            typer.echo(f"{path}: {len(atts)} attributions")
+            out.print(for_terminal(f"{path}: {len(atts)} attributions"))
             for a in atts:
                 src = a.source.text if a.source else "(no source)"
                 cue = a.cue.text if a.cue else ""
-                typer.echo(f"  {src} | {cue} | {a.content.text}")
-    if failed:
-        raise typer.Exit(1)
+                out.print(for_terminal(f"  {src} | {cue} | {a.content.text}"))
+    code = exit_code(n_ok, n_failed)
+    if code:
+        raise typer.Exit(code)
