@@ -376,7 +376,9 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on the app's own form posts,
+        # which the CSRF check must refuse; other sites still get no referrer.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
