@@ -178,3 +178,46 @@ def test_reads_never_wait_behind_a_write(db: Path, tmp_path: Path) -> None:
         adder.join(120)
         assert added == [200]
         assert max(latencies) < 2.0, latencies
+
+
+def test_serve_beyond_loopback_warns_and_requires_its_printed_token(db: Path) -> None:
+    """The real `wiretrace serve --host 0.0.0.0`: a warning with the token on stderr, 401 without it, 200 with it."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("wiretrace", path=str(Path(sys.executable).parent)) or shutil.which("wiretrace")
+    if exe is None:
+        pytest.skip("the wiretrace command is not installed")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("WIRETRACE_TOKEN", None)
+    proc = subprocess.Popen([exe, "serve", "--db", str(db), "--host", "0.0.0.0", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        while not any("serving" in ln and "wiretrace:" in ln for ln in lines):
+            line = proc.stderr.readline()
+            assert line, f"serve exited: {lines}"
+            lines.append(line)
+        warning = next(ln for ln in lines if ln.startswith("warning: serving on 0.0.0.0"))
+        token = re.search(r"\?token=([\w-]+)", warning).group(1)
+        url = f"http://127.0.0.1:{port}/api/stories"
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                raise AssertionError("answered without the token")
+            except urllib.error.HTTPError as err:
+                assert err.code == 401
+                break
+            except urllib.error.URLError:
+                assert time.time() < deadline
+                time.sleep(0.2)
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        assert urllib.request.urlopen(req, timeout=30).status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
