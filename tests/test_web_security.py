@@ -221,3 +221,23 @@ def test_serve_beyond_loopback_warns_and_requires_its_printed_token(db: Path) ->
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_corrupt_page_is_a_503_with_one_line_not_a_500(db: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    copy = tmp_path / "w.db"
+    shutil.copy(db, copy)
+    with Store(copy) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = store.conn.execute("PRAGMA page_size").fetchone()[0]
+        root = store.conn.execute("SELECT rootpage FROM sqlite_master WHERE name='stories'").fetchone()[0]
+    raw = bytearray(copy.read_bytes())
+    raw[(root - 1) * page : (root - 1) * page + 200] = b"\xff" * 200  # the stories table's root page
+    copy.write_bytes(bytes(raw))
+    client = TestClient(create_app(copy), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    response = client.get("/api/stories")
+    assert response.status_code == 503
+    assert "corrupt" in response.json()["detail"]

@@ -61,7 +61,7 @@ def _operational(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
 
 
-def _describe(exc: sqlite3.Error) -> str:
+def describe_error(exc: sqlite3.Error) -> str:
     """One clear phrase for the SQLite failures an operator meets."""
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text:
@@ -126,7 +126,7 @@ class Store:
                 self.conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             self.conn.close()
-            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+            raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
         except StoreError:
             self.conn.close()
             raise
@@ -158,7 +158,7 @@ class Store:
                 return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None,
                                        check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({_describe(exc)})") from exc
+            raise StoreError(f"{self.path}: cannot open the store ({describe_error(exc)})") from exc
 
     def _set_wal(self) -> None:
         """WAL lets readers (the web app's pages) go on while a run writes. Set only on a checked wiretrace store."""
@@ -224,7 +224,7 @@ class Store:
         try:
             rows = [r[0] for r in self.conn.execute(f"PRAGMA quick_check({int(max_problems)})")]
         except sqlite3.DatabaseError as exc:
-            return [f"{self.path}: {_describe(exc)}"]
+            return [f"{self.path}: {describe_error(exc)}"]
         if rows == ["ok"]:
             return []
         return [f"{self.path}: the file is corrupt ({printable(r, 200)}); restore it from a copy or start a new store"
@@ -249,18 +249,18 @@ class Store:
             yield self.conn
             return
         if self.readonly:
-            raise StoreError(f"{self.path}: {_describe(sqlite3.OperationalError('readonly'))}")
+            raise StoreError(f"{self.path}: {describe_error(sqlite3.OperationalError('readonly'))}")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+            raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
         try:
             yield self.conn
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if _operational(exc):
-                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+                raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
             raise
         else:
             try:
@@ -268,7 +268,7 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+                raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
 
     def schema_version(self) -> int:
         try:

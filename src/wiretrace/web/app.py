@@ -8,6 +8,7 @@ limited in size and type. The only script is /static/wiretrace.js.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -337,6 +338,14 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
     )
     app.state.wiretrace = state
     app.add_middleware(BodySizeLimit, limit=MAX_BODY)
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def damaged_store(_request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+        # A corrupt page met by one view: say so (503, one line) instead of a bare 500; `serve` warned at start.
+        from wiretrace.store.repository import describe_error
+
+        return JSONResponse({"detail": f"the store could not be read for this page: {describe_error(exc)}"},
+                            status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
