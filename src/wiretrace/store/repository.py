@@ -617,9 +617,16 @@ class Store:
     def save_story_results(self, story: dict[str, Any], run_id: int | None,
                            new_pairs: dict[tuple[str, str], Alignment], version: str,
                            analyses: dict[str, Any]) -> None:
-        """A story's results, the pair alignments it computed and the analyses it extended, in one transaction."""
+        """A story's results, the pair alignments it computed and the analyses it extended, in one transaction.
+
+        The story's results are written only if its members are still those they were computed for: a concurrent
+        run that changed the story meanwhile has reset it and computes it again (stale results would otherwise
+        stay for good). Pair alignments and analyses hold whatever the membership."""
         with self.transaction() as c:
-            self._save_story(c, story, run_id)
+            members = {r[0] for r in c.execute("SELECT article_id FROM story_articles WHERE story_id=?",
+                                                (story["id"],))}
+            if members == set(story.get("article_ids", [])):
+                self._save_story(c, story, run_id)
             for (a, b), al in new_pairs.items():
                 c.execute(
                     "INSERT INTO pair_alignments(a, b, version, data) VALUES(?,?,?,?) "
