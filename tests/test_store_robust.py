@@ -222,3 +222,18 @@ def test_failed_story_is_marked_and_never_blocks_later_runs(tmp_path):
         assert store.get_story(second.story_ids[0]) is not None
         assert time.perf_counter() - t < 120
         assert [r["status"] for r in store.runs()] == ["ok", "ok"]
+
+
+def test_results_for_a_story_changed_meanwhile_are_not_kept(tmp_path):
+    """Run A analyses story s1 = {a}; run B adds b to s1 (and resets it); A's late save must not leave s1 stale."""
+    a = Article(source="a", text="Alpha text.", title="A")
+    b = Article(source="b", text="Beta text.", title="B")
+    with Store(tmp_path / "w.db") as store:
+        store.add_articles([a, b], None)
+        store.apply_clustering(None, "cluster", b"v1", {a.id: "s1"}, [])
+        report_of_a = {"id": "s1", "title": "A", "article_ids": [a.id], "conflicts": [], "_published": []}
+        store.apply_clustering(None, "cluster", b"v2", {b.id: "s1"}, [])  # run B, meanwhile
+        store.save_story_results(report_of_a, None, {}, "v", {})  # run A's late save
+        assert store.stories_needing_analysis() == ["s1"]
+        store.save_story_results({**report_of_a, "article_ids": [a.id, b.id]}, None, {}, "v", {})
+        assert store.stories_needing_analysis() == []

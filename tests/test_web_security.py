@@ -178,3 +178,66 @@ def test_reads_never_wait_behind_a_write(db: Path, tmp_path: Path) -> None:
         adder.join(120)
         assert added == [200]
         assert max(latencies) < 2.0, latencies
+
+
+def test_serve_beyond_loopback_warns_and_requires_its_printed_token(db: Path) -> None:
+    """The real `wiretrace serve --host 0.0.0.0`: a warning with the token on stderr, 401 without it, 200 with it."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("wiretrace", path=str(Path(sys.executable).parent)) or shutil.which("wiretrace")
+    if exe is None:
+        pytest.skip("the wiretrace command is not installed")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("WIRETRACE_TOKEN", None)
+    proc = subprocess.Popen([exe, "serve", "--db", str(db), "--host", "0.0.0.0", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        while not any("serving" in ln and "wiretrace:" in ln for ln in lines):
+            line = proc.stderr.readline()
+            assert line, f"serve exited: {lines}"
+            lines.append(line)
+        warning = next(ln for ln in lines if ln.startswith("warning: serving on 0.0.0.0"))
+        token = re.search(r"\?token=([\w-]+)", warning).group(1)
+        url = f"http://127.0.0.1:{port}/api/stories"
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5)
+                raise AssertionError("answered without the token")
+            except urllib.error.HTTPError as err:
+                assert err.code == 401
+                break
+            except urllib.error.URLError:
+                assert time.time() < deadline
+                time.sleep(0.2)
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        assert urllib.request.urlopen(req, timeout=30).status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_corrupt_page_is_a_503_with_one_line_not_a_500(db: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    copy = tmp_path / "w.db"
+    shutil.copy(db, copy)
+    with Store(copy) as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = store.conn.execute("PRAGMA page_size").fetchone()[0]
+        root = store.conn.execute("SELECT rootpage FROM sqlite_master WHERE name='stories'").fetchone()[0]
+    raw = bytearray(copy.read_bytes())
+    raw[(root - 1) * page : (root - 1) * page + 200] = b"\xff" * 200  # the stories table's root page
+    copy.write_bytes(bytes(raw))
+    client = TestClient(create_app(copy), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    response = client.get("/api/stories")
+    assert response.status_code == 503
+    assert "corrupt" in response.json()["detail"]

@@ -62,7 +62,7 @@ def _operational(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
 
 
-def _describe(exc: sqlite3.Error) -> str:
+def describe_error(exc: sqlite3.Error) -> str:
     """One clear phrase for the SQLite failures an operator meets."""
     text = str(exc).lower()
     if "disk is full" in text or "database or disk is full" in text:
@@ -127,7 +127,7 @@ class Store(PagesMixin):
                 self.conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             self.conn.close()
-            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+            raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
         except StoreError:
             self.conn.close()
             raise
@@ -159,7 +159,7 @@ class Store(PagesMixin):
                 return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None,
                                        check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({_describe(exc)})") from exc
+            raise StoreError(f"{self.path}: cannot open the store ({describe_error(exc)})") from exc
 
     def _set_wal(self) -> None:
         """WAL lets readers (the web app's pages) go on while a run writes. Set only on a checked wiretrace store."""
@@ -225,7 +225,7 @@ class Store(PagesMixin):
         try:
             rows = [r[0] for r in self.conn.execute(f"PRAGMA quick_check({int(max_problems)})")]
         except sqlite3.DatabaseError as exc:
-            return [f"{self.path}: {_describe(exc)}"]
+            return [f"{self.path}: {describe_error(exc)}"]
         if rows == ["ok"]:
             return []
         return [f"{self.path}: the file is corrupt ({printable(r, 200)}); restore it from a copy or start a new store"
@@ -250,18 +250,18 @@ class Store(PagesMixin):
             yield self.conn
             return
         if self.readonly:
-            raise StoreError(f"{self.path}: {_describe(sqlite3.OperationalError('readonly'))}")
+            raise StoreError(f"{self.path}: {describe_error(sqlite3.OperationalError('readonly'))}")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+            raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
         try:
             yield self.conn
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if _operational(exc):
-                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+                raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
             raise
         else:
             try:
@@ -269,7 +269,7 @@ class Store(PagesMixin):
             except sqlite3.DatabaseError as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: {_describe(exc)}") from exc
+                raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
 
     def schema_version(self) -> int:
         try:
@@ -618,9 +618,16 @@ class Store(PagesMixin):
     def save_story_results(self, story: dict[str, Any], run_id: int | None,
                            new_pairs: dict[tuple[str, str], Alignment], version: str,
                            analyses: dict[str, Any]) -> None:
-        """A story's results, the pair alignments it computed and the analyses it extended, in one transaction."""
+        """A story's results, the pair alignments it computed and the analyses it extended, in one transaction.
+
+        The story's results are written only if its members are still those they were computed for: a concurrent
+        run that changed the story meanwhile has reset it and computes it again (stale results would otherwise
+        stay for good). Pair alignments and analyses hold whatever the membership."""
         with self.transaction() as c:
-            self._save_story(c, story, run_id)
+            members = {r[0] for r in c.execute("SELECT article_id FROM story_articles WHERE story_id=?",
+                                                (story["id"],))}
+            if members == set(story.get("article_ids", [])):
+                self._save_story(c, story, run_id)
             for (a, b), al in new_pairs.items():
                 c.execute(
                     "INSERT INTO pair_alignments(a, b, version, data) VALUES(?,?,?,?) "

@@ -8,6 +8,7 @@ limited in size and type. The only script is /static/wiretrace.js.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -338,6 +339,14 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
     app.state.wiretrace = state
     app.add_middleware(BodySizeLimit, limit=MAX_BODY)
 
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def damaged_store(_request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+        # A corrupt page met by one view: say so (503, one line) instead of a bare 500; `serve` warned at start.
+        from wiretrace.store.repository import describe_error
+
+        return JSONResponse({"detail": f"the store could not be read for this page: {describe_error(exc)}"},
+                            status_code=503)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default echoes the whole input back: a 2 MB paste would come back in the error.
@@ -376,7 +385,9 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on the app's own form posts,
+        # which the CSRF check must refuse; other sites still get no referrer.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
