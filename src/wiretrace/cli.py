@@ -138,13 +138,16 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
         try:
             with bar:
                 result = run(paths, store, ctx, update, runner)
+            for e in result.errors:
+                error(e)
+            for w in result.warnings:
+                warning(w)
+            report = report_for(store, result, ctx)
+        except StoreError as exc:  # the disk filled or a page broke mid-run: what was committed stays; one line
+            error(exc)
+            return USAGE
         finally:
             runner.close()
-        for e in result.errors:
-            error(e)
-        for w in result.warnings:
-            warning(w)
-        report = report_for(store, result, ctx)
     validate(report)
     output.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".json":
