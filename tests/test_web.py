@@ -383,3 +383,16 @@ def test_conflict_summaries_name_articles_by_outlet_and_stay_escaped() -> None:
     assert "Plain title (fedcba98): 12 dead" in html  # no outlet: the title
     assert "unknown 00000000deadbeef" in html  # ids of articles not in the report stay as they are
     assert "<b>Evil</b>" not in html
+
+
+def test_story_page_shows_timeline_and_actors(client: TestClient) -> None:
+    """The story page draws what the report draws: the timeline and the actors table (shared story macros)."""
+    dam = client.get("/api/stories", params={"sort": "size"}).json()["stories"][0]
+    story = client.get(f"/api/stories/{dam['id']}").json()
+    page = client.get(f"/stories/{dam['id']}").text
+    assert "<h3>Actors</h3>" in page and "<h3>Timeline</h3>" in page
+    first_actor = story["entities"][0]["label"]
+    assert html_lib.escape(first_actor) in page
+    # the actors' names find the story in the entity search, however the actor was written
+    ids = {s["id"] for s in client.get("/api/stories", params={"entity": first_actor}).json()["stories"]}
+    assert dam["id"] in ids

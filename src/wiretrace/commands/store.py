@@ -31,36 +31,19 @@ def open_existing(db: Path):  # -> Store
         raise typer.Exit(USAGE) from None
 
 
-def select_stories(store, db: Path, words: str = "", entity: str = "", since: str = "", until: str = "",
+def select_stories(store, words: str = "", entity: str = "", since: str = "", until: str = "",
                    min_articles: int = 1, sort: str = "recent") -> list[dict[str, Any]]:
-    """The store's story rows kept by the filters, sorted like the web app's listing (the entity index is the web
-    app's own, so both find the same stories)."""
+    """The store's story rows kept by the filters, found and sorted as the web app's listing finds them
+    (`report.views`: one home for both)."""
+    from wiretrace.report import views
+
     rows = [r for r in store.list_stories() if (r["n_articles"] or 0) >= min_articles]
-    if words.strip():
-        terms = words.lower().split()
-        rows = [r for r in rows if all(t in f"{r['title'] or ''} {r['summary'] or ''}".lower() for t in terms)]
     if since:
         rows = [r for r in rows if (r["last_published"] or "") >= since]
     if until:
         rows = [r for r in rows if r["first_published"] and r["first_published"][: len(until)] <= until]
-    if entity.strip():
-        from wiretrace.web.app import State
-
-        state = State(db)
-        try:
-            keep = state.stories_with_entity(entity)
-        finally:
-            state.store.close()
-        rows = [r for r in rows if r["id"] in keep]
-    if sort == "size":
-        rows.sort(key=lambda r: (-(r["n_articles"] or 0), r["last_published"] or ""))
-    elif sort == "conflicts":
-        rows.sort(key=lambda r: (-(r["n_conflicts"] or 0), -(r["n_articles"] or 0)))
-    elif sort == "independent":
-        rows.sort(key=lambda r: (-(r["n_independent"] or 0), -(r["n_articles"] or 0)))
-    else:
-        rows.sort(key=lambda r: r["last_published"] or "", reverse=True)
-    return rows
+    keep = views.stories_with_entity(views.entity_index(store), entity) if entity.strip() else None
+    return views.select_stories(rows, words, keep, sort)
 
 
 def _dates(row: dict[str, Any]) -> str:
@@ -101,7 +84,7 @@ def stories_command(
         error(f"--sort {sort}: use one of {', '.join(SORTS)}")
         raise typer.Exit(USAGE)
     with open_existing(db) as store:
-        rows = select_stories(store, db, words, entity, since, until, min_articles, sort)
+        rows = select_stories(store, words, entity, since, until, min_articles, sort)
     total = len(rows)
     if limit > 0:
         rows = rows[:limit]

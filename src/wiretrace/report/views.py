@@ -499,3 +499,70 @@ def actor_rows(story: Mapping[str, Any], articles: Mapping[str, Mapping[str, Any
                      "also": written[:8],
                      "outlets": [_short(article_label(articles.get(a), a), 24) for a in e.get("article_ids", [])][:6]})
     return rows
+
+
+# -- story listing, shared by the web app's stories page and `wiretrace stories` -------------------------------------
+def select_stories(rows: Iterable[Mapping[str, Any]], words: str = "", keep: set[str] | None = None,
+                   sort: str = "recency") -> list[Mapping[str, Any]]:
+    """Story summary rows whose title or summary holds every word (and whose id is in `keep`, when given), sorted by
+    `sort`: size, conflicts, independent (origins) or recency (the default)."""
+    rows = list(rows)
+    if words.strip():
+        terms = words.lower().split()
+        rows = [r for r in rows if all(t in f"{r['title'] or ''} {r['summary'] or ''}".lower() for t in terms)]
+    if keep is not None:
+        rows = [r for r in rows if r["id"] in keep]
+    if sort == "size":
+        rows.sort(key=lambda r: (-(r["n_articles"] or 0), r["last_published"] or ""))
+    elif sort == "conflicts":
+        rows.sort(key=lambda r: (-(r["n_conflicts"] or 0), -(r["n_articles"] or 0)))
+    elif sort == "independent":
+        rows.sort(key=lambda r: (-(r["n_independent"] or 0), -(r["n_articles"] or 0)))
+    else:
+        rows.sort(key=lambda r: r["last_published"] or "", reverse=True)
+    return rows
+
+
+def entity_index(store: Any) -> dict[str, set[str]]:
+    """entity -> ids of the stories that name it: the entities stage's actors (label, aliases and key), origins,
+    speakers, and the capitalised names of titles, summaries and article leads (for stories stored before it)."""
+    by_story: dict[str, set[str]] = {}
+    for sid in store.story_ids():
+        story = store.get_story(sid) or {}
+        ents = entities(f"{story.get('title', '')}. {story.get('summary', '')}")
+        for o in story.get("origins") or []:
+            ents.add(" ".join(str(o.get("name", "")).lower().split()))
+        for c in story.get("claims") or []:
+            if c.get("speaker"):
+                ents.add(speaker_name(c["speaker"]))
+        for e in story.get("entities") or []:
+            names = [e.get("label", ""), *(e.get("aliases") or [])]
+            ents.update(" ".join(str(n).lower().split()) for n in names if n)
+            key = str(e.get("key", ""))
+            if ":" in key:
+                ents.add(key.split(":", 1)[1])
+        by_story[sid] = ents
+    rows = store.conn.execute(
+        "SELECT sa.story_id, a.title, substr(json_extract(a.data, '$.text'), 1, 1500) FROM story_articles sa "
+        "JOIN articles a ON a.id = sa.article_id"
+    )
+    for sid, title, text in rows:
+        by_story.setdefault(sid, set()).update(entities(f"{title or ''}. {text or ''}"))
+    inverted: dict[str, set[str]] = {}
+    for sid, ents in by_story.items():
+        for e in ents:
+            if e:
+                inverted.setdefault(e, set()).add(sid)
+    return inverted
+
+
+def stories_with_entity(index: Mapping[str, set[str]], entity: str) -> set[str]:
+    """Stories naming `entity`: an exact name, or (past three letters) any name that contains it."""
+    ent = " ".join(entity.lower().split())
+    if ent in index and len(ent) <= 3:
+        return set(index[ent])
+    out: set[str] = set()
+    for name, ids in index.items():
+        if name == ent or (len(ent) > 3 and ent in name):
+            out |= ids
+    return out

@@ -189,7 +189,7 @@ class State:
             key = self._entity_key(store)
             if self._entities and self._entities[0] == key:
                 return self._entities[1]
-            self._entities = (key, self._build_entities(store))
+            self._entities = (key, views.entity_index(store))
             return self._entities[1]
 
     def stories(self) -> list[dict[str, Any]]:
@@ -202,45 +202,13 @@ class State:
             return self._listing[1]
 
     def stories_with_entity(self, entity: str) -> set[str]:
-        ent = " ".join(entity.lower().split())
-        index = self.entity_index()
-        if ent in index and len(ent) <= 3:
-            return set(index[ent])
-        out: set[str] = set()
-        for name, ids in index.items():
-            if name == ent or (len(ent) > 3 and ent in name):
-                out |= ids
-        return out
+        return views.stories_with_entity(self.entity_index(), entity)
 
     @staticmethod
     def _entity_key(store: Any) -> tuple:
         return tuple(store.conn.execute(
             "SELECT COUNT(*), COALESCE(MAX(updated_run), 0), (SELECT COUNT(*) FROM articles) FROM stories"
         ).fetchone())
-
-    @staticmethod
-    def _build_entities(store: Any) -> dict[str, set[str]]:
-        by_story: dict[str, set[str]] = {}
-        for sid in store.story_ids():
-            story = store.get_story(sid) or {}
-            ents = views.entities(f"{story.get('title', '')}. {story.get('summary', '')}")
-            for o in story.get("origins") or []:
-                ents.add(" ".join(str(o.get("name", "")).lower().split()))
-            for c in story.get("claims") or []:
-                if c.get("speaker"):
-                    ents.add(views.speaker_name(c["speaker"]))
-            by_story[sid] = ents
-        rows = store.conn.execute(
-            "SELECT sa.story_id, a.title, substr(json_extract(a.data, '$.text'), 1, 1500) FROM story_articles sa "
-            "JOIN articles a ON a.id = sa.article_id"
-        )
-        for sid, title, text in rows:
-            by_story.setdefault(sid, set()).update(views.entities(f"{title or ''}. {text or ''}"))
-        inverted: dict[str, set[str]] = {}
-        for sid, ents in by_story.items():
-            for e in ents:
-                inverted.setdefault(e, set()).add(sid)
-        return inverted
 
     def warm(self) -> None:
         """Build the check and entity indexes on a second connection, so the first search or check is fast."""
@@ -251,7 +219,7 @@ class State:
             with Store(self.path, readonly=True) as store:
                 self.index.sync(store)
                 key = self._entity_key(store)
-                built = self._build_entities(store)
+                built = views.entity_index(store)
             with self.lock:
                 if self._entities is None:
                     self._entities = (key, built)
@@ -408,23 +376,9 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
 
     # -- listing -------------------------------------------------------------------------------------------------------
 
-    def select_stories(q: str, entity: str, sort: str) -> list[dict[str, Any]]:
-        rows = list(state.stories())
-        if q.strip():
-            terms = q.lower().split()
-            rows = [r for r in rows if all(t in f"{r['title'] or ''} {r['summary'] or ''}".lower() for t in terms)]
-        if entity.strip():
-            keep = state.stories_with_entity(entity)
-            rows = [r for r in rows if r["id"] in keep]
-        if sort == "size":
-            rows.sort(key=lambda r: (-(r["n_articles"] or 0), r["last_published"] or ""))
-        elif sort == "conflicts":
-            rows.sort(key=lambda r: (-(r["n_conflicts"] or 0), -(r["n_articles"] or 0)))
-        elif sort == "independent":
-            rows.sort(key=lambda r: (-(r["n_independent"] or 0), -(r["n_articles"] or 0)))
-        else:
-            rows.sort(key=lambda r: r["last_published"] or "", reverse=True)
-        return rows
+    def select_stories(q: str, entity: str, sort: str) -> list[Any]:
+        keep = state.stories_with_entity(entity) if entity.strip() else None
+        return views.select_stories(state.stories(), q, keep, sort)
 
     @app.get("/", response_class=HTMLResponse, summary="Stories page")
     def stories_page(
@@ -451,7 +405,8 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
         articles = articles_dict(story["article_ids"])
         graph = views.provenance_graph(story, articles, href="/articles/")
         return page("story.html.j2", page_name="story", story=story, articles=articles, graph=graph,
-                    claims=views.claim_rows(story, articles), href=href, compare=compare_href)
+                    claims=views.claim_rows(story, articles), href=href, compare=compare_href,
+                    timeline=views.timeline_chart(story, articles), actors=views.actor_rows(story, articles))
 
     # -- compare -------------------------------------------------------------------------------------------------------
 
