@@ -139,6 +139,32 @@ def l3s_half(name: str) -> str:
     return "dev" if int(hashlib.sha1(name.encode()).hexdigest(), 16) % 2 == 0 else "held"
 
 
+_HOST = re.compile(r"""(?:href|src|content)\s*=\s*["']?https?://(?:www\d?\.)?([a-z0-9.-]+)""", re.I)
+_CANON = re.compile(r"""<(?:link[^>]+rel=["']?canonical|meta[^>]+og:url)[^>]*https?://(?:www\d?\.)?([a-z0-9.-]+)""",
+                    re.I)
+
+
+def page_site(item: dict) -> str:
+    """The page's site: its URL's host, else its canonical/og:url host, else the most frequent host it links to."""
+    from urllib.parse import urlsplit
+
+    if item.get("url"):
+        return (urlsplit(item["url"]).hostname or "").removeprefix("www.")
+    head = item["html"][:300_000]
+    m = _CANON.search(head)
+    if m:
+        return m.group(1).lower()
+    hosts = Counter(h.lower() for h in _HOST.findall(head))
+    return hosts.most_common(1)[0][0] if hosts else item["id"]
+
+
+def fold_of(site: str, folds: int = 5) -> int:
+    """Cross-validation fold of a site (fixed before fitting the block classifier: crc32 of the site name)."""
+    import zlib
+
+    return zlib.crc32(site.encode()) % folds
+
+
 def scores(outs: list[str], items: list[dict]) -> dict:
     ps, rs = zip(*(prf(o, it["gold"]) for o, it in zip(outs, items, strict=True)), strict=True) if items else ((), ())
     p = sum(ps) / len(ps) if ps else 0.0
