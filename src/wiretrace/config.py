@@ -29,3 +29,6 @@ class Config:
     # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
     singleton_claims: bool = True
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
+    # HTML block classifier weights (clean/blocks.py): None = the shipped clean/weights/blocks.json, a path = other
+    # weights fitted by benchmarks/fit_blocks.py, "none" = trafilatura's text alone (then the line rules).
+    html_blocks_weights: str | None = None
