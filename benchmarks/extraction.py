@@ -73,11 +73,12 @@ class _Recording:
     """Wraps an extractor and keeps its raw outputs (the text before wiretrace's line rules)."""
 
     def __init__(self, inner: HtmlExtractor) -> None:
-        self.inner, self.texts = inner, []
+        self.inner, self.texts, self.variants = inner, [], []
 
     def extract(self, html: str, url: str | None = None) -> Extracted:
         out = self.inner.extract(html, url)
         self.texts.append(out.text)
+        self.variants.append(dict(getattr(self.inner, "last_variants", {})))
         return out
 
 
@@ -197,7 +198,7 @@ def scores(outs: list[str], items: list[dict]) -> dict:
     return {"P": round(p, 4), "R": round(r, 4), "F1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
 
 
-def run_set(name: str, items: list[dict], cv: bool = False) -> dict:
+def run_set(name: str, items: list[dict], cv: bool = False, mode: str = "classify") -> dict:
     """trafilatura, main's extractor (trafilatura + line rules) and the block classifier, same pages, same run.
 
     cv: each page is extracted by the block model fitted without its site's fold (clean/weights/cv/fold{k}.json,
@@ -207,10 +208,10 @@ def run_set(name: str, items: list[dict], cv: bool = False) -> dict:
     pages = [(it["html"], it["url"]) for it in items]
     weights = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "clean" / "weights"
     if cv:
-        by_fold = {k: _Recording(BlockExtractor(str(weights / "cv" / f"fold{k}.json"))) for k in range(5)}
+        by_fold = {k: _Recording(BlockExtractor(str(weights / "cv" / f"fold{k}.json"), mode)) for k in range(5)}
         block_ex = [by_fold[fold_of(page_site(it))] for it in items]
     else:
-        one = _Recording(BlockExtractor())
+        one = _Recording(BlockExtractor(None, mode))
         block_ex = [one] * len(items)
     main_ex = TrafilaturaExtractor()
     runs: dict[str, tuple[list[str], float, float]] = {}
@@ -234,6 +235,15 @@ def run_set(name: str, items: list[dict], cv: bool = False) -> dict:
         blocks_raw.append(raw[id(e)][pos[id(e)]])
         pos[id(e)] += 1
     runs["blocks_raw"] = (blocks_raw, *runs["blocks"][1:])
+    # The other mode's text, before the line rules (BlockExtractor keeps both of the last page).
+    raw_v = {id(e): list(e.variants) for e in set(block_ex)}
+    pos = {k: 0 for k in raw_v}
+    other = "filter" if block_ex[0].inner.mode == "classify" else "classify" if block_ex else ""
+    alt = []
+    for e in block_ex:
+        alt.append(raw_v[id(e)][pos[id(e)]].get(other, ""))
+        pos[id(e)] += 1
+    runs[f"blocks_raw_{other}"] = (alt, *runs["blocks"][1:])
     for label, (outs, secs, cpu) in runs.items():
         row = {**scores(outs, items), "pages_per_s": round(len(items) / secs, 1),
                "pages_per_cpu_s": round(len(items) / cpu, 1)}
@@ -338,6 +348,8 @@ def main() -> int:
                     help="polnear: also time plain-text cleaning spread over this many worker processes")
     ap.add_argument("--cv", action="store_true",
                     help="block classifier: each page by the fold model that never saw its site (cross-validated)")
+    ap.add_argument("--blocks-mode", default="classify", choices=("classify", "filter"),
+                    help="block classifier: its main blocks (classify) or only those trafilatura kept too (filter)")
     ap.add_argument("--repeat", type=int, default=10, help="polnear --processes: passes over the corpus")
     args = ap.parse_args()
     data = Path(args.data)
@@ -356,7 +368,8 @@ def main() -> int:
         if not (ex / folder).exists():
             print(f"skip: {ex / folder} is absent", file=sys.stderr)
             continue
-        print(json.dumps(run_set(folder, loader(ex / folder, args.limit), args.cv)), flush=True)
+        print(json.dumps(run_set(folder, loader(ex / folder, args.limit), args.cv, args.blocks_mode)),
+                  flush=True)
     return 0
 
 

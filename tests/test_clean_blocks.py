@@ -58,7 +58,8 @@ def test_shipped_weights_load_and_match_the_features() -> None:
 
 def test_page_article_kept_comments_related_and_menus_removed_with_reasons() -> None:
     page = (DATA / "blocks-page.html").read_text()
-    art = clean_articles([Article(source="blocks-page.html", raw_html=page)], Context())[0]
+    art = clean_articles([Article(source="blocks-page.html", raw_html=page)],
+                         Context(Config(html_block_classifier=True)))[0]
     for kept in ("voted on Monday to build a new pier", "listened to every objection",
                  "no spawning grounds within the area", "begin in September"):
         assert kept in art.text
@@ -74,12 +75,12 @@ def test_page_article_kept_comments_related_and_menus_removed_with_reasons() -> 
 
 
 def test_config_selects_the_extractor(tmp_path: Path) -> None:
-    assert isinstance(extractor_for(Config(html_blocks_weights="none")), TrafilaturaExtractor)
-    assert isinstance(extractor_for(Config()), BlockExtractor)
+    assert isinstance(extractor_for(Config()), TrafilaturaExtractor)
+    assert isinstance(extractor_for(Config(html_block_classifier=True)), BlockExtractor)
     bad = tmp_path / "w.json"
     bad.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(ValueError, match="refit"):
-        extractor_for(Config(html_blocks_weights=str(bad)))
+        extractor_for(Config(html_block_classifier=True, html_blocks_weights=str(bad)))
 
 
 def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPatch) -> None:

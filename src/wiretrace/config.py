@@ -29,6 +29,9 @@ class Config:
     # articles stay alone, turns it off: a story's claims are then computed when it gains a second article.
     singleton_claims: bool = True
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
-    # HTML block classifier weights (clean/blocks.py): None = the shipped clean/weights/blocks.json, a path = other
-    # weights fitted by benchmarks/fit_blocks.py, "none" = trafilatura's text alone (then the line rules).
+    # HTML extraction: trafilatura's text then the line rules (default), or with html_block_classifier the learned
+    # block classifier (clean/blocks.py; off by default: better main-text F1 on L3S-GN1 and dragnet, worse on Zyte
+    # and more comment leak on L3S-GN1, cross-validated; benchmarks/RESULTS-clean.md). Weights: None = the shipped
+    # clean/weights/blocks.json, or a file written by benchmarks/fit_blocks.py.
+    html_block_classifier: bool = False
     html_blocks_weights: str | None = None

@@ -1,8 +1,8 @@
 """Clean stage: raw HTML or copied-off-the-page text -> main text + metadata.
 
 `clean_articles` is the stage entry point (see `wiretrace.pipeline`). HTML goes through a replaceable extractor
-(`html.py`: by default trafilatura's candidates judged block by block by a learned classifier, `blocks.py`) and
-then the same line classifier as plain text (`lines.py`),
+(`html.py`: trafilatura by default; optionally its candidates judged block by block by a learned classifier,
+`blocks.py`, see `Config.html_block_classifier`) and then the same line classifier as plain text (`lines.py`),
 which removes what the extractor let through (promo lines, "Read more" tails, teaser labels). Metadata comes
 from the page, the dateline, credit lines and the text (`meta.py`); cited sources from attribution patterns
 (`sources.py`). Never raises on bad input: problems go to `article.metadata["warnings"]`.
@@ -67,14 +67,10 @@ def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa:
 
 
 def extractor_for(config=None) -> HtmlExtractor:  # noqa: ANN001 - wiretrace.config.Config
-    """The HTML extractor the config asks for: the block classifier (default weights unless given) or, with
-    `html_blocks_weights="none"`, trafilatura alone."""
-    weights = getattr(config, "html_blocks_weights", None)
-    if weights == "none":
-        return TrafilaturaExtractor()
-    if weights is None:
+    """The HTML extractor the config asks for: trafilatura (default) or the learned block classifier."""
+    if not getattr(config, "html_block_classifier", False):
         return default_extractor()
-    return BlockExtractor(weights)
+    return BlockExtractor(getattr(config, "html_blocks_weights", None))
 
 
 def clean_article(art: Article, repeats: set[str] | None = None, extractor: HtmlExtractor | None = None,

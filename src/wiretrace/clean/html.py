@@ -119,10 +119,15 @@ class BlockExtractor:
     blocks trafilatura kept goes to `removed` with its label (comment, related content, boilerplate).
     """
 
-    def __init__(self, weights: str | None = None) -> None:
+    def __init__(self, weights: str | None = None, mode: str = "classify") -> None:
         from wiretrace.clean.blocks import load_model
 
+        if mode not in ("classify", "filter"):
+            raise ValueError(f"unknown block classifier mode {mode!r}: 'classify' or 'filter'")
         self.model = load_model(weights)
+        # classify: the text is the blocks labelled main; filter: only those trafilatura kept too.
+        self.mode = mode
+        self.last_variants: dict[str, str] = {}  # both modes' texts of the last page (for benchmarks)
 
     def extract(self, html: str, url: str | None = None) -> Extracted:
         from trafilatura.utils import load_html
@@ -141,7 +146,10 @@ class BlockExtractor:
         X = features(blocks, meta["title"], base)
         classify(blocks, X, self.model)
         col = features_col("base_kept")
-        text = "\n".join(b.text for b in blocks if b.label == "main")
+        self.last_variants = {
+            "classify": "\n".join(b.text for b in blocks if b.label == "main"),
+            "filter": "\n".join(b.text for b, x in zip(blocks, X, strict=True) if b.label == "main" and x[col] >= 0.5)}
+        text = self.last_variants[self.mode]
         # What the classifier took out of trafilatura's text, with its label (the rest was never candidate text).
         removed = [(b.text, _REASONS[b.label]) for b, x in zip(blocks, X, strict=True)
                    if b.label != "main" and x[col] >= 0.5]
@@ -218,10 +226,10 @@ _DEFAULT: HtmlExtractor | None = None
 
 
 def default_extractor() -> HtmlExtractor:
-    """The block classifier with the shipped weights (clean/weights/blocks.json)."""
+    """trafilatura, then the line rules (the block classifier is opt-in: `Config.html_block_classifier`)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = BlockExtractor()
+        _DEFAULT = TrafilaturaExtractor()
     return _DEFAULT
 
 
