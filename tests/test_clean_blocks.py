@@ -92,3 +92,24 @@ def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPat
     out = clean_html.extract_html(f"<html><body><article>{body}</article></body></html>", None, BlockExtractor())
     assert any("block classifier skipped" in w for w in out.warnings)
     assert "Paragraph 10 of a long report" in out.text
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><title>x</title></head><body><p>Truncated para",
+        "<html><head><title>Only a head</title></head></html>",
+        "<html><body><script>var a = 1;</script><script>document.write('x')</script></body></html>",
+        "",
+        "plain words, no markup at all",
+        "<html><meta charset='utf-8'><body><p>" + "Ã©Ã¨Ã  \ufffd\ufffd " * 200 + "</p></body></html>",
+        "<<<>>><div><p></div></p></span>",
+        "<html><body>" + "<script>" * 800_000,
+    ],
+)
+def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
+    ctx = Context(Config(html_block_classifier=True))
+    art = clean_articles([Article(source="bad.html", raw_html=html)], ctx)[0]
+    assert isinstance(art.text, str)
+    if not art.text:
+        assert art.metadata["warnings"], "an empty result must say why"
