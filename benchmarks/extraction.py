@@ -291,7 +291,7 @@ def parallel_plain_text(arts: list[Article], processes: int, repeat: int) -> dic
     """Plain-text articles/s with the batches spread over `processes` worker processes (pickling included).
 
     The corpus is cleaned `repeat` times over so the run lasts long enough to time; a batch never holds two copies
-    of one article (that would look like boilerplate to the cross-batch rule).
+    of one article.
     """
     from concurrent.futures import ProcessPoolExecutor
 
