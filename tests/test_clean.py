@@ -191,16 +191,28 @@ def test_dateline_credit_is_cited_but_own_outlet_is_not() -> None:
     assert b.cited_sources == []
 
 
-def test_batch_repeated_boilerplate_removed_but_shared_sentences_kept() -> None:
+def test_article_text_and_id_do_not_depend_on_the_batch() -> None:
+    """Issue 18 section 4: the same article cleaned alone and inside a 64-article batch gets the same text and id,
+    even when the batch holds lines it shares with other articles of its outlet and of other outlets."""
     shared = "The council voted to rebuild the bridge after the flood, the mayor said."
-    arts = [Article(source=f"{i}.txt", title=f"Story {i}",
-                    raw_text=f"Story number {i} is about something else entirely in the town today.\n\n{shared}\n\n"
-                    "Tags Bridge Council Flood Town") for i in range(4)]
-    out = clean_articles(arts, Context())
-    for a in out:
-        assert shared in a.text
-        assert "Tags Bridge" not in a.text
-        assert any(r.reason == "repeated across articles of the batch" for r in a.removed)
+    furniture = "Tags Bridge Council Flood Town"
+
+    def art(i: int) -> Article:
+        return Article(source=f"{i}.txt", title=f"Story {i}", outlet=("Lumen" if i % 2 else None),
+                       raw_text=f"Story number {i} is about something else entirely in the town today.\n\n"
+                       f"{shared}\n\n{furniture}\n\nFollow us on social media for more updates")
+
+    alone = clean_articles([art(7)], Context())[0]
+    batch = clean_articles([art(i) for i in range(64)], Context())
+    inside = next(a for a in batch if a.source == "7.txt")
+    assert alone.text == inside.text and shared in alone.text
+    assert alone.compute_id() == inside.compute_id()
+    assert [(r.text, r.reason) for r in alone.removed] == [(r.text, r.reason) for r in inside.removed]
+    # HTML too: a page alone and among others.
+    page = (DATA / "repost.html").read_text()
+    one = clean_articles([Article(source="p.html", raw_html=page)], Context())[0]
+    many = clean_articles([Article(source=f"p{i}.html", raw_html=page) for i in range(5)], Context())
+    assert all(m.text == one.text and m.compute_id() == one.compute_id() for m in many)
 
 
 def test_clean_text_keeps_short_prose_and_quotes() -> None:
@@ -332,3 +344,32 @@ def test_signed_comments_media_and_link_lines_removed() -> None:
     res = clean_text("\n".join([*article[:2], "Halfway - 1:03:15, with 16 seconds to the chase (1:03:31)", article[4]]),
                      None, from_html=True)
     assert "Halfway - 1:03:15" in "\n".join(res.paragraphs)
+
+
+@pytest.mark.parametrize("tag", ["script", "style", "SCRIPT"])
+def test_unclosed_script_tags_are_linear(tag: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18 section 2: 800,000 unclosed <script> tags (6.4 M characters, over the size guard) must not make
+    the guard's scan quadratic; the whole page (guard, head metadata, extraction) stays within a few seconds."""
+    import time
+
+    page = "<html><head><title>T</title></head><body><p>Intro words of the page here.</p>" + f"<{tag}>" * 800_000
+    t = time.perf_counter()
+    out = clean_html.drop_scripts(page)
+    assert time.perf_counter() - t < 2.0
+    assert out.startswith("<html>") and f"<{tag}>" not in out  # an unclosed element runs to the end of the page
+    assert clean_html.drop_scripts("a<script>x</script >b<style>y</STYLE>c<svg><path/></svg>d") == "a b c d"
+    t = time.perf_counter()
+    art = clean_articles([Article(source="scripts.html", raw_html=page)], Context())[0]
+    assert time.perf_counter() - t < 20.0
+    assert isinstance(art.text, str) and (art.text or art.metadata["warnings"])
+
+
+def test_hostile_head_regexes_are_bounded() -> None:
+    """Thousands of unclosed <meta>, <title> and <html> tags in the head: metadata reading stays fast."""
+    import time
+
+    for junk in ("<meta name='author' content='x", "<title>", "<html lang", '"author": {"name": "x'):
+        page = junk * 40_000
+        t = time.perf_counter()
+        clean_html.head_metadata(page)
+        assert time.perf_counter() - t < 3.0, junk

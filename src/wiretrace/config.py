@@ -57,3 +57,9 @@ class Config:
     # Clustering weights and thresholds live with the fitted model (cluster/weights/cluster.json).
     # Fetching pages named by URL: user agent, politeness per host, timeouts, size limit (wiretrace/fetch).
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    # HTML extraction: trafilatura's text then the line rules (default), or with html_block_classifier the learned
+    # block classifier (clean/blocks.py; off by default: better main-text F1 on L3S-GN1 and dragnet, worse on Zyte
+    # and more comment leak on L3S-GN1, cross-validated; benchmarks/RESULTS-clean.md). Weights: None = the shipped
+    # clean/weights/blocks.json, or a file written by benchmarks/fit_blocks.py.
+    html_block_classifier: bool = False
+    html_blocks_weights: str | None = None

@@ -1,7 +1,8 @@
 """Clean stage: raw HTML or copied-off-the-page text -> main text + metadata.
 
-`clean_articles` is the stage entry point (see `wiretrace.pipeline`). HTML goes through a replaceable base
-extractor (`html.py`, trafilatura by default) and then the same line classifier as plain text (`lines.py`),
+`clean_articles` is the stage entry point (see `wiretrace.pipeline`). HTML goes through a replaceable extractor
+(`html.py`: trafilatura by default; optionally its candidates judged block by block by a learned classifier,
+`blocks.py`, see `Config.html_block_classifier`) and then the same line classifier as plain text (`lines.py`),
 which removes what the extractor let through (promo lines, "Read more" tails, teaser labels). Metadata comes
 from the page, the dateline, credit lines and the text (`meta.py`); cited sources from attribution patterns
 (`sources.py`). Never raises on bad input: problems go to `article.metadata["warnings"]`.
@@ -10,9 +11,15 @@ from the page, the dateline, credit lines and the text (`meta.py`); cited source
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 
-from wiretrace.clean.html import Extracted, HtmlExtractor, TrafilaturaExtractor, default_extractor, extract_html
+from wiretrace.clean.html import (
+    BlockExtractor,
+    Extracted,
+    HtmlExtractor,
+    TrafilaturaExtractor,
+    default_extractor,
+    extract_html,
+)
 from wiretrace.clean.lines import TextResult, clean_text, is_simple, norm, split_units, word_count
 from wiretrace.clean.meta import (
     CREDIT_LINE,
@@ -26,7 +33,7 @@ from wiretrace.clean.sources import AGENCIES, canonical, extract_cited_sources
 from wiretrace.model import Article, Removed
 
 __all__ = [
-    "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article", "clean_articles", "extract_cited_sources",
+    "BlockExtractor", "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article", "clean_articles", "extract_cited_sources",
     "extract_html",
 ]
 
@@ -36,16 +43,19 @@ _BY_LINE = re.compile(r"^By\s+(?P<names>[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*
 
 
 def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa: ANN001
-    """Clean a batch; lines repeated across the batch's plain-text articles count as boilerplate."""
-    units: dict[int, list[str]] = {}
-    repeats = _batch_repeats(articles, units)
+    """Clean a batch, each article on its own: an article's text (hence its id) never depends on the batch.
+
+    (A former rule dropped lines repeated across the batch's articles, so the same article cleaned in two runs
+    could get two ids; issue 18. On HTML the block classifier now judges page furniture from the page itself.)
+    """
     # The seam: a caller may put another HtmlExtractor in the context's cache under "clean.extractor".
-    extractor = ctx.cached("clean.extractor", default_extractor) if ctx is not None else None
-    reference = getattr(getattr(ctx, "config", None), "reference_date", None)
+    config = getattr(ctx, "config", None)
+    extractor = ctx.cached("clean.extractor", lambda: extractor_for(config)) if ctx is not None else None
+    reference = getattr(config, "reference_date", None)
     out = []
     for art in articles:
         try:
-            clean_article(art, repeats.get(id(art)), extractor, reference, units.get(id(art)))
+            clean_article(art, None, extractor, reference)
         except Exception as exc:  # noqa: BLE001 - one bad article never stops the batch
             art.metadata.setdefault("warnings", []).append(f"cleaning failed: {type(exc).__name__}: {exc}"[:200])
             art.text = art.text or ""
@@ -56,58 +66,19 @@ def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa:
     return out
 
 
-_SENTENCE_END = re.compile(r"[.!?]['\"’”]?$")
-
-
-def _batch_repeats(articles: list[Article], units: dict[int, list[str]] | None = None) -> dict[int, set[str]]:
-    """Per article, the lines that repeat as boilerplate across the batch.
-
-    Wire copies share real sentences across outlets, so only non-sentence lines count across outlets; within
-    one outlet (>= 3 articles), a line found in at least half of them counts too. `units` receives each text's
-    `split_units` so that the classifier does not split it again.
-    """
-    texts = [(a, a.raw_text) for a in articles if a.raw_text and not a.text]
-    if len(texts) < 3:
-        return {}
-    keys: dict[int, set[str]] = {}
-    all_count: Counter = Counter()
-    by_outlet: dict[str, Counter] = defaultdict(Counter)
-    outlet_n: Counter = Counter()
-    for a, raw in texts:
-        ks = set()
-        us = split_units(raw)
-        if units is not None:
-            units[id(a)] = us
-        for u in us:
-            # A simple unit's key has exactly word_count words (see lines.is_simple): a long one needs no key.
-            # (Below, the last 3 characters hold the whole `$`-anchored match, a final newline included.)
-            simple = is_simple(u)
-            if simple and word_count(u) > 30:
-                continue
-            k = norm(u)
-            if k and (simple or len(k.split()) <= 30):  # a simple unit's key has word_count (<= 30) words
-                ks.add((k, bool(_SENTENCE_END.search(u[-3:]))))
-        keys[id(a)] = {k for k, _ in ks}
-        for k, term in ks:
-            if not term:
-                all_count[k] += 1
-            if a.outlet:
-                by_outlet[a.outlet][k] += 1
-        if a.outlet:
-            outlet_n[a.outlet] += 1
-    out: dict[int, set[str]] = {}
-    for a, _ in texts:
-        rep = {k for k in keys[id(a)] if all_count[k] >= 3}
-        if a.outlet and outlet_n[a.outlet] >= 3:
-            rep |= {k for k in keys[id(a)] if by_outlet[a.outlet][k] >= max(3, outlet_n[a.outlet] / 2)}
-        if rep:
-            out[id(a)] = rep
-    return out
+def extractor_for(config=None) -> HtmlExtractor:  # noqa: ANN001 - wiretrace.config.Config
+    """The HTML extractor the config asks for: trafilatura (default) or the learned block classifier."""
+    if not getattr(config, "html_block_classifier", False):
+        return default_extractor()
+    return BlockExtractor(getattr(config, "html_blocks_weights", None))
 
 
 def clean_article(art: Article, repeats: set[str] | None = None, extractor: HtmlExtractor | None = None,
                   reference: str | None = None, units: list[str] | None = None) -> Article:
-    """Fill text and metadata of one article in place (`units`: `split_units(art.raw_text)` when already done)."""
+    """Fill text and metadata of one article in place (`units`: `split_units(art.raw_text)` when already done).
+
+    `repeats`: normalised lines known to be boilerplate (e.g. a fixed per-site profile); the stage passes none.
+    """
     warnings: list[str] = art.metadata.setdefault("warnings", [])
     if art.text:
         res = TextResult(split_units(art.text), [], art.title, [], None)
@@ -116,6 +87,7 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
         page = extract_html(art.raw_html, art.url, extractor)
         warnings.extend(page.warnings)
         res = clean_text(page.text, art.title or page.title, repeats, from_html=True)
+        res.removed[:0] = [Removed(t, r) for t, r in page.removed]
         art.metadata["extractor"] = type(extractor or default_extractor()).__name__
     elif art.raw_text is not None:
         page = Extracted()

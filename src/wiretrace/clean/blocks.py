@@ -1,0 +1,390 @@
+"""A learned block classifier for HTML pages: main text, comments, related content, boilerplate.
+
+Why: hand-written line rules fitted to pages one has read do not generalise (issue 14). The page is cut into DOM
+text blocks (boilerpipe/dragnet style: text between block-level tags), each block gets shallow features of itself
+and its context (text and link density, tag path, class/id tokens, position, punctuation, sentence shape, distance
+to the title, repetition within the page, and whether the base extractor kept it), and a
+trees model (gradient boosting) says main / comment / related / boilerplate. The trees are plain JSON (fitted
+with scikit-learn by `benchmarks/fit_blocks.py`), the runtime is numpy only.
+
+Written here (not a library) because no maintained Python package ships a block classifier with trainable
+weights and a light runtime: dragnet is unmaintained (Python 2 era, Cython), boilerpy3/jusText are fixed rules.
+Parsing is lxml's (the same parser trafilatura uses).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+LABELS = ("main", "comment", "related", "boilerplate")
+
+# Text between these tags is one block (boilerpipe's rule, with <br> as a boundary: old pages set paragraphs that way).
+_BLOCK_TAGS = frozenset("""
+p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 td th tr table tbody thead tfoot blockquote pre section article header
+footer nav aside main form figure figcaption address center body html br hr caption fieldset legend menu details
+summary dialog
+""".split())
+_SKIP_TAGS = frozenset("script style noscript svg template head iframe select option textarea object embed button "
+                       "map canvas math title".split())
+_OWNER_TAGS = ("p", "div", "li", "td", "h1", "h2", "h3", "h456", "a", "blockquote", "dd", "pre", "figcaption",
+               "span", "other")
+_ANCESTOR_TAGS = ("ul", "li", "table", "form", "nav", "header", "footer", "aside", "article", "main", "h", "a",
+                  "section", "blockquote", "figure", "p", "font", "strong", "b", "i", "em", "small", "time")
+_WORD = re.compile(r"\w+")
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_SENT_END = re.compile(r"[.!?][\"'”’)]?(?:\s|$)")
+_DATEISH = re.compile(r"\b(?:\d{1,2}:\d{2}|\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)\b", re.I)
+_AGO = re.compile(r"\b(?:ago|posted|reply|replies|comments?|said\.\.\.|wrote|report abuse|permalink|login|log in|"
+                  r"sign up|share|tweet|print|e-?mail|subscribe|advertisement|related|more from|read more|"
+                  r"recommended|popular|trending|copyright|©|all rights reserved)\b", re.I)
+N_HASH = 128
+
+
+@dataclass(slots=True)
+class Block:
+    """One text block of the page and what the classifier needs to know of its place."""
+
+    text: str
+    words: int
+    anchor_words: int
+    owner: str  # the innermost block-level tag holding the text
+    ancestors: tuple[str, ...]  # tag names from the root down
+    near_tokens: tuple[str, ...]  # class/id tokens of the 3 nearest ancestors
+    far_tokens: tuple[str, ...]  # class/id tokens of the other ancestors
+    containers: tuple[int, ...]  # serial numbers of the enclosing elements (container-level text shares)
+    label: str = "boilerplate"
+    p_main: float = 0.0
+
+
+def _class_tokens(el) -> list[str]:  # noqa: ANN001 - lxml element
+    toks: list[str] = []
+    for attr in ("class", "id"):
+        v = el.get(attr)
+        if v and len(v) < 300:
+            toks += [t for t in _TOKEN_SPLIT.split(v.lower() if v.islower() else v) if 1 < len(t) < 30]
+    return [t.lower() for t in toks]
+
+
+def segment(root) -> list[Block]:  # noqa: ANN001 - lxml root element
+    """Cut a parsed page into text blocks, in document order (iterative: deep trees cannot overflow the stack)."""
+    from lxml import etree
+
+    blocks: list[Block] = []
+    stack: list[tuple[str, list[str], int]] = []  # (tag, class/id tokens, serial number)
+    buf: list[str] = []
+    anchor = [0]  # words inside <a> in the current block
+    in_a = [0]
+    owner: list[tuple] = [()]  # the stack snapshot when the block's first text arrived
+    serial = [0]
+
+    def add(s: str) -> None:
+        if not s:
+            return
+        if s.isspace():  # white space between inline elements separates words; it never starts a block
+            if buf:
+                buf.append(" ")
+            return
+        if not buf:
+            owner[0] = tuple(stack)
+        buf.append(s)
+        if in_a[0]:
+            anchor[0] += len(_WORD.findall(s))
+
+    def flush() -> None:
+        if not buf:
+            return
+        text = " ".join("".join(buf).split())
+        buf.clear()
+        a = anchor[0]
+        anchor[0] = 0
+        if not text:
+            return
+        snap = owner[0]
+        words = len(_WORD.findall(text))
+        if words == 0:
+            return
+        tags = tuple(t for t, _, _ in snap)
+        own = next((t for t in reversed(tags) if t in _BLOCK_TAGS), "other")
+        near = tuple(tok for _, toks, _ in snap[-3:] for tok in toks)
+        far = tuple(tok for _, toks, _ in snap[:-3] for tok in toks)
+        blocks.append(Block(text, words, min(a, words), own, tags, near, far, tuple(i for _, _, i in snap)))
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            if event == "end":
+                add(el.tail or "")
+            continue
+        tag = tag.lower()
+        if event == "start":
+            if tag in _SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS:
+                flush()
+            serial[0] += 1  # a serial number, not id(el): lxml's proxies die and their ids get reused
+            stack.append((tag, _class_tokens(el), serial[0]))
+            if tag == "a":
+                in_a[0] += 1
+            add(el.text or "")
+        else:
+            if tag in _SKIP_TAGS:
+                add(el.tail or "")
+                continue
+            if stack:
+                stack.pop()
+            if tag == "a":
+                in_a[0] = max(0, in_a[0] - 1)
+            if tag in _BLOCK_TAGS:
+                flush()
+            add(el.tail or "")
+    flush()
+    return blocks
+
+
+@lru_cache(maxsize=65536)
+def _hash(tok: str) -> int:
+    return zlib.crc32(tok.encode()) % N_HASH
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    toks = _WORD.findall(text.lower())
+    return {tuple(toks[i : i + n]) for i in range(max(0, len(toks) - n + 1))}
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+N_DENSE = 0  # set below from the names list
+DENSE_NAMES: list[str] = (
+    ["log_words", "link_density", "sent_ends_per_word", "words_per_sentence", "commas_per_word", "cap_share",
+     "digit_share", "avg_word_len", "ends_terminal", "starts_cap", "rel_pos", "rel_words_before", "log_depth",
+     "dateish", "ui_words", "repeat_in_page", "base_kept", "base_kept_exact", "is_title", "title_dist",
+     "before_title", "log_title_dist", "container1_share", "container2_share", "container3_share",
+     "container1_link", "container2_link", "quote_marks", "has_pipe", "all_caps_share", "one_word"]
+    + [f"{side}{k}_{f}" for side in ("prev", "next") for k in (1, 2) for f in ("log_words", "link", "terminal")]
+    + [f"owner_{t}" for t in _OWNER_TAGS] + [f"anc_{t}" for t in _ANCESTOR_TAGS]
+)
+N_DENSE = len(DENSE_NAMES)
+
+
+def features(blocks: list[Block], title: str | None, base_text: str | None) -> np.ndarray:
+    """One row per block: the dense features (DENSE_NAMES), then hashed class/id tokens (near, far)."""
+    n = len(blocks)
+    X = np.zeros((n, N_DENSE + 2 * N_HASH), dtype=np.float32)
+    if n == 0:
+        return X
+    total = sum(b.words for b in blocks) or 1
+    # Words (and anchor words) under each enclosing element: the share of the page a block's container holds.
+    cont_words: dict[int, int] = {}
+    cont_anchor: dict[int, int] = {}
+    for b in blocks:
+        for c in b.containers:
+            cont_words[c] = cont_words.get(c, 0) + b.words
+            cont_anchor[c] = cont_anchor.get(c, 0) + b.anchor_words
+    norms = [_norm(b.text) for b in blocks]
+    counts: dict[str, int] = {}
+    for k in norms:
+        counts[k] = counts.get(k, 0) + 1
+    # Base extractor's output: which blocks it kept (3-word shingles; short blocks by exact line).
+    base_sh: set = set()
+    base_lines: set[str] = set()
+    base_norm = ""
+    if base_text:
+        base_sh = _shingles(base_text)
+        base_lines = {_norm(x) for x in base_text.splitlines()}
+        base_norm = " " + _norm(base_text) + " "
+    # The title block: the first block sharing most of the title's words.
+    title_i = -1
+    if title:
+        tw = set(_WORD.findall(title.lower()))
+        if tw:
+            best = 0.0
+            for i, b in enumerate(blocks[: min(n, 400)]):
+                if b.words > 3 * len(tw) + 5:
+                    continue
+                bw = set(_WORD.findall(b.text.lower()))
+                ov = len(tw & bw) / max(len(tw), len(bw))
+                if ov > best and ov >= 0.6:
+                    best, title_i = ov, i
+    col = {name: j for j, name in enumerate(DENSE_NAMES)}
+    link = [b.anchor_words / b.words for b in blocks]
+    term = [1.0 if _SENT_END.search(b.text[-3:] + " ") else 0.0 for b in blocks]
+    lw = [math.log1p(b.words) for b in blocks]
+    before = 0
+    for i, b in enumerate(blocks):
+        t = b.text
+        row = [0.0] * N_DENSE  # filled in Python, copied once: numpy scalar writes cost ~10x more
+        w = b.words
+        ends = len(_SENT_END.findall(t))
+        toks = t.split()
+        row[col["log_words"]] = lw[i]
+        row[col["link_density"]] = link[i]
+        row[col["sent_ends_per_word"]] = ends / w
+        row[col["words_per_sentence"]] = min(w / max(ends, 1), 80) / 40
+        row[col["commas_per_word"]] = t.count(",") / w
+        row[col["cap_share"]] = sum(1 for x in toks if x[:1].isupper()) / max(len(toks), 1)
+        row[col["all_caps_share"]] = sum(1 for x in toks if len(x) > 1 and x.isupper()) / max(len(toks), 1)
+        row[col["digit_share"]] = sum(map(str.isdigit, t)) / len(t)
+        row[col["avg_word_len"]] = min(len(t) / max(len(toks), 1), 20) / 10
+        row[col["ends_terminal"]] = term[i]
+        row[col["starts_cap"]] = 1.0 if t[:1].isupper() else 0.0
+        row[col["rel_pos"]] = i / n
+        row[col["rel_words_before"]] = before / total
+        before += w
+        row[col["log_depth"]] = math.log1p(len(b.ancestors))
+        row[col["dateish"]] = min(len(_DATEISH.findall(t)), 3) / 3
+        row[col["ui_words"]] = min(len(_AGO.findall(t)), 3) / 3 if w < 60 else 0.0
+        row[col["repeat_in_page"]] = math.log(counts[norms[i]])
+        row[col["quote_marks"]] = min(sum(t.count(q) for q in "\"“”"), 4) / 4
+        row[col["has_pipe"]] = 1.0 if "|" in t or "»" in t else 0.0
+        row[col["one_word"]] = 1.0 if w == 1 else 0.0
+        if base_text:
+            sh = _shingles(t)
+            if sh:
+                row[col["base_kept"]] = len(sh & base_sh) / len(sh)
+            k = norms[i]
+            row[col["base_kept_exact"]] = 1.0 if k in base_lines or (k and f" {k} " in base_norm and w >= 3) else 0.0
+            if not sh:
+                row[col["base_kept"]] = row[col["base_kept_exact"]]
+        if title_i >= 0:
+            d = i - title_i
+            row[col["is_title"]] = 1.0 if d == 0 else 0.0
+            row[col["title_dist"]] = max(-1.0, min(1.0, d / 50))
+            row[col["before_title"]] = 1.0 if d < 0 else 0.0
+            row[col["log_title_dist"]] = math.log1p(abs(d)) / 5
+        else:
+            row[col["log_title_dist"]] = 1.0
+        cs = b.containers
+        for j, name in ((1, "container1"), (2, "container2"), (3, "container3")):
+            if len(cs) > j:
+                c = cs[-1 - j] if len(cs) > j else cs[0]
+                row[col[f"{name}_share"]] = cont_words[c] / total
+                if j < 3:
+                    row[col[f"{name}_link"]] = cont_anchor[c] / max(cont_words[c], 1)
+        for side, step in (("prev", -1), ("next", 1)):
+            for k in (1, 2):
+                jj = i + step * k
+                if 0 <= jj < n:
+                    row[col[f"{side}{k}_log_words"]] = lw[jj]
+                    row[col[f"{side}{k}_link"]] = link[jj]
+                    row[col[f"{side}{k}_terminal"]] = term[jj]
+        own = b.owner if b.owner in _OWNER_TAGS else ("h456" if b.owner in ("h4", "h5", "h6") else "other")
+        row[col[f"owner_{own}"]] = 1.0
+        anc = set(b.ancestors)
+        for tg in _ANCESTOR_TAGS:
+            if tg == "h":
+                hit = bool(anc & {"h1", "h2", "h3", "h4", "h5", "h6"})
+            else:
+                hit = tg in anc
+            if hit:
+                row[col[f"anc_{tg}"]] = 1.0
+        X[i, :N_DENSE] = row
+        for tok in set(b.near_tokens):
+            X[i, N_DENSE + _hash(tok)] = 1.0
+        for tok in set(b.far_tokens):
+            X[i, N_DENSE + N_HASH + _hash(tok)] = 1.0
+    return X
+
+
+class BlockModel:
+    """Gradient-boosted trees (sklearn's HistGradientBoosting, exported by benchmarks/fit_blocks.py) over the
+    features above, evaluated here with numpy: all trees walked at once, one level per step."""
+
+    def __init__(self, d: dict) -> None:
+        if d.get("format") != "wiretrace-blocks-gbt/1" or d.get("dense_names") != DENSE_NAMES \
+                or d.get("n_hash") != N_HASH:
+            raise ValueError("block classifier weights do not match this code's features (refit with "
+                             "benchmarks/fit_blocks.py)")
+        self.labels: tuple[str, ...] = tuple(d["labels"])
+        self.threshold = float(d.get("threshold", 0.5))
+        self.meta: dict = d.get("meta", {})
+        self.baseline = np.asarray(d["baseline"], np.float64)
+        self.feat = np.asarray(d["feature"], np.int32)
+        self.thr = np.asarray(d["threshold_value"], np.float64)
+        self.left = np.asarray(d["left"], np.int32)
+        self.right = np.asarray(d["right"], np.int32)
+        self.leaf = np.asarray(d["is_leaf"], bool)
+        self.value = np.asarray(d["value"], np.float64)
+        self.roots = np.asarray(d["roots"], np.int32)
+        self.depth = int(d["max_depth"])
+        cls = np.asarray(d["tree_class"], np.int32)
+        self.onehot = np.zeros((len(self.roots), len(self.labels)))
+        self.onehot[np.arange(len(cls)), cls] = 1.0
+        self._json = d
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        n = len(X)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            go_left = X[rows, self.feat[node]] <= self.thr[node]
+            node = np.where(go_left, self.left[node], self.right[node])  # a leaf points at itself
+        z = self.value[node] @ self.onehot + self.baseline
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def to_json(self) -> dict:
+        return self._json
+
+    @classmethod
+    def from_sklearn(cls, clf, meta: dict) -> BlockModel:  # noqa: ANN001 - a fitted HistGradientBoostingClassifier
+        """Export the fitted trees (fit time only: sklearn is not needed to run the model)."""
+        feat, thr, left, right, leaf, value, roots, tree_class = [], [], [], [], [], [], [], []
+        depth = 0
+        labels = [LABELS[c] for c in clf.classes_]
+        for per_class in clf._predictors:
+            for k, pred in enumerate(per_class):
+                nodes = pred.nodes
+                off = len(feat)
+                roots.append(off)
+                tree_class.append(k)
+                for i, nd in enumerate(nodes):
+                    is_leaf = bool(nd["is_leaf"])
+                    feat.append(0 if is_leaf else int(nd["feature_idx"]))
+                    thr.append(0.0 if is_leaf else float(nd["num_threshold"]))
+                    left.append(off + i if is_leaf else off + int(nd["left"]))
+                    right.append(off + i if is_leaf else off + int(nd["right"]))
+                    leaf.append(is_leaf)
+                    value.append(round(float(nd["value"]), 6) if is_leaf else 0.0)
+                    depth = max(depth, int(nd["depth"]))
+        return cls({"format": "wiretrace-blocks-gbt/1", "labels": labels, "threshold": 0.5,
+                    "n_dense": N_DENSE, "n_hash": N_HASH, "dense_names": DENSE_NAMES,
+                    "baseline": np.asarray(clf._baseline_prediction).ravel().round(6).tolist(),
+                    "feature": feat, "threshold_value": thr, "left": left, "right": right, "is_leaf": leaf,
+                    "value": value, "roots": roots, "tree_class": tree_class, "max_depth": depth, "meta": meta})
+
+
+DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "blocks.json"
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> BlockModel:
+    return BlockModel(json.loads(Path(path or DEFAULT_WEIGHTS).read_text()))
+
+
+def classify(blocks: list[Block], X: np.ndarray, model: BlockModel) -> None:
+    """Label each block in place: main when P(main) passes the threshold, else its likeliest other label."""
+    if not blocks:
+        return
+    P = model.proba(X)
+    main = model.labels.index("main")
+    for b, p in zip(blocks, P, strict=True):
+        b.p_main = float(p[main])
+        if p[main] >= model.threshold:
+            b.label = "main"
+        else:
+            q = p.copy()
+            q[main] = -1
+            b.label = model.labels[int(q.argmax())]
