@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from trafilatura.utils import load_html
 
+from test_clean import BAD_HTML
 from wiretrace.clean import blocks, clean_articles, extractor_for
 from wiretrace.clean.html import BlockExtractor, TrafilaturaExtractor
 from wiretrace.config import Config
@@ -96,16 +97,7 @@ def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(
     "html",
-    [
-        "<html><head><title>x</title></head><body><p>Truncated para",
-        "<html><head><title>Only a head</title></head></html>",
-        "<html><body><script>var a = 1;</script><script>document.write('x')</script></body></html>",
-        "",
-        "plain words, no markup at all",
-        "<html><meta charset='utf-8'><body><p>" + "Ã©Ã¨Ã  \ufffd\ufffd " * 200 + "</p></body></html>",
-        "<<<>>><div><p></div></p></span>",
-        "<html><body>" + "<script>" * 800_000,
-    ],
+    [*BAD_HTML, "<html><body>" + "<script>" * 800_000],
 )
 def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
     ctx = Context(Config(html_block_classifier=True))

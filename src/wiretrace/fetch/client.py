@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from wiretrace.fetch.settings import FetchConfig
+from wiretrace.ingest.errors import printable
 
 REDIRECTS = {301, 302, 303, 307, 308}
 TEXT_TYPES = ("text/", "application/xhtml", "application/xml", "application/rss", "application/atom",
@@ -45,7 +46,7 @@ class FetchError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.url}: {self.reason}"
+        return f"{printable(self.url)}: {printable(self.reason)}"
 
 
 class _Refused(Exception):
