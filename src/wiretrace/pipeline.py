@@ -134,14 +134,17 @@ def pipeline_order() -> list[Stage]:
 
 # -- per-item work, mapped by the executor --------------------------------------------------------------------------
 def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
-    """Article stages over one batch (clean, analyse, fingerprint), or up to and including `through`;
-    ids computed from the cleaned text."""
+    """Article stages over one batch (clean, analyse, fingerprint), or up to and including `through`.
+
+    Ids name the publication (`Article.compute_id`): the URL (given, or the page's own), else the outlet and
+    content as read, so an id never depends on what else is in the batch (cleaning drops lines repeated across it)."""
+    as_read = {id(art): art.as_read() for art in batch}
     for st in article_stages():
         batch = st.fn(batch, ctx)
         if st.name == through:
             break
     for art in batch:
-        art.compute_id()
+        art.compute_id(as_read.get(id(art)))
     return batch
 
 
