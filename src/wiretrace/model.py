@@ -288,9 +288,11 @@ class Origin:
     """Where a group of articles comes from; may be absent from the corpus.
 
     `kind` is "agency"/"outlet" for a named organisation cited by the
-    articles, "article" when the origin is an article in the corpus.
+    articles, "article" when the origin is an article in the corpus, and
+    "statement" for a speaker (person, organisation, document) whose words
+    several articles quote: evidence of what they report, not of copying.
     `secondary` origins back only some sentences (`sentences` maps
-    article id to sentence indexes).
+    article id to sentence indexes); statement origins are always secondary.
     """
 
     name: str

@@ -145,7 +145,7 @@ def _published_by(article: Article, name: str) -> bool:
     """
     from urllib.parse import urlparse
 
-    from wiretrace.provenance.sources import canonical
+    from wiretrace.text.media import canonical
 
     key = "".join(ch for ch in name.casefold() if ch.isalnum())
     if article.outlet and canonical(article.outlet) == name:
