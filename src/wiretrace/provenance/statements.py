@@ -56,7 +56,8 @@ _ROLE = [
                rf"(?P<role>{_ROLES})\b"),
 ]
 _NOT_NAMES = frozenset({"he", "she", "it", "they", "we", "i", "the", "this", "that", "but", "and", "in", "on", "a",
-                        "an", "officials", "police", "sources", "yesterday", "today", "earlier", "later"})
+                        "an", "officials", "police", "sources", "yesterday", "today", "earlier", "later", "mr", "mrs",
+                        "ms", "dr"})
 # A capitalised run right after these words is a place or an object, not the speaker ("a source in the Middle East
 # said", "said in Ankara").
 _BEFORE_NOT_SPEAKER = frozenset({"in", "of", "from", "at", "on", "to", "for", "with", "by", "near", "about", "into",
