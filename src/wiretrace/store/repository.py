@@ -127,8 +127,10 @@ class Store:
         new: list[str] = []
         with self.transaction() as c:
             for art in articles:
-                if not art.id or not art.publication:
+                if not art.id:
                     art.compute_id()
+                elif not art.publication:  # an id given by the caller is kept; the row still gets its key
+                    art.publication = art.publication_key()
                 known = self._known_publication(c, art)
                 if known is None:
                     data = art.to_report()
