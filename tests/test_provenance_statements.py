@@ -72,3 +72,14 @@ def test_quoting_a_named_report_is_citing_it_not_copying(ctx):
     assert (origin.name, sorted(origin.article_ids), origin.closest_witness) == (
         "Harbour Times", ["quoting", "report"], "report")
     assert story.independent_origins == 1
+
+
+def test_the_same_short_text_at_two_outlets_is_a_copy(ctx):
+    """A one-sentence brief carried verbatim by two outlets: one publication text, a copy edge of share 1.0."""
+    brief = "The Tollan ferry to Calder will not run on Sunday because of high winds, the operator said."
+    arts = {a.id: a for a in (Article(source="a", id="first", text=brief, outlet="Tollan Voice", published="2025-05-04"),
+                              Article(source="b", id="second", text=brief, outlet="Calder Post", published="2025-05-05"))}
+    story = provenance_run(align_run(Story(id="t", article_ids=list(arts)), arts, ctx), arts, ctx)
+    (edge,) = story.reuse
+    assert (edge.source, edge.target, edge.relation, edge.share) == ("first", "second", "copy", 1.0)
+    assert story.independent_origins == 1

@@ -20,6 +20,7 @@ from wiretrace.provenance.graph import PairInfo, direct
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
 from wiretrace.provenance.statements import PairKinds, quoted_report_edges, sort_pairs, statement_origins
+from wiretrace.text.normalize import comparable
 
 __all__ = ["run", "profiles", "REQUIRES", "ASSIGNS"]
 
@@ -58,7 +59,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         # two outlets quoting one speaker share the speaker's words, not each other's text: reuse rests on reporting
         key = frozenset((al.a, al.b))
         kinds[key], aligned[key] = sort_pairs(al, sentences, quoted, profs), al
-        infos[key] = PairInfo(al, kinds[key].reporting, len(usable[al.a]), len(usable[al.b]))
+        same = comparable(articles[al.a].text or "") == comparable(articles[al.b].text or "")
+        infos[key] = PairInfo(al, kinds[key].reporting, len(usable[al.a]), len(usable[al.b]), identical=same)
 
     labels = {a: _label(articles[a]) for a in ids}
     agencies = story_agency_names([articles[a].text or "" for a in ids] + [articles[a].dateline or "" for a in ids])
