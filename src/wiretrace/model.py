@@ -31,8 +31,11 @@ class Removed:
 class Article:
     """One news article, from raw input to cleaned text and metadata.
 
-    `id` is a hash of the cleaned text plus title, so the same article read
-    twice (from the same or another file) is stored once.
+    An article is one *publication*: `publication` is its key (`publication_key`: the normalised URL when known,
+    else the outlet and the input's content, else the input's content) and `id` a hash of that key. Re-reading the
+    same publication from the same or another file gives the same id and adds nothing; the same text from another
+    outlet or URL is another article (provenance joins the two by a `copy` edge). The key is computed from the raw
+    input before cleaning, so an id never depends on what else is in the batch.
     """
 
     source: str
@@ -54,11 +57,41 @@ class Article:
     id: str = ""
     # What the per-article analysis found (sentences, vectors, parse); stored beside the article, never reported.
     analysis: ArticleAnalysis | None = None
+    publication: str = ""  # the publication key the id hashes (see `publication_key`); stored, never reported
+    inputs: list[str] = field(default_factory=list)  # every input where this publication was seen (from the store)
 
-    def compute_id(self) -> str:
-        basis = (self.title or "").strip() + "\n" + " ".join(self.text.split())
-        self.id = hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:16]
+    def input_digest(self) -> str:
+        """A digest of what was read (title and raw body, whitespace folded); the cleaned text stands in once the
+        raw input is gone."""
+        body = self.raw_text if self.raw_text is not None else self.raw_html if self.raw_html is not None else self.text
+        basis = (self.title or "").strip() + "\n" + " ".join(body.split())
+        return hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:32]
+
+    def as_read(self) -> tuple[str, str | None]:
+        """(input digest, outlet) as read, before cleaning: what `compute_id` needs so that an id never depends on
+        the batch (cleaning drops lines repeated across a batch, and may guess an outlet from such lines)."""
+        return self.input_digest(), self.outlet
+
+    def publication_key(self, as_read: tuple[str, str | None] | None = None) -> str:
+        """'url <normalised url>', else 'outlet <folded outlet> <digest>', else 'input <digest>'."""
+        url = normalise_url(self.url)
+        if url:
+            return f"url {url}"
+        digest, outlet = as_read or self.as_read()
+        outlet = " ".join((outlet or "").casefold().split())
+        return f"outlet {outlet} {digest}" if outlet else f"input {digest}"
+
+    def compute_id(self, as_read: tuple[str, str | None] | None = None) -> str:
+        """Set `publication` and `id` (`as_read`: `self.as_read()` taken before cleaning, when the caller has it)."""
+        self.publication = self.publication_key(as_read)
+        self.id = hashlib.sha256(self.publication.encode("utf-8", "replace")).hexdigest()[:16]
         return self.id
+
+    def legacy_id(self) -> str:
+        """The id stores written before publication identity gave (title + cleaned text): how a store migrated
+        from then recognises a publication it already holds."""
+        basis = (self.title or "").strip() + "\n" + " ".join(self.text.split())
+        return hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:16]
 
     def to_report(self) -> dict[str, Any]:
         return {
@@ -76,6 +109,7 @@ class Article:
             "cited_sources": list(self.cited_sources),
             "removed": [asdict(r) for r in self.removed],
             "metadata": _jsonable(self.metadata),
+            "inputs": list(self.inputs or [self.source]),
         }
 
     @classmethod
@@ -95,6 +129,7 @@ class Article:
             cited_sources=list(data.get("cited_sources") or []),
             removed=[Removed(**r) for r in data.get("removed") or []],
             metadata=dict(data.get("metadata") or {}),
+            inputs=list(data.get("inputs") or []),
         )
 
 
@@ -282,9 +317,11 @@ class Origin:
     """Where a group of articles comes from; may be absent from the corpus.
 
     `kind` is "agency"/"outlet" for a named organisation cited by the
-    articles, "article" when the origin is an article in the corpus.
+    articles, "article" when the origin is an article in the corpus, and
+    "statement" for a speaker (person, organisation, document) whose words
+    several articles quote: evidence of what they report, not of copying.
     `secondary` origins back only some sentences (`sentences` maps
-    article id to sentence indexes).
+    article id to sentence indexes); statement origins are always secondary.
     """
 
     name: str
@@ -402,6 +439,29 @@ class Entity:
     aliases: list[str]
     article_ids: list[str]
     mentions: list[dict[str, Any]] = field(default_factory=list)  # {article_id, start, end, text}
+
+
+def normalise_url(url: str | None) -> str | None:
+    """The part of a URL that names a publication: host without "www.", path, query without tracking parameters
+    (courlan, trafilatura's URL library); scheme, fragment and a trailing slash do not count. None when `url` is
+    not an absolute http(s) URL."""
+    from urllib.parse import urlsplit
+
+    if not url or not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        from courlan import normalize_url
+
+        norm = urlsplit(normalize_url(url.strip(), strict=True, trailing_slash=False))
+    except ValueError:
+        return None
+    host = (norm.hostname or "").removeprefix("www.")
+    port = f":{norm.port}" if norm.port not in (None, 80, 443) else ""
+    path = norm.path.rstrip("/")
+    return f"{host}{port}{path}" + (f"?{norm.query}" if norm.query else "")
 
 
 def _jsonable(value: Any) -> Any:

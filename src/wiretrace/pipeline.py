@@ -166,18 +166,20 @@ FAILED = "wiretrace.failed"  # article.metadata key: why an article stage failed
 
 
 def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
-    """Article stages over one batch (clean, bound, analyse, fingerprint), or up to and including `through`;
-    ids computed from the cleaned text.
+    """Article stages over one batch (clean, bound, analyse, fingerprint), or up to and including `through`.
 
-    A stage that raises on the batch is run again on each article alone: the one that fails is marked
-    (`metadata[FAILED]`, its text emptied) and skipped by later stages; the others go on."""
+    Ids name the publication (`Article.compute_id`): the URL (given, or the page's own), else the outlet and
+    content as read, so an id never depends on what else is in the batch. A stage that raises on the batch is run
+    again on each article alone: the one that fails is marked (`metadata[FAILED]`, its text emptied) and skipped by
+    later stages; the others go on."""
+    as_read = {id(art): art.as_read() for art in batch}
     failed: list[Article] = []
     for st in article_stages():
         batch = _run_article_stage(st, batch, ctx, failed)
         if st.name == through:
             break
-    for art in batch:
-        art.compute_id()
+    for art in batch + failed:
+        art.compute_id(as_read.get(id(art)))
     return batch + failed
 
 

@@ -411,8 +411,11 @@ def _verbatim_pairs(story: Story) -> set[tuple[tuple[str, int], tuple[str, int]]
 
 
 def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:
-    """The origins behind one sentence: a secondary origin covering it wins over the article's primary ones."""
-    origins = story.origins or []
+    """The origins behind one sentence: a secondary origin covering it wins over the article's primary ones.
+
+    A `statement` origin (a speaker several articles quote) is what the sentence reports, not where the article's
+    text comes from: two outlets quoting one statement stay two independent reports of it."""
+    origins = [o for o in story.origins or [] if o.kind != "statement"]
     secondary = [o for o in origins if o.secondary and sentence in o.sentences.get(article_id, [])]
     if secondary:
         return secondary

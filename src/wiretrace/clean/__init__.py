@@ -22,15 +22,15 @@ from wiretrace.clean.html import (
 )
 from wiretrace.clean.lines import TextResult, clean_text, is_simple, norm, split_units, word_count
 from wiretrace.clean.meta import (
-    CREDIT_LINE,
     credit_bylines,
     detect_language,
     find_dateline,
     relative_date,
     resolve_date,
 )
-from wiretrace.clean.sources import AGENCIES, canonical, extract_cited_sources
+from wiretrace.clean.sources import extract_cited_sources
 from wiretrace.model import Article, Removed
+from wiretrace.text.media import AGENCIES, CREDIT_LINE, canonical
 
 __all__ = [
     "BlockExtractor", "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article", "clean_articles", "extract_cited_sources",

@@ -15,8 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from wiretrace.clean.sources import MEDIA_WORD_RX
 from wiretrace.model import Removed
+from wiretrace.text.media import CREDIT_LINE as _CREDIT_LINE
+from wiretrace.text.media import MEDIA_WORD_RX
 
 _TERMINAL_RX = re.compile(r"[.!?…:;]['\"’”»)\]]*$")
 
@@ -470,7 +471,6 @@ def _ellipsis(s: str) -> bool:
     return s.rstrip().endswith(("…", "..."))
 
 
-_CREDIT_LINE = re.compile(r"^\s*\(?(?:Additional\s+)?(?:Reporting|Writing|Written|Editing|Edited|Compiled)\s+by\s+[A-Z]")
 PERSON_LINE = re.compile(r"^(?:By\s+)?[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-.]*){1,3}$")
 
 

@@ -7,27 +7,10 @@ from collections import Counter
 from datetime import date, timedelta
 
 from wiretrace.clean.lines import is_simple
+from wiretrace.text.media import DATELINE, DATELINE_AGENCY_FIRST, DATELINE_MIXED
 
-# "ANKARA/BEIRUT, Sept 15 (Reuters) –", "QAMISHLI, Syria (North Press) –", "WASHINGTON (AP) —", "(AP) HONOLULU -"
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
-          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-DATELINE = re.compile(
-    rf"^\s*(?P<place>[A-Z][A-Z'’.\-]+(?:[ /][A-Z][A-Z'’.\-]+)*(?:,[ ]+[A-Z][\w.'’\-]+(?:[ ][A-Z][\w.'’\-]+){{0,2}})?)"
-    rf"(?:,[ ]+(?P<date>{_MONTH}[ ]+\d{{1,2}}(?:,[ ]+\d{{4}})?))?"
-    r"[ ]*(?:\((?P<agency>[^()\n]{2,40})\))?[ ]*(?P<dash>[-–—:]{1,2})[ ]*"
-)
-DATELINE_AGENCY_FIRST = re.compile(r"^\s*\((?P<agency>[^()\n]{2,40})\)[ ]*(?P<place>[A-Z][A-Z'’.\-/ ]{2,40}?)[ ]*[-–—]{1,2}[ ]*")
-_W = r"[A-Z][\w.'’\-]*"
-DATELINE_MIXED = re.compile(
-    rf"^\s*(?:(?P<date0>{_MONTH}[ ]+\d{{1,2}})|(?P<place>{_W}(?:[ /]+{_W}){{0,3}}(?:,[ ]+{_W}(?:[ ]{_W}){{0,2}})?))?"
-    rf"(?:,?[ ]+(?P<date>{_MONTH}[ ]+\d{{1,2}}(?:,[ ]+\d{{4}})?))?"
-    r"[ ]*\((?P<agency>[A-Z][\w.&\-]*(?:[ ][A-Z][\w.&\-]*){0,3})\)[ ]*[-–—]{1,2}[ ]*"
-)
 _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
-CREDIT_LINE = re.compile(
-    r"^\s*(?:\(?\s*)(?:Additional\s+)?(?:Reporting|Writing|Written|Editing|Edited|Compiled)\s+by\s+[A-Z].*$"
-)
 _CREDIT_PART = re.compile(
     r"(?:Additional\s+)?(?P<role>reporting|writing|written|editing|edited|compiled)\s+by\s+(?P<names>[^;]+)", re.I
 )

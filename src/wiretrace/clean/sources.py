@@ -12,27 +12,23 @@ from __future__ import annotations
 import functools
 import re
 
-from wiretrace.text.media import AGENCIES, ALIASES
+from wiretrace.text.media import (
+    AGENCIES,
+    ALIASES,
+    DATELINE_HEAD,
+    MEDIA_NOUN,
+    MEDIA_WORD_RX,
+    MEDIA_WORDS,
+    ORG_NOUN,
+    canonical,
+)
 
 _ALIAS = ALIASES
 
-_MEDIA_NOUN = (
-    r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|portal|"
-    r"newspaper|daily|weekly|outlet|broadcaster|magazine|channel|television|radio|tabloid|publication|wire)"
-)
-# After a name, only nouns that make it an organisation ("Trump television ad", "Latino radio" are not media).
-_ORG_NOUN = (r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|"
-             r"portal|newspaper|daily|broadcaster|outlet|magazine|tabloid)")
+_MEDIA_NOUN = MEDIA_NOUN
+_ORG_NOUN = ORG_NOUN
 # A capitalised descriptor in front of a media noun is not a name: "Spanish-language", "American", "Mexican".
 _DESCRIPTOR = re.compile(r"^(?:[A-Z][a-z]+-language|[A-Z][a-z]+(?:an|ian|ese|ish|ic|ino|ina|i))$")
-# Words that make a name a medium by themselves ("Northgate Times", "Polar Wire").
-MEDIA_WORDS: tuple[str, ...] = (
-    "News", "Press", "Times", "Post", "Agency", "Wire", "TV", "Radio", "Online", "Daily", "Journal", "Herald",
-    "Telegraph", "Gazette", "Tribune", "Network", "Media", "Channel", "Ledger", "Chronicle", "Observer", "Guardian",
-    "Express", "Mail", "Monitor", "Courier", "Reporter", "Dispatch", "Bulletin", "Standard", "Independent", "Review",
-    "Magazine", "Broadcasting", "Today", "Insider", "Report", "Messenger", "Sentinel",
-)
-MEDIA_WORD_RX = re.compile(r"\b(?:" + "|".join(MEDIA_WORDS) + r")\b")
 _TOK = r"(?:[A-Z][\w&.\-’']*[\w]|[A-Z]{2,})"
 _ADJ = rf"(?![ ]+(?:[a-z][\w\-]*[ ]+){{1,3}}{_MEDIA_NOUN}[ ]+[A-Z])"  # "French" in "the French news website X"
 _NAME = rf"(?P<name>{_TOK}(?:[ ]+(?:of[ ]+|de[ ]+|for[ ]+)?{_TOK}){{0,4}})\b{_ADJ}"
@@ -41,7 +37,7 @@ _DESC = r"(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){0,3}"
 
 # Strong cues: the name is a medium because of how it is mentioned.
 _STRONG = [
-    re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\s*\({_NAME}\)\s*[-–—:]"),  # ANKARA, Sept 15 (X) –
+    re.compile(rf"{DATELINE_HEAD}\s*\({_NAME}\)\s*[-–—:]"),  # ANKARA, Sept 15 (X) –
     re.compile(rf"^\s*\({_NAME}\)\s*[-–—]?\s*[A-Z]"),  # (AP) HONOLULU -
     re.compile(rf"\b{_MEDIA_NOUN}\s+{_NAME}"),  # the French intelligence website Intelligence Online
     # (?=[A-Zt]): every match starts with a capital or "the"; the look-ahead only makes other positions fail fast.
@@ -151,21 +147,6 @@ def _names_regex(extra: set[str]) -> re.Pattern[str] | None:
 def _names_regex_cached(extra: frozenset[str]) -> re.Pattern[str]:
     alts = "|".join(sorted((re.escape(n) for n in extra), key=len, reverse=True))
     return re.compile(rf"\b(?:{alts})\b")
-
-
-_LEAD_THE = re.compile(r"^(?:the|The)\s+")
-_TRAIL_NOUN = re.compile(rf"\s+{_MEDIA_NOUN}$")
-_TRAIL_POSS = re.compile(r"['’]s$")
-_TRAIL_TLD = re.compile(r"\.(?:com|org|net|co\.uk)$", re.I)
-
-
-def canonical(name: str) -> str:
-    """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'; 'Reuters.com' -> 'Reuters'."""
-    name = _LEAD_THE.sub("", name.strip(" .,;:'\"’‘“”()"))
-    name = _TRAIL_NOUN.sub("", name)
-    name = _TRAIL_POSS.sub("", name)
-    name = _TRAIL_TLD.sub("", name)
-    return _ALIAS.get(name.casefold(), name)
 
 
 def _clean_name(raw: str) -> str | None:

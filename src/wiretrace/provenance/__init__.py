@@ -4,6 +4,10 @@
 analyses, and fills `story.reuse`, `story.origins`,
 `story.independent_origins`, `story.independent_origin_chains` and
 `story.additions`. Every decision carries its evidence.
+
+Aligned sentences are first sorted (`statements.sort_pairs`): quotations two articles share are evidence of a
+statement (an origin of kind `statement`, secondary, never counted as independent), one article quoting another's
+report and naming it `cites` it, and copy/rewrite edges rest on the shared reporting that is left.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.analysis import analysis_of, sentence_texts
-from wiretrace.model import Article, Evidence, Origin, Story
-from wiretrace.provenance.graph import PairInfo, direct, is_quote_pair
+from wiretrace.model import Alignment, Article, Evidence, Origin, Story
+from wiretrace.provenance.graph import PairInfo, direct
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
+from wiretrace.provenance.statements import PairKinds, quoted_report_edges, sort_pairs, statement_origins
+from wiretrace.text.normalize import comparable
 
 __all__ = ["run", "profiles", "REQUIRES", "ASSIGNS"]
 
@@ -45,13 +51,16 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
     quoted = {a: analysis_of(articles[a]).quoted for a in ids}
     infos: dict[frozenset, PairInfo] = {}
+    kinds: dict[frozenset, PairKinds] = {}
+    aligned: dict[frozenset, Alignment] = {}
     for al in story.alignments or []:
         if al.a not in usable or al.b not in usable:
             continue
-        # two outlets quoting one speaker share the speaker's words, not each other's text
-        reuse = [p for p in al.pairs if not (quoted[al.a][p.a] >= 0.5 and quoted[al.b][p.b] >= 0.5)
-                 and not is_quote_pair(sentences[al.a][p.a], sentences[al.b][p.b])]
-        infos[frozenset((al.a, al.b))] = PairInfo(al, reuse, len(usable[al.a]), len(usable[al.b]))
+        # two outlets quoting one speaker share the speaker's words, not each other's text: reuse rests on reporting
+        key = frozenset((al.a, al.b))
+        kinds[key], aligned[key] = sort_pairs(al, sentences, quoted, profs), al
+        same = comparable(articles[al.a].text or "") == comparable(articles[al.b].text or "")
+        infos[key] = PairInfo(al, kinds[key].reporting, len(usable[al.a]), len(usable[al.b]), identical=same)
 
     labels = {a: _label(articles[a]) for a in ids}
     agencies = story_agency_names([articles[a].text or "" for a in ids] + [articles[a].dateline or "" for a in ids])
@@ -73,6 +82,9 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
                             shared if named else None, articles[a].language, articles[b].language, prior,
                             (sentences[a], sentences[b])))
     edges, dropped = prune_edges(edges, groups, origin_of, infos)
+    quoting = quoted_report_edges(kinds, aligned, profs, usable)
+    have = {frozenset((e.source, e.target)) for e in edges}
+    edges.extend(e for e in quoting if frozenset((e.source, e.target)) not in have)
     edges.extend(_citation_edges(ids, profs, infos, edges, groups))
     edges.sort(key=lambda e: (-e.share, e.source, e.target))
 
@@ -108,6 +120,8 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         chains.append(_chain(g, edges))
     origins.extend(secondary_origins(ids, profs, origin_of, groups, aligned_to_witness, sentences, usable,
                                      agencies))
+    shared_quotes = [(aligned[k], p) for k, kd in kinds.items() for p in kd.statement]
+    origins.extend(statement_origins(shared_quotes, sentences, {o.name for o in origins}))
 
     story.reuse = edges
     story.origins = origins
@@ -133,7 +147,7 @@ def _published_by(article: Article, name: str) -> bool:
     """
     from urllib.parse import urlparse
 
-    from wiretrace.provenance.sources import canonical
+    from wiretrace.text.media import canonical
 
     key = "".join(ch for ch in name.casefold() if ch.isalnum())
     if article.outlet and canonical(article.outlet) == name:

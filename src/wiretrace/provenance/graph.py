@@ -45,13 +45,17 @@ class PairInfo:
     reuse_pairs: list[SentencePair]  # pairs that are not shared quotes
     n_a: int
     n_b: int
+    identical: bool = False  # the two texts are the same publication text (another outlet or URL carrying it)
 
     @property
     def share_min(self) -> float:
         return len(self.reuse_pairs) / max(1, min(self.n_a, self.n_b))
 
     def significant(self) -> bool:
+        """Enough shared reporting for an edge; an identical text is always a copy, however short."""
         k = len(self.reuse_pairs)
+        if self.identical and k:
+            return True
         strong = sum(1 for p in self.reuse_pairs if p.score >= STRONG_SCORE)
         return k >= MIN_PAIRS and (self.share_min >= MIN_SHARE or (strong >= MIN_STRONG and self.share_min >= STRONG_SHARE))
 

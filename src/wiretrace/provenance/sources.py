@@ -15,18 +15,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from wiretrace.text.media import AGENCIES, ALIASES
+from wiretrace.text.media import AGENCIES, CREDIT_IN_TEXT, DATELINE_HEAD, MEDIA_NOUN, canonical
 
-_ALIAS = ALIASES
-
-_MEDIA_NOUN = (
-    r"(?:news\s+agency|press\s+agency|wire\s+service|agency|wire|website|web\s*site|news\s+site|portal|newspaper|"
-    r"daily|weekly|outlet|broadcaster|magazine|channel|television|radio|news\s+service|tabloid|publication)"
-)
-_NAME_TOKEN = r"(?:[A-Z][\w&.\-]*[\w]|[A-Z])"
-NAME = rf"(?:The\s+)?{_NAME_TOKEN}(?:\s+(?:of\s+|de\s+|for\s+)?{_NAME_TOKEN}){{0,4}}"
-_POSS = r"(?:[A-Z][\w\-]*['’]s\s+)?"  # "Russia's Sputnik"
-_DESC = r"(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){0,3}"  # "the French intelligence website"
+_MEDIA_NOUN = MEDIA_NOUN
+# Names: capitalised words. Every quantifier is possessive and a name starts only where a word starts, so a
+# search is linear in the text even on hostile input (a 40,000-letter word, a page of capitalised words).
+_START = r"(?<![\w&.\-])"
+_NAME_TOKEN = r"[A-Z](?:\w|[&.\-](?=\w))*+"  # "Reuters", "AT&T", "U.S", "Agence France-Presse"
+NAME = rf"{_START}(?:The\s++)?{_NAME_TOKEN}(?:\s++(?:of\s++|de\s++|for\s++)?{_NAME_TOKEN}){{0,4}}"
+_POSS = rf"(?:{_START}[A-Z][\w\-]*+['’]s\s++)?"  # "Russia's Sputnik"
 
 _TAIL = r"(?P<tail>[^.;:!?\n]{1,90})"  # the credited name is the first medium named in what follows the cue
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -53,21 +50,14 @@ _NAME_RX = re.compile(NAME)
 _TAIL_STOP = re.compile(r"\b(?:that|who|which|as|on|in|at|when|after|before|about|of)\b\s")
 _MEDIA_AFTER = re.compile(rf"{_POSS}(?P<name>{NAME})\s+{_MEDIA_NOUN}\b")
 _MEDIA_BEFORE = re.compile(rf"\b{_MEDIA_NOUN}\s+(?P<name>{NAME})")
-_DATELINE = re.compile(rf"^\s*[A-Z][A-Z .'/\-]{{2,}}(?:,[^()\n]{{0,40}})?\((?P<name>{NAME})\)\s*[-–—:]")
-_CREDIT_LINE = re.compile(r"\b(?:Additional\s+)?(?:Reporting|Editing|Writing|Written|Edited)\s+by\s+[A-Z]")
+_DATELINE = re.compile(rf"{DATELINE_HEAD}\((?P<name>{NAME})\)\s*[-–—:]")
+_CREDIT_LINE = CREDIT_IN_TEXT
 _THIRD_PERSON = {"according_to", "report_by", "said_x", "x_reported"}
 _FIRST_PERSON = {"told", "seen_by"}
 _STOP_NAMES = {
     "the", "he", "she", "it", "they", "we", "i", "this", "that", "officials", "sources", "source", "reuters.com",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "report",
 }
-
-
-def canonical(name: str) -> str:
-    """'the Meridian news agency' -> 'Meridian'; 'AP' -> 'Associated Press'."""
-    name = re.sub(r"^(?:the|The)\s+", "", name.strip(" .,;:'\"’"))
-    name = re.sub(r"\s+(?:news\s+agency|press\s+agency|agency|website|web\s*site|news\s+site|newspaper|outlet)$", "", name)
-    return _ALIAS.get(name.casefold(), name)
 
 
 @dataclass(slots=True)
@@ -216,7 +206,7 @@ def profile_article(article, sentences: list[str], known: set[str]) -> Profile:
     )
     if pub is None:
         for b in article.byline or []:
-            name = canonical(re.sub(r"\s+(?:staff|Staff|reporters|Reporters|newsroom)$", "",
+            name = canonical(re.sub(r"(?<!\s)\s+(?:staff|Staff|reporters|Reporters|newsroom)$", "",
                                     str(b).removeprefix("By ").removeprefix("by ")))
             if is_media(name, known):
                 pub = name

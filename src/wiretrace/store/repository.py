@@ -335,29 +335,74 @@ class Store(PagesMixin):
 
     # -- articles ------------------------------------------------------------------
     def add_articles(self, articles: Iterable[Article], run_id: int | None) -> list[str]:
-        """Store articles in one transaction; return the ids that were new."""
+        """Store articles in one transaction; return the ids that were new.
+
+        One row per publication (`Article.publication`): an article whose publication is stored already takes the
+        stored id (its input is recorded, nothing else changes); so does one matching a row stored before
+        publication identity by the old title+text id, when URL and outlet agree (the row then gets its key).
+        """
         new: list[str] = []
         with self.transaction() as c:
             for art in articles:
                 if not art.id:
                     art.compute_id()
-                cur = c.execute(
-                    "INSERT OR IGNORE INTO articles(id, source, external_id, url, title, outlet, published, language,"
-                    " data, first_run, added) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        art.id, art.source, art.external_id, art.url, art.title, art.outlet, art.published,
-                        art.language, json.dumps(art.to_report(), ensure_ascii=False), run_id, _now(),
-                    ),
-                )
-                if cur.rowcount:
+                elif not art.publication:  # an id given by the caller is kept; the row still gets its key
+                    art.publication = art.publication_key()
+                known = self._known_publication(c, art)
+                if known is None:
+                    data = art.to_report()
+                    data.pop("inputs", None)  # kept in article_sources
+                    c.execute(
+                        "INSERT INTO articles(id, source, external_id, url, title, outlet, published, language,"
+                        " data, first_run, added, publication) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            art.id, art.source, art.external_id, art.url, art.title, art.outlet, art.published,
+                            art.language, json.dumps(data, ensure_ascii=False), run_id, _now(), art.publication,
+                        ),
+                    )
                     new.append(art.id)
+                else:
+                    art.id = known
                 if art.analysis is not None:
-                    self._put_analysis(c, art.id, art.analysis, only_if_outdated=not cur.rowcount)
+                    self._put_analysis(c, art.id, art.analysis, only_if_outdated=known is not None)
                 c.execute(
                     "INSERT OR IGNORE INTO article_sources(article_id, source, run_id) VALUES(?,?,?)",
                     (art.id, art.source, run_id),
                 )
         return new
+
+    @staticmethod
+    def _known_publication(c: sqlite3.Connection, art: Article) -> str | None:
+        """The stored id of `art`'s publication, or None when it is new."""
+        from wiretrace.model import normalise_url
+
+        row = c.execute("SELECT id FROM articles WHERE publication=?", (art.publication,)).fetchone()
+        if row:
+            return str(row[0])
+        legacy = art.legacy_id()
+        row = c.execute("SELECT url, outlet FROM articles WHERE id=? AND publication=?",
+                        (legacy, "legacy " + legacy)).fetchone()
+        if row is None:
+            return None
+        same_outlet = " ".join((row[1] or "").casefold().split()) == " ".join((art.outlet or "").casefold().split())
+        if normalise_url(row[0]) != normalise_url(art.url) or not same_outlet:
+            return None  # the same text from another outlet or URL: another publication
+        c.execute("UPDATE articles SET publication=? WHERE id=?", (art.publication, legacy))
+        return legacy
+
+    def article_inputs(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Every input where each article was seen, in the order first seen."""
+        out: dict[str, list[str]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT article_id, source FROM article_sources WHERE article_id IN ({marks}) "
+                "ORDER BY COALESCE(run_id, 0), rowid", chunk
+            ):
+                out.setdefault(row[0], []).append(row[1])
+        return out
 
     # -- per-article analyses ------------------------------------------------------------------------------------
     @staticmethod
@@ -426,8 +471,7 @@ class Store(PagesMixin):
         return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
 
     def get_article(self, article_id: str) -> Article | None:
-        row = self.conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
-        return Article.from_report(json.loads(row[0])) if row else None
+        return self.get_articles([article_id], analyses=False).get(article_id)
 
     def get_articles(self, ids: Iterable[str], analyses: bool = True) -> dict[str, Article]:
         """Articles by id, each with its stored analysis attached when current (`analyses=False`: text only)."""
@@ -436,8 +480,11 @@ class Store(PagesMixin):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk):
-                out[row[0]] = Article.from_report(json.loads(row[1]))
+            for row in self.conn.execute(f"SELECT id, data, publication FROM articles WHERE id IN ({marks})", chunk):
+                out[row[0]] = art = Article.from_report(json.loads(row[1]))
+                art.publication = row[2] or ""
+        for aid, inputs in self.article_inputs(out).items():
+            out[aid].inputs = inputs
         if analyses and out:
             self._attach_analyses(out)
         return out

@@ -140,4 +140,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX fetched_pages_final ON fetched_pages(final_url);
     """,
+    # 6 (trust): publication identity (model.Article.publication_key): one article per publication, found by its key.
+    # Rows stored before keep their ids and get the key "legacy <id>"; `Store.add_articles` matches them by the
+    # old title+text id when URL and outlet agree, and gives them their real key then.
+    """
+    ALTER TABLE articles ADD COLUMN publication TEXT;
+    UPDATE articles SET publication = 'legacy ' || id WHERE publication IS NULL;
+    CREATE UNIQUE INDEX articles_publication ON articles(publication);
+    """,
 ]

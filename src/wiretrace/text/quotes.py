@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_QUOTED = re.compile(r"[\"“”«»](.+?)[\"“”«»]|‘(.+?)’")
+# The words between two quotation marks (a mark closes at the next mark, as the lazy `.+?` did), scanned once:
+# the run stops at the next mark or line end, so a page of unclosed marks is linear, not quadratic.
+_QUOTED = re.compile(r"[\"“”«»]([^\"“”«»\n]++)[\"“”«»]|‘([^‘’\n]++)’")
 
 
 def quoted_words(text: str) -> set[str]:
