@@ -16,6 +16,7 @@ from wiretrace.text.media import (
     AGENCIES,
     ALIASES,
     DATELINE_HEAD,
+    DESCRIPTOR,
     MEDIA_NOUN,
     MEDIA_WORD_RX,
     MEDIA_WORDS,
@@ -27,8 +28,7 @@ _ALIAS = ALIASES
 
 _MEDIA_NOUN = MEDIA_NOUN
 _ORG_NOUN = ORG_NOUN
-# A capitalised descriptor in front of a media noun is not a name: "Spanish-language", "American", "Mexican".
-_DESCRIPTOR = re.compile(r"^(?:[A-Z][a-z]+-language|[A-Z][a-z]+(?:an|ian|ese|ish|ic|ino|ina|i))$")
+_DESCRIPTOR = DESCRIPTOR
 _TOK = r"(?:[A-Z][\w&.\-’']*[\w]|[A-Z]{2,})"
 _ADJ = rf"(?![ ]+(?:[a-z][\w\-]*[ ]+){{1,3}}{_MEDIA_NOUN}[ ]+[A-Z])"  # "French" in "the French news website X"
 _NAME = rf"(?P<name>{_TOK}(?:[ ]+(?:of[ ]+|de[ ]+|for[ ]+)?{_TOK}){{0,4}})\b{_ADJ}"

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from wiretrace.text.media import AGENCIES, CREDIT_IN_TEXT, DATELINE_HEAD, MEDIA_NOUN, canonical
+from wiretrace.text.media import AGENCIES, COMPOUND_DESCRIPTOR, CREDIT_IN_TEXT, DATELINE_HEAD, MEDIA_NOUN, canonical
 
 _MEDIA_NOUN = MEDIA_NOUN
 # Names: capitalised words. Every quantifier is possessive and a name starts only where a word starts, so a
@@ -76,7 +76,7 @@ def story_media_names(texts: Iterable[str]) -> set[str]:
         for rx in (_MEDIA_AFTER, _MEDIA_BEFORE, _DATELINE):
             for m in rx.finditer(text):
                 name = canonical(m.group("name"))
-                if name.casefold() not in _STOP_NAMES and len(name) > 1:
+                if name.casefold() not in _STOP_NAMES and len(name) > 1 and not COMPOUND_DESCRIPTOR.match(name):
                     found.add(name)
     return found
 

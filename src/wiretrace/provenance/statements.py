@@ -219,8 +219,8 @@ def statement_origins(pairs: list[tuple[Alignment, SentencePair]], sentences: di
         by_article: dict[str, set[int]] = defaultdict(set)
         for aid, i in nodes:
             by_article[aid].add(i)
-        if len(by_article) < 2:
-            continue
+        if len(by_article) < 2 or key.startswith("\0"):
+            continue  # an unnamed speaker is no origin anyone can check: the words stay statement evidence only
         name = base = labels[key]
         k = 2
         while name in names_used:

@@ -45,11 +45,18 @@ import re  # noqa: E402 - the gazetteer above is plain data; patterns follow it
 # Nouns that say a name is a news medium ("the Meridian news agency", "website Intelligence Online").
 MEDIA_NOUN = (
     r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|portal|"
-    r"newspaper|daily|weekly|outlet|broadcaster|magazine|channel|television|radio|tabloid|publication|wire)"
+    r"newspaper|newsletter|daily|weekly|outlet|broadcaster|magazine|channel|television|radio|tabloid|publication|"
+    r"wire)"
 )
 # After a name, only nouns that make it an organisation ("Trump television ad", "Latino radio" are not media).
 ORG_NOUN = (r"(?:news\s+agency|press\s+agency|wire\s+service|news\s+service|agency|website|web\s*site|news\s+site|"
-            r"portal|newspaper|daily|broadcaster|outlet|magazine|tabloid)")
+            r"portal|newspaper|newsletter|daily|broadcaster|outlet|magazine|tabloid)")
+# A capitalised descriptor in front of a media noun is not a name: "Spanish-language", "London-based" always
+# (COMPOUND_DESCRIPTOR); "American", "Mexican" unless the name is known to be a medium (its ending is no proof:
+# "Meridian").
+_COMPOUND = r"[A-Z][a-z]+-(?:language|based)"
+COMPOUND_DESCRIPTOR = re.compile(rf"^{_COMPOUND}$")
+DESCRIPTOR = re.compile(rf"^(?:{_COMPOUND}|[A-Z][a-z]+(?:an|ian|ese|ish|ic|ino|ina|i))$")
 # Words that make a name a medium by themselves ("Northgate Times", "Polar Wire").
 MEDIA_WORDS: tuple[str, ...] = (
     "News", "Press", "Times", "Post", "Agency", "Wire", "TV", "Radio", "Online", "Daily", "Journal", "Herald",
