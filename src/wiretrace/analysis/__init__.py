@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from wiretrace.analysis.codec import pack, unpack
+from wiretrace.analysis.language import identify
 from wiretrace.model import (
     Article,
     ArticleAnalysis,
@@ -40,15 +41,28 @@ __all__ = [
     "from_bytes",
 ]
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: language from `language.identify` for short texts; cross-lingual fingerprint fields
+SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
 
+def article_language(article: Article) -> str | None:
+    """The article's language: clean's reading of the body when it has one and the body is long enough to trust
+    (100 % on NTREX's full texts), else `language.identify` over title + opening, which holds for short and
+    non-Latin texts (a Chinese headline, a one-line post). Measured in `benchmarks/multilingual.py --lid`."""
+    text = article.text or ""
+    if article.language and len(text) >= SHORT_TEXT:
+        return article.language
+    return identify(article.title, text) or article.language
+
+
 def analyse(article: Article) -> ArticleAnalysis:
-    """The text part of the analysis (sentences, usable sentences, quoted shares); pure and cheap."""
+    """The text part of the analysis (sentences, usable sentences, quoted shares, language); pure and cheap.
+    Fills `article.language` where clean left it empty or a short text's reading is replaced."""
     text = article.text or ""
     spans = split_spans(text)
     usable = [i for i, (s, e) in enumerate(spans) if len(words(text[s:e])) >= MIN_WORDS]
+    article.language = article_language(article)
     return ArticleAnalysis(
         version=ANALYSIS_VERSION,
         language=article.language,
@@ -154,11 +168,13 @@ def to_bytes(a: ArticleAnalysis) -> bytes:
     c = a.cluster
     if c is not None:
         fields["cluster"] = {"day": c.day, "year": c.year, "lead_model": c.lead_model,
-                             "minhash": c.minhash.hex()}
+                             "minhash": c.minhash.hex(), "lang": c.lang, "xl_model": c.xl_model}
         for name in ("terms", "tf", "ents", "nums", "title", "digest"):
             arrays["c." + name] = getattr(c, name)
         if c.lead_vector is not None:
             arrays["c.lead"] = np.asarray(c.lead_vector, dtype=np.float32)
+        if c.xl_vector is not None:
+            arrays["c.xl"] = np.asarray(c.xl_vector, dtype=np.float32)
     for k, model in enumerate(fields["models"]):
         arrays[f"v{k}.index"] = a.vectors[model].index
         arrays[f"v{k}.matrix"] = a.vectors[model].matrix
@@ -176,6 +192,7 @@ def from_bytes(data: bytes) -> ArticleAnalysis:
             terms=arrays["c.terms"], tf=arrays["c.tf"], ents=arrays["c.ents"], nums=arrays["c.nums"],
             title=arrays["c.title"], day=float(cf["day"]), year=float(cf["year"]), digest=arrays["c.digest"],
             minhash=bytes.fromhex(cf["minhash"]), lead_vector=arrays.get("c.lead"), lead_model=cf.get("lead_model"),
+            lang=cf.get("lang"), xl_vector=arrays.get("c.xl"), xl_model=cf.get("xl_model"),
         )
     vectors = {
         model: SentenceVectors(arrays[f"v{k}.index"], arrays[f"v{k}.matrix"])
