@@ -58,14 +58,14 @@ def article_language(article: Article) -> str | None:
 
 def analyse(article: Article) -> ArticleAnalysis:
     """The text part of the analysis (sentences, usable sentences, quoted shares, language); pure and cheap.
-    Fills `article.language` where clean left it empty or a short text's reading is replaced."""
+    The article stage copies the language onto `article.language` (pipeline `_analyse`); computed lazily elsewhere
+    it leaves the article as it is."""
     text = article.text or ""
     spans = split_spans(text)
     usable = [i for i, (s, e) in enumerate(spans) if len(words(text[s:e])) >= MIN_WORDS]
-    article.language = article_language(article)
     return ArticleAnalysis(
         version=ANALYSIS_VERSION,
-        language=article.language,
+        language=article_language(article),
         sentences=spans,
         usable=usable,
         quoted=quoted_fractions(text, spans),

@@ -307,6 +307,7 @@ def fingerprint_articles(articles: list[Article], ctx: Any) -> list[Article]:
     xl_model = _embed_xl([pr.features for pr in preps], ctx)
     for art, pr, vec in zip(articles, preps, vecs, strict=True):
         f = pr.features
+        f.lang = analysis_of(art).language
         analysis_of(art).cluster = ClusterPrint(
             terms=f.terms, tf=f.tf, ents=f.ents, nums=f.nums, title=f.title, day=f.day, year=f.year,
             digest=pr.digest, minhash=pr.minhash.__getstate__(), lead_vector=vec, lead_model=model if vec is not None
