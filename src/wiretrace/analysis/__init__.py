@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from wiretrace.analysis.codec import pack, unpack
+from wiretrace.analysis.language import identify
 from wiretrace.model import (
     Article,
     ArticleAnalysis,
@@ -42,19 +43,33 @@ __all__ = [
     "from_bytes",
 ]
 
-# 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers
-ANALYSIS_VERSION = 3
+# 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers;
+# 4: language from `language.identify` for short texts, cross-lingual fingerprint fields
+ANALYSIS_VERSION = 4
+SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
 
+def article_language(article: Article) -> str | None:
+    """The article's language: clean's reading of the body when it has one and the body is long enough to trust
+    (100 % on NTREX's full texts), else `language.identify` over title + opening, which holds for short and
+    non-Latin texts (a Chinese headline, a one-line post). Measured in `benchmarks/multilingual.py --lid`."""
+    text = article.text or ""
+    if article.language and len(text) >= SHORT_TEXT:
+        return article.language
+    return identify(article.title, text) or article.language
+
+
 def analyse(article: Article) -> ArticleAnalysis:
-    """The text part of the analysis (sentences, usable sentences, quoted shares); pure and cheap."""
+    """The text part of the analysis (sentences, usable sentences, quoted shares, language); pure and cheap.
+    The article stage copies the language onto `article.language` (pipeline `_analyse`); computed lazily elsewhere
+    it leaves the article as it is."""
     text = article.text or ""
     spans = split_spans(text)
     usable = [i for i, (s, e) in enumerate(spans) if len(words(text[s:e])) >= MIN_WORDS]
     return ArticleAnalysis(
         version=ANALYSIS_VERSION,
-        language=article.language,
+        language=article_language(article),
         sentences=spans,
         usable=usable,
         quoted=quoted_fractions(text, spans),
@@ -157,11 +172,13 @@ def to_bytes(a: ArticleAnalysis) -> bytes:
     c = a.cluster
     if c is not None:
         fields["cluster"] = {"day": c.day, "year": c.year, "lead_model": c.lead_model,
-                             "minhash": c.minhash.hex()}
+                             "minhash": c.minhash.hex(), "lang": c.lang, "xl_model": c.xl_model}
         for name in ("terms", "tf", "ents", "nums", "title", "digest"):
             arrays["c." + name] = getattr(c, name)
         if c.lead_vector is not None:
             arrays["c.lead"] = np.asarray(c.lead_vector, dtype=np.float32)
+        if c.xl_vector is not None:
+            arrays["c.xl"] = np.asarray(c.xl_vector, dtype=np.float32)
     for k, model in enumerate(fields["models"]):
         arrays[f"v{k}.index"] = a.vectors[model].index
         arrays[f"v{k}.matrix"] = a.vectors[model].matrix
@@ -181,6 +198,7 @@ def from_bytes(data: bytes) -> ArticleAnalysis:
             terms=arrays["c.terms"], tf=arrays["c.tf"], ents=arrays["c.ents"], nums=arrays["c.nums"],
             title=arrays["c.title"], day=float(cf["day"]), year=float(cf["year"]), digest=arrays["c.digest"],
             minhash=bytes.fromhex(cf["minhash"]), lead_vector=arrays.get("c.lead"), lead_model=cf.get("lead_model"),
+            lang=cf.get("lang"), xl_vector=arrays.get("c.xl"), xl_model=cf.get("xl_model"),
         )
     vectors = {
         model: SentenceVectors(arrays[f"v{k}.index"], arrays[f"v{k}.matrix"])

@@ -34,6 +34,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {
 }
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:['\-.][a-z0-9]+)*")
 _WORD = re.compile(r"[^\W_]+(?:['\-.][^\W_]+)*")
+XL_LEAD_CHARS = 300  # opening read for the cross-lingual vector: ~100 tokens, one e5 pass an article
 MAX_CHARS = 6000  # features read the first 6,000 characters: the event is in the opening, cost stays bounded
 _ENTITY = re.compile(r"(?<![\w])[A-Z][\w'\-]*[a-z][\w'\-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'\-]*)*")
 # A number is not part of a word: "76ers", "10News" or "21st" would otherwise add "76", "10", "21".
@@ -125,7 +126,14 @@ def entities(text: str) -> list[str]:
     return out
 
 
+# Digits of other scripts (Arabic-Indic, Persian, Devanagari, full-width, ...) -> ASCII, so a number survives
+# translation: "۱۹۱۸" in a Persian version and "1918" in the English one hash alike. ASCII text is left untouched.
+_DIGITS = {ord(c): str(int(c)) for c in map(chr, range(0x660, 0x10000)) if c.isdecimal()}
+
+
 def numbers(text: str) -> list[str]:
+    if not text.isascii():
+        text = text.translate(_DIGITS)
     out = []
     for raw in _NUMBER.findall(text):  # no groups in the pattern: findall gives the whole match
         n = raw.replace(",", "").rstrip(".") if "," in raw or raw[-1] == "." else raw
@@ -161,6 +169,9 @@ class ArticleFeatures:
     day: float
     lead: str  # text for the sentence embedding
     year: float = float("nan")  # the year the opening mentions most (NaN when none)
+    xl_lead: str = ""  # text for the cross-lingual document vector (title + opening, shorter: the model is slower)
+    lang: str | None = None  # the article's language (its analysis), set by `prepare`/`prepared_from_print`
+    xl: np.ndarray | None = None  # cross-lingual document vector of `xl_lead`, when a multilingual model ran
 
 
 def _is_content(t: str) -> bool:
@@ -218,8 +229,9 @@ def featurize(article: Article) -> ArticleFeatures:
     else:
         shingles = [" ".join(body)]
     lead = (title + ". " if title else "") + " ".join(text[:700].split())
+    xl = (title + "\n" if title else "") + " ".join(text[:XL_LEAD_CHARS].split())
     return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead,
-                           main_year(num_list))
+                           main_year(num_list), xl, article.language)
 
 
 def main_year(num_list: list[str]) -> float:

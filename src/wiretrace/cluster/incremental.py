@@ -35,6 +35,12 @@ from wiretrace.model import Article, ClusterPrint
 
 FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "log_days", "days_known",
             "year_same", "year_clash"]
+# Pairs of two languages (both known, both with a cross-lingual vector) are scored by their own model: words,
+# shingles and the English lead embedding say nothing there, while the multilingual document vector, numbers
+# (digits normalised across scripts), Latin-script names and years survive translation. Same-language pairs keep
+# the models above unchanged. Fit by `benchmarks/fit_crosslingual.py` (NTREX development half).
+XL_FEATURES = ["xl_cosine", "xl_margin", "numbers", "entities", "year_same", "year_clash", "log_days"]
+XL_CANDIDATES = 8  # nearest other-language articles (by document vector) added to the candidates
 QUERY_TERMS = 24
 TERM_CANDIDATES = 40
 LSH_CANDIDATES = 20
@@ -99,12 +105,47 @@ def _dice3(a: tuple[np.ndarray, ...], cands: tuple[list[np.ndarray], ...]) -> np
     return out.reshape(3, m).T
 
 
-def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.ndarray | None = None) -> np.ndarray:
-    """Earlier articles worth scoring against `f`: TF-IDF inverted-index hits and LSH near-duplicates."""
+def base_lang(lang: str | None) -> str | None:
+    """"pt-BR" -> "pt"; None stays None."""
+    return lang.split("-")[0].split("_")[0].lower() if lang else None
+
+
+def _xl_neighbours(state: StateView, f: ArticleFeatures, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indexes, cosines) of the `k` recent other-language articles nearest to `f` by document vector."""
+    none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if f.xl is None or base_lang(f.lang) is None:
+        return none
+    idx, mat, langs = state.xl_tail().recent()
+    if not len(idx) or mat.shape[1] != f.xl.shape[0]:
+        return none
+    me = base_lang(f.lang)
+    other = np.fromiter(((b := base_lang(x)) is not None and b != me for x in langs), dtype=bool, count=len(langs))
+    if not other.any():
+        return none
+    cos = np.where(other, mat @ f.xl.astype(np.float32), -np.inf)
+    top = np.argsort(-cos, kind="stable")[: min(k, int(other.sum()))]
+    return idx[top], cos[top]
+
+
+def xl_candidates(state: StateView, f: ArticleFeatures, min_cos: float, k: int = XL_CANDIDATES) -> np.ndarray:
+    """The `k` recent articles in another language whose cross-lingual vector is nearest to `f`'s (cosine >= min)."""
+    idx, cos = _xl_neighbours(state, f, k)
+    return idx[cos >= min_cos]
+
+
+def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.ndarray | None = None,
+               weights: dict[str, Any] | None = None) -> np.ndarray:
+    """Earlier articles worth scoring against `f`: TF-IDF inverted-index hits, LSH near-duplicates and, when a
+    cross-lingual model is fitted, the nearest articles in other languages by document vector."""
     n = len(state)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     found: list[np.ndarray] = []
+    xlw = (weights or {}).get("crosslingual")
+    if xlw is not None and f.xl is not None:
+        near_xl = xl_candidates(state, f, float(xlw["min_cos"]))
+        if near_xl.size:
+            found.append(near_xl)
     if f.terms.size:
         df = state.df_of(f.terms)
         idf = _idf(state, f.terms, df)
@@ -133,15 +174,18 @@ def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.nd
 
 
 def pair_features(
-    state: StateView, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray
+    state: StateView, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray,
+    xl_out: list | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows (len(cand) x len(FEATURES)) and a mask of rows where both sides have embeddings."""
+    """Feature rows (len(cand) x len(FEATURES)) and a mask of rows where both sides have embeddings.
+
+    `xl_out`, when given, receives (rows across languages, their XL_FEATURES matrix)."""
     m = cand.size
     x = np.zeros((m, len(FEATURES)), dtype=np.float64)
     if m == 0:
         return x, np.zeros(0, dtype=bool)
     ci = cand.tolist()
-    cterms, ctf, cents, cnums, ctitle, cdigests, cemb, cday, cyear = state.gather(ci)
+    cterms, ctf, cents, cnums, ctitle, cdigests, cemb, cday, cyear, clang, cxl = state.gather(ci)
     # TF-IDF cosine under the current document frequencies.
     wa = f.tf * _idf(state, f.terms)
     na = float(np.sqrt((wa * wa).sum())) or 1.0
@@ -181,6 +225,19 @@ def pair_features(
         known = ~np.isnan(y)
         x[known, 8] = (y[known] == f.year).astype(np.float64)
         x[known, 9] = (y[known] != f.year).astype(np.float64)
+    if xl_out is not None and f.xl is not None and base_lang(f.lang) is not None:
+        me = base_lang(f.lang)
+        rows = [k for k in range(m) if cxl[k] is not None and cxl[k].shape == f.xl.shape
+                and base_lang(clang[k]) not in (None, me)]
+        if rows:
+            xr = np.zeros((len(rows), len(XL_FEATURES)), dtype=np.float64)
+            xr[:, 0] = np.stack([cxl[k] for k in rows]).astype(np.float32) @ f.xl.astype(np.float32)
+            # Margin over the article's neighbourhood (as in margin-based bitext mining): e5 cosines of unrelated
+            # texts are high and vary by language, a translation stands out from its source's other neighbours.
+            _nidx, ncos = _xl_neighbours(state, f, XL_CANDIDATES)
+            xr[:, 1] = xr[:, 0] - (float(ncos.mean()) if ncos.size else 0.0)
+            xr[:, 2:7] = x[rows][:, [3, 2, 8, 9, 6]]
+            xl_out.append((np.asarray(rows), xr))
     return x, both
 
 
@@ -194,6 +251,19 @@ def score(x: np.ndarray, both: np.ndarray, weights: dict[str, Any]) -> np.ndarra
         z = x[mask] @ np.asarray(w["coef"]) + w["intercept"]
         p[mask] = 1.0 / (1.0 + np.exp(-z))
     return p
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+def score_crosslingual(xr: np.ndarray, weights: dict[str, Any], join: float) -> np.ndarray:
+    """P(same story) for pairs across languages, put on the scale of `join`: the cross-lingual model's own
+    threshold maps onto the join threshold of the model it stands in for, so one `join`/`merge` rule serves all."""
+    w = weights["crosslingual"]
+    z = xr @ np.asarray(w["coef"]) + w["intercept"] - _logit(float(w["threshold"])) + _logit(join)
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def threshold(weights: dict[str, Any], both: bool) -> tuple[float, float]:
@@ -216,6 +286,7 @@ class Prepared:
     digest: np.ndarray
     emb: np.ndarray | None = None  # lead embedding, when computed with the article (see `fingerprint_articles`)
     emb_model: str | None = None
+    xl_model: str | None = None  # the model of `features.xl`, when it came from a stored fingerprint
 
 
 def prepare(article: Article) -> Prepared:
@@ -233,12 +304,14 @@ def fingerprint_articles(articles: list[Article], ctx: Any) -> list[Article]:
     preps = featurize_batch(articles, ctx)
     vecs = _embed([(a, pr.features) for a, pr in zip(articles, preps, strict=True)], ctx)
     model = ctx.embedder().name if ctx is not None and any(v is not None for v in vecs) else None
+    xl_model = _embed_xl([pr.features for pr in preps], ctx)
     for art, pr, vec in zip(articles, preps, vecs, strict=True):
         f = pr.features
+        f.lang = analysis_of(art).language
         analysis_of(art).cluster = ClusterPrint(
             terms=f.terms, tf=f.tf, ents=f.ents, nums=f.nums, title=f.title, day=f.day, year=f.year,
             digest=pr.digest, minhash=pr.minhash.__getstate__(), lead_vector=vec, lead_model=model if vec is not None
-            else None,
+            else None, lang=f.lang, xl_vector=f.xl, xl_model=xl_model if f.xl is not None else None,
         )
         art.analysis.dirty = True
     return articles
@@ -249,8 +322,11 @@ def prepared_from_print(cp: ClusterPrint) -> Prepared:
     mh = RMinHash.__new__(RMinHash, NUM_PERM, MINHASH_SEED)
     mh.__setstate__(cp.minhash)
     f = ArticleFeatures(cp.terms.astype(np.int64), cp.tf.astype(np.float32), cp.ents.astype(np.int64),
-                        cp.nums.astype(np.int64), cp.title.astype(np.int64), [], cp.day, "", cp.year)
-    return Prepared(f, mh, np.asarray(cp.digest, dtype=np.uint32), cp.lead_vector, cp.lead_model)
+                        cp.nums.astype(np.int64), cp.title.astype(np.int64), [], cp.day, "", cp.year, "", cp.lang,
+                        cp.xl_vector)
+    pr = Prepared(f, mh, np.asarray(cp.digest, dtype=np.uint32), cp.lead_vector, cp.lead_model)
+    pr.xl_model = cp.xl_model
+    return pr
 
 
 def featurize_batch(articles: list[Article], ctx: Any = None) -> list[Prepared]:
@@ -261,6 +337,33 @@ def featurize_batch(articles: list[Article], ctx: Any = None) -> list[Prepared]:
     to letting `assign` compute them itself. Results pickle (rensa MinHash included).
     """
     return [prepare(a) for a in articles]
+
+
+def xl_embedder(ctx: Any):
+    """The cross-lingual document embedder named by `Config.crosslingual_embedder` (None: none, or no context)."""
+    if ctx is None:
+        return None
+    name = getattr(ctx.config, "crosslingual_embedder", None)
+    if not name or name.lower() in {"none", "off"}:
+        return None
+
+    def load():
+        from wiretrace.text.embed import get_multilingual_embedder
+
+        return get_multilingual_embedder(name)
+
+    return ctx.cached("crosslingual:" + name, load)
+
+
+def _embed_xl(feats: list[ArticleFeatures], ctx: Any) -> str | None:
+    """Fill each `f.xl` (one batch through the multilingual model); the model's name, or None when none ran."""
+    emb = xl_embedder(ctx)
+    if emb is None or not feats:
+        return None
+    vecs = emb.encode([f.xl_lead for f in feats])
+    for f, v in zip(feats, vecs, strict=True):
+        f.xl = np.asarray(v, dtype=np.float32)
+    return emb.name
 
 
 def _embed(new: list[tuple[Article, ArticleFeatures]], ctx: Any) -> list[np.ndarray | None]:
@@ -301,16 +404,34 @@ def assign(
     embs: list[np.ndarray | None] = [pr.emb if model else None for _a, pr in todo]
     for k, vec in zip(missing, _embed([(todo[k][0], todo[k][1].features) for k in missing], ctx), strict=True):
         embs[k] = vec
+    xl_emb = xl_embedder(ctx) if "crosslingual" in weights else None
+    xl_name = None if xl_emb is None else xl_emb.name
+    if xl_name is not None and weights["crosslingual"].get("model") not in (None, xl_name):
+        xl_name = None  # the pair model was fit on another model's cosines: same-language clustering only
+    stale = []
+    for a, pr in todo:
+        if pr.features.xl is not None and pr.xl_model is not None and pr.xl_model != xl_name:
+            pr.features.xl = None  # a vector of another model never meets this run's
+        if xl_name is not None and pr.features.xl is None:
+            if not pr.features.xl_lead:
+                pr.features.xl_lead = featurize(a).xl_lead
+            stale.append(pr.features)
+        elif xl_name is None:
+            pr.features.xl = None
+    _embed_xl(stale, ctx)
     assignments: dict[str, str] = {}
     events: list[dict] = []
     for k, ((a, pr), emb) in enumerate(zip(todo, embs, strict=True)):
         if k % PREFETCH == 0:
             state.prefetch([p for _a, p in todo[k : k + PREFETCH]])
         f, mh, digest = pr.features, pr.minhash, pr.digest
-        cand = candidates(state, f, mh, digest)
-        x, both = pair_features(state, f, digest, emb, cand)
+        cand = candidates(state, f, mh, digest, weights)
+        xl_rows: list = []
+        x, both = pair_features(state, f, digest, emb, cand, xl_rows if "crosslingual" in weights else None)
         p = score(x, both, weights)
         join, merge_t = threshold(weights, emb is not None)
+        for rows, xr in xl_rows:
+            p[rows] = score_crosslingual(xr, weights, join)
         link = weights["embedding" if emb is not None else "lexical"].get("link", "max")
         best = _story_scores(state, cand, p, join, link)
         if not best:

@@ -34,8 +34,40 @@ EMB_DIM = 384
 FORMAT = 2  # 2 added the main year per article; format 1 still loads
 POSTING_TAIL = 256  # candidates read only the most recent articles of each term's posting list
 
+XL_TAIL = 4000  # cross-lingual candidates come from the most recent articles holding a multilingual vector
 # One candidate's stored features, as `StateView.gather` returns them column-wise.
-ROW_FIELDS = ("terms", "tf", "ents", "nums", "title", "digest", "emb", "day", "year")
+ROW_FIELDS = ("terms", "tf", "ents", "nums", "title", "digest", "emb", "day", "year", "lang", "xl")
+
+
+class XlTail:
+    """The most recent articles' cross-lingual document vectors as one matrix (nearest-neighbour candidates for
+    a translation, which shares no terms or shingles with its source). Grows by doubling; a query reads a view."""
+
+    def __init__(self) -> None:
+        self.idx = np.zeros(0, dtype=np.int64)
+        self.mat = np.zeros((0, 0), dtype=np.float32)
+        self.langs: list[str | None] = []
+        self.n = 0
+
+    def append(self, i: int, lang: str | None, vec: np.ndarray | None) -> None:
+        if vec is None:
+            return
+        if self.n and vec.shape[0] != self.mat.shape[1]:
+            return  # a vector of another model's size (a store written with another model) is never compared
+        if self.n == len(self.idx):
+            cap = max(64, 2 * self.n)
+            idx = np.zeros(cap, dtype=np.int64)
+            mat = np.zeros((cap, vec.shape[0]), dtype=np.float32)
+            if self.n:
+                idx[: self.n], mat[: self.n] = self.idx[: self.n], self.mat[: self.n]
+            self.idx, self.mat = idx, mat
+        self.idx[self.n], self.mat[self.n] = i, vec
+        self.langs.append(lang)
+        self.n += 1
+
+    def recent(self, k: int = XL_TAIL) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        lo = max(0, self.n - k)
+        return self.idx[lo : self.n], self.mat[lo : self.n], self.langs[lo : self.n]
 
 
 def _gather(values: Any, idx: list[int]) -> list:
@@ -59,6 +91,8 @@ class StateView(Protocol):
     def lsh_query(self, minhash: Any, digest: np.ndarray) -> Any: ...  # MinHash LSH hits (indexes, no repeats)
 
     def gather(self, ci: list[int]) -> tuple[list, ...]: ...  # ROW_FIELDS columns for articles `ci`
+
+    def xl_tail(self) -> XlTail: ...  # recent articles' cross-lingual vectors (this run's included)
 
     def prefetch(self, preps: list[Any]) -> None: ...  # a hint: these articles come next (may read ahead)
 
@@ -93,6 +127,9 @@ class ClusterState:
         self.year: array = array("d")
         self.digests: list[np.ndarray] = []
         self.emb: list[np.ndarray | None] = []
+        self.lang: list[str | None] = []
+        self.xl: list[np.ndarray | None] = []
+        self._xl_tail = XlTail()
         self.story_of: array = array("i")
         self.story_ids: list[str] = []
         self.members: list[list[int]] = []
@@ -127,7 +164,10 @@ class ClusterState:
     def gather(self, ci: list[int]) -> tuple[list, ...]:
         return (_gather(self.terms, ci), _gather(self.tf, ci), _gather(self.ents, ci), _gather(self.nums, ci),
                 _gather(self.title, ci), _gather(self.digests, ci), _gather(self.emb, ci), _gather(self.day, ci),
-                _gather(self.year, ci))
+                _gather(self.year, ci), _gather(self.lang, ci), _gather(self.xl, ci))
+
+    def xl_tail(self) -> XlTail:
+        return self._xl_tail
 
     def stories_of(self, ci: list[int]) -> list[int]:
         return _gather(self.story_of, ci)
@@ -165,6 +205,10 @@ class ClusterState:
         self.year.append(feats.year)
         self.digests.append(digest)
         self.emb.append(None if emb is None else emb.astype(np.float16))
+        xl = getattr(feats, "xl", None)
+        self.lang.append(getattr(feats, "lang", None))
+        self.xl.append(None if xl is None else xl.astype(np.float16))
+        self._xl_tail.append(i, self.lang[-1], None if xl is None else self.xl[-1].astype(np.float32))
         self.story_of.append(story)
         self.members[story].append(i)
         self._index_terms(i, feats.terms)
@@ -207,7 +251,10 @@ class ClusterState:
         nz = np.flatnonzero(self.df)
         out["df_idx"], out["df_val"] = nz.astype(np.int32), self.df[nz]
         out["lsh"] = np.frombuffer(self.lsh.__getstate__(), dtype=np.uint8)
-        meta = {"format": FORMAT, "ids": self.ids, "story_ids": self.story_ids}
+        xl_has = np.array([v is not None for v in self.xl], dtype=bool)
+        if xl_has.any():
+            out["xl_has"], out["xl"] = xl_has, np.stack([v for v in self.xl if v is not None])
+        meta = {"format": FORMAT, "ids": self.ids, "story_ids": self.story_ids, "lang": self.lang}
         out["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         buf = io.BytesIO()
         np.savez(buf, **out)
@@ -234,6 +281,13 @@ class ClusterState:
         st.digests = list(z["digests"])
         has, embs = z["emb_has"], iter(z["emb"])
         st.emb = [next(embs) if h else None for h in has]
+        st.lang = list(meta.get("lang") or [None] * len(st.ids))  # older blobs: no languages, no vectors
+        st.xl = [None] * len(st.ids)
+        if "xl_has" in z:
+            vecs = iter(z["xl"])
+            st.xl = [next(vecs) if h else None for h in z["xl_has"]]
+        for i, (lang, v) in enumerate(zip(st.lang, st.xl, strict=True)):
+            st._xl_tail.append(i, lang, None if v is None else v.astype(np.float32))
         st.day = array("d", z["day"].tolist())
         # format 1 has no years: unknown for those articles (the year features then read 0, as for undated text)
         st.year = array("d", z["year"].tolist() if "year" in z else [float("nan")] * len(st.ids))

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.cluster.features import TERM_BITS
-from wiretrace.cluster.state import LSH_BANDS, NUM_PERM, POSTING_TAIL, ClusterState
+from wiretrace.cluster.state import LSH_BANDS, NUM_PERM, POSTING_TAIL, XL_TAIL, ClusterState, XlTail
 
 BAND = NUM_PERM // LSH_BANDS
 _FX_K = np.uint64(0xF1357AEA2E62A9C5)
@@ -68,13 +68,39 @@ def band_keys(digests: np.ndarray) -> np.ndarray:
 
 
 def encode_row(terms: np.ndarray, tf: np.ndarray, ents: np.ndarray, nums: np.ndarray, title: np.ndarray,
-               digest: np.ndarray, emb: np.ndarray | None, day: float, year: float) -> bytes:
+               digest: np.ndarray, emb: np.ndarray | None, day: float, year: float, lang: str | None = None,
+               xl: np.ndarray | None = None) -> bytes:
     e = b"" if emb is None else np.asarray(emb, dtype=np.float16).tobytes()
     head = _HEAD.pack(day, year, len(terms), len(ents), len(nums), len(title), len(e) // 2)
     body = np.concatenate([np.asarray(terms, dtype=np.uint32), np.asarray(tf, dtype=np.float32).view(np.uint32),
                            np.asarray(ents, dtype=np.uint32), np.asarray(nums, dtype=np.uint32),
                            np.asarray(title, dtype=np.uint32), np.asarray(digest, dtype=np.uint32)])
-    return head + body.tobytes() + e
+    return head + body.tobytes() + e + _encode_xl(lang, xl)
+
+
+# Cross-lingual part, appended after the embedding (rows written before it simply end there): language code and
+# the float16 multilingual document vector.
+_XL_HEAD = struct.Struct("<8sH")
+
+
+def _encode_xl(lang: str | None, xl: np.ndarray | None) -> bytes:
+    if lang is None and xl is None:
+        return b""
+    v = b"" if xl is None else np.asarray(xl, dtype=np.float16).tobytes()
+    return _XL_HEAD.pack((lang or "").encode("ascii", "replace")[:8], len(v) // 2) + v
+
+
+def _half(v: np.ndarray | None) -> np.ndarray | None:
+    return None if v is None else np.asarray(v, dtype=np.float16)
+
+
+def _decode_xl(b: bytes, offset: int) -> tuple[str | None, np.ndarray | None]:
+    if len(b) < offset + _XL_HEAD.size:
+        return None, None
+    code, n = _XL_HEAD.unpack_from(b, offset)
+    lang = code.rstrip(b"\0").decode("ascii") or None
+    xl = np.frombuffer(b, dtype=np.float16, offset=offset + _XL_HEAD.size, count=n) if n else None
+    return lang, xl
 
 
 def decode_row(b: bytes) -> tuple:
@@ -86,7 +112,9 @@ def decode_row(b: bytes) -> tuple:
     o3 = o2 + nn
     o4 = o3 + nti
     emb = np.frombuffer(b, dtype=np.float16, offset=_HEAD.size + 4 * u.size, count=nemb) if nemb else None
-    return u[:nt].view(np.int32), u[nt:o1].view(np.float32), u[o1:o2], u[o2:o3], u[o3:o4], u[o4:], emb, day, year
+    lang, xl = _decode_xl(b, _HEAD.size + 4 * u.size + 2 * nemb)
+    return (u[:nt].view(np.int32), u[nt:o1].view(np.float32), u[o1:o2], u[o2:o3], u[o3:o4], u[o4:], emb, day, year,
+            lang, xl)
 
 
 def _ints(values: Any) -> str:
@@ -119,7 +147,7 @@ def import_state(c: sqlite3.Connection, st: ClusterState) -> int:
         "INSERT INTO cluster_articles(idx, article_id, story, features) VALUES(?,?,?,?)",
         ((i, st.ids[i], st.story_of[i],
           encode_row(st.terms[i], st.tf[i], st.ents[i], st.nums[i], st.title[i], st.digests[i], st.emb[i],
-                     st.day[i], st.year[i])) for i in range(n)),
+                     st.day[i], st.year[i], st.lang[i], st.xl[i])) for i in range(n)),
     )
     nz = np.flatnonzero(st.df)
     c.executemany("INSERT INTO cluster_df(term, n) VALUES(?,?)", zip(nz.tolist(), st.df[nz].tolist(), strict=True))
@@ -195,6 +223,7 @@ class ClusterIndex:
         self._members_base: dict[int, list[tuple[int, str]]] = {}
         self._story_ids: dict[int, str] = {}
         self._keys_of: tuple[Any, np.ndarray] = (None, np.zeros(0, dtype=np.int64))
+        self._xl: XlTail | None = None  # loaded on first use
         self._done = False
         self.reads = {"rows": 0, "df": 0, "tails": 0, "lsh": 0}  # rows read from the store (diagnostics)
 
@@ -316,10 +345,24 @@ class ClusterIndex:
 
     def gather(self, ci: list[int]) -> tuple[list, ...]:
         if not ci:
-            return tuple([] for _ in range(9))
+            return tuple([] for _ in range(11))
         self._load_rows(ci)
         base_n, rows, new = self.base_n, self._rows, self._new_rows
-        return tuple(zip(*[rows[i] if i < base_n else new[i - base_n] for i in ci]))  # noqa: B905 (all 9 long)
+        return tuple(zip(*[rows[i] if i < base_n else new[i - base_n] for i in ci]))  # noqa: B905 (all 11 long)
+
+    def xl_tail(self) -> XlTail:
+        """The last XL_TAIL stored articles' cross-lingual vectors (read once per run), then this run's."""
+        if self._xl is None:
+            tail = XlTail()
+            for idx, feats in self.conn.execute(
+                "SELECT idx, features FROM cluster_articles WHERE idx >= ? ORDER BY idx", (self.base_n - XL_TAIL,)
+            ):
+                row = decode_row(feats)
+                tail.append(int(idx), row[9], None if row[10] is None else row[10].astype(np.float32))
+            for k, row in enumerate(self._new_rows):
+                tail.append(self.base_n + k, row[9], None if row[10] is None else row[10].astype(np.float32))
+            self._xl = tail
+        return self._xl
 
     def stories_of(self, ci: list[int]) -> list[int]:
         base_n, base, over, new = self.base_n, self._base_story, self._story_over, self._new_story
@@ -420,7 +463,11 @@ class ClusterIndex:
         self._new_ids.append(aid)
         self._new_index[aid] = i
         self._new_rows.append((feats.terms, feats.tf, feats.ents, feats.nums, feats.title, digest,
-                               None if emb is None else emb.astype(np.float16), feats.day, feats.year))
+                               None if emb is None else emb.astype(np.float16), feats.day, feats.year,
+                               getattr(feats, "lang", None), _half(getattr(feats, "xl", None))))
+        if self._xl is not None:
+            row = self._new_rows[-1]
+            self._xl.append(i, row[9], None if row[10] is None else row[10].astype(np.float32))
         self._new_story.append(story)
         self._new_members.setdefault(story, []).append(i)
         return i
