@@ -287,9 +287,13 @@ def _print_summary(db: Path, output: Path) -> None:
             if story.get("independent_origins") is not None:
                 origins = [o["name"] for o in story.get("origins", []) if not o.get("secondary")]
                 parts.append(_plural(story["independent_origins"], "independent origin") + f" ({', '.join(origins)})")
-            secondary = [o["name"] for o in story.get("origins", []) if o.get("secondary")]
-            if secondary:
-                parts.append("secondary: " + ", ".join(secondary))
+            secondary = [o for o in story.get("origins", []) if o.get("secondary")]
+            media = [o["name"] for o in secondary if o.get("kind") != "statement"]
+            statements = [o["name"] for o in secondary if o.get("kind") == "statement"]
+            if media:
+                parts.append("secondary: " + ", ".join(media))
+            if statements:
+                parts.append("statements quoted: " + ", ".join(statements))
             if story.get("conflicts") is not None:
                 parts.append(_plural(len(story["conflicts"]), "conflict"))
             out.print(for_terminal(f"- {row['title']}  [{'; '.join(parts)}]"))
