@@ -37,39 +37,51 @@ def digest(path: Path) -> str:
 
 # -- two writers ------------------------------------------------------------------------------------------------------
 
-_WARM: dict[str, Context] = {}
-
-
-def _run(db: str, paths: list[str], barrier, out) -> None:  # noqa: ANN001
+def _race_worker(warm_db: str, dbs: list[str], paths: list[str], barrier, out) -> None:  # noqa: ANN001
+    """One writer in its own spawned interpreter: models load once (a warm-up run on a private store), then each race
+    starts at the barrier so both writers open the same new store at the same moment."""
     try:
-        barrier.wait(30)
-        with Store(db) as store:
-            res = analyze(paths, store, _WARM["ctx"])
-        out.put(("ok", sorted(res.article_ids)))
+        ctx = lexical_ctx()
+        with Store(warm_db) as store:
+            analyze(paths, store, ctx)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
-        out.put(("error", f"{type(exc).__name__}: {exc}"))
+        out.put(("warm-up", "error", f"{type(exc).__name__}: {exc}"))
+        return
+    for db in dbs:
+        try:
+            barrier.wait(120)
+            with Store(db) as store:
+                res = analyze(paths, store, ctx)
+            out.put((db, "ok", sorted(res.article_ids)))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            out.put((db, "error", f"{type(exc).__name__}: {exc}"))
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+@pytest.mark.skipif(sys.platform != "linux", reason="real processes on one machine")
 def test_two_concurrent_first_runs_on_a_new_store_both_succeed(tmp_path):
     files = sorted(str(p) for p in corpus_path().iterdir() if p.suffix in {".txt", ".html", ".jsonl"})
     halves = [files[::2], files[1::2]]
-    # Models load once here and the forked runs share them, so the five races cost seconds, not minutes.
-    _WARM["ctx"] = lexical_ctx()
-    with Store(tmp_path / "warm.db") as store:
-        analyze(files, store, _WARM["ctx"])
-    fork = multiprocessing.get_context("fork")
-    for attempt in range(5):
-        db = str(tmp_path / f"race{attempt}.db")
-        barrier, out = fork.Barrier(2), fork.Queue()
-        procs = [fork.Process(target=_run, args=(db, half, barrier, out)) for half in halves]
+    dbs = [str(tmp_path / f"race{attempt}.db") for attempt in range(4)]
+    # Spawned, not forked: forking a process whose ONNX/BLAS thread pools are running can deadlock the child, and a
+    # hung non-daemon child keeps the test session from ever exiting.
+    spawn = multiprocessing.get_context("spawn")
+    barrier, out = spawn.Barrier(2), spawn.Queue()
+    procs = [
+        spawn.Process(target=_race_worker, args=(str(tmp_path / f"warm{i}.db"), dbs, half, barrier, out), daemon=True)
+        for i, half in enumerate(halves)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        results = [out.get(timeout=300) for _ in range(len(dbs) * len(procs))]
+    finally:
         for p in procs:
-            p.start()
-        results = [out.get(timeout=300) for _ in procs]
-        for p in procs:
-            p.join(60)
-        assert all(r[0] == "ok" for r in results), results
-        ids = {i for _, got in results for i in got}
+            p.join(30)
+            if p.is_alive():
+                p.kill()
+    assert all(status == "ok" for _, status, _ in results), results
+    for db in dbs:
+        ids = {i for got_db, _, got in results if got_db == db for i in got}
         with Store(db) as store:
             assert {a.id for a in store.iter_articles()} == ids  # nothing lost
             assert store.unassigned_article_ids() == []
