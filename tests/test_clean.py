@@ -374,3 +374,28 @@ def test_hostile_head_regexes_are_bounded() -> None:
         t = time.perf_counter()
         clean_html.head_metadata(page)
         assert time.perf_counter() - t < 3.0, junk
+
+
+def test_page_furniture_goes_from_one_article_alone_and_a_table_row_stays() -> None:
+    """Skip links, ad labels, most-read headers and pipe-joined navigation are removed from a single pasted article
+    (no batch to compare with), each with its reason; a pipe-joined row holding figures is kept."""
+    raw = "\n".join([
+        "Skip to main content",
+        "Home | World | Business | Sport | Opinion",
+        "Most read",
+        "Police in Lyon said on Tuesday that two men stole paintings worth three million euros from a gallery.",
+        "ADVERTISEMENT",
+        "The men threatened a guard with a knife before leaving in a grey van, a police spokeswoman told reporters.",
+        "Region | Thefts in 2023 | Thefts in 2024",
+        "Rhone | 41 | 57",
+        "Story continues below advertisement",
+        "The gallery reopened on Wednesday.",
+    ])
+    res = clean_text(raw, "Paintings stolen from Lyon gallery")
+    kept = "\n".join(res.paragraphs)
+    for junk in ("Skip to main content", "Home | World", "Most read", "ADVERTISEMENT", "Story continues below"):
+        assert junk not in kept
+    assert "Rhone | 41 | 57" in kept and "reopened on Wednesday" in kept
+    reasons = {r.text: r.reason for r in res.removed}
+    assert reasons["Most read"].startswith("page furniture")
+    assert reasons["Home | World | Business | Sport | Opinion"] == "list of links (separator-joined)"

@@ -50,6 +50,16 @@ _CTA = re.compile(
     r"contact\s+us|like\s+us|help\s+us)\b",
     re.I,
 )
+# Page furniture that survives copy-paste on any site: accessibility skip links, ad slot labels, most-read and
+# trending box headers, menu and search buttons. Whole short lines only (the caller bounds the words, no sentence end).
+_PAGE_UI = re.compile(
+    r"^\W*(?:skip\s+(?:to|navigation)\b.*|jump\s+to\s+(?:main\s+)?(?:content|navigation)|"
+    r"(?:story\s+continues\s+below\s+)?advertisements?|advert|ad(?:vertisement)?\s+feature|sponsored(?:\s+content)?|"
+    r"most\s+(?:read|popular|viewed|shared|commented|watched)(?:\s+(?:stories|articles|today|now))?|"
+    r"trending(?:\s+(?:now|stories|today))?|top\s+stories|main\s+menu|menu|search|close|toggle\s+navigation)"
+    r"\W*$",
+    re.I,
+)
 _LABEL = re.compile(r"^(?P<label>[A-Z][\w’' ]{1,24}?):\s+(?P<rest>\S.*)$")
 _NAV_WORD = re.compile(r"\b(?:read|see|related|more|also|next|watch|listen|recommended|trending|popular|latest|"
                        r"top|previous|editor'?s?|must|don't|miss|explore|further|story|stories|video|photos?)\b", re.I)
@@ -309,6 +319,8 @@ def clean_text(raw: str, title: str | None, batch_repeats: set[str] | None = Non
             ln.keep, ln.reason = False, "bare link"
         elif ln.words <= 15 and ":" in t and (m := _RUNNING_TIME.search(t)) and not _HAS_DIGIT.search(t, 0, m.start()):
             ln.keep, ln.reason = False, "video/audio link (running time)"
+        elif ln.words <= 6 and not ln.terminal and _PAGE_UI.match(t):
+            ln.keep, ln.reason = False, "page furniture (skip link, ad label, most-read box)"
         elif ln.words <= 16 and not ln.terminal and _link_list(t):
             ln.keep, ln.reason = False, "list of links (separator-joined)"
         elif batch_repeats and not (ln.terminal and ln.words >= 8) and (ln.words <= 30 or not is_simple(t)) \
@@ -453,14 +465,21 @@ _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
 # A media link's running time at the end, the line's only number: "(1:29)", "(Runs: 1:29)", "(Duration: 02:15)".
 _RUNNING_TIME = re.compile(r"\((?:[A-Za-z]+:\s*)?\d{1,2}:\d{2}(?::\d{2})?\)\s*$")
 _LINK_SEP = re.compile(r"\s+[•·]\s+")
+_PIPE_SEP = re.compile(r"\s+[|¦]\s+")
 
 
 def _link_list(t: str) -> bool:
-    """Three or more short items joined by bullets ("All About X • Y • Z"): topic or navigation links."""
-    if "•" not in t and "·" not in t:
-        return False
-    parts = _LINK_SEP.split(t.strip())
-    return len(parts) >= 3 and all(0 < len(p.split()) <= 5 for p in parts)
+    """Three or more short items joined by bullets ("All About X • Y • Z") or pipes ("Home | World | Sport"): topic
+    or navigation links. Pipe-joined items must be capitalised and carry no digits, so that a flattened table row
+    ("Turkey | 3.6 million | 2023") stays."""
+    if "•" in t or "·" in t:
+        parts = _LINK_SEP.split(t.strip())
+        return len(parts) >= 3 and all(0 < len(p.split()) <= 5 for p in parts)
+    if "|" in t or "¦" in t:
+        parts = _PIPE_SEP.split(t.strip())
+        return len(parts) >= 3 and not _HAS_DIGIT.search(t) and all(
+            0 < len(p.split()) <= 4 and p[:1].isupper() for p in parts)
+    return False
 
 
 _COMMENT_COUNT = re.compile(r"^\s*\d+\s+(?:comments?|replies|responses)\s*$", re.I)
