@@ -13,7 +13,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from typer.core import TyperArgument, TyperCommand
 
 from wiretrace import __version__
-from wiretrace.commands.output import OK, USAGE, err, error, exit_code, for_terminal, note, out, warning
+from wiretrace.commands.output import (
+    CROSSLINGUAL_HELP,
+    OK,
+    USAGE,
+    err,
+    error,
+    exit_code,
+    for_terminal,
+    note,
+    out,
+    warning,
+)
 
 app = typer.Typer(
     name="wiretrace",
@@ -109,7 +120,7 @@ def read_url_list(path: Path) -> list[str]:
 
 
 def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2,
-                singleton_claims: bool = True, fetch_options: dict | None = None) -> int:
+                singleton_claims: bool = True, fetch_options: dict | None = None, crosslingual: bool = True) -> int:
     """Shared by `analyze` and `demo`; returns the exit code (0 all read, 1 some inputs failed, 2 nothing read)."""
     from wiretrace.pipeline import Context, report_for
     from wiretrace.pipeline import analyze as run
@@ -124,6 +135,8 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
         return USAGE
     ctx = Context()
     ctx.config.singleton_claims = singleton_claims
+    if not crosslingual:
+        ctx.config.crosslingual_embedder = "none"
     for key, value in (fetch_options or {}).items():
         if value is not None:
             setattr(ctx.config.fetch, key, value)
@@ -185,6 +198,7 @@ def analyze(
         "--singleton-claims/--no-singleton-claims",
         help="Extract claims for one-article stories too; off for a firehose (a story's claims are then computed "
              "when it gains a second article).")] = True,
+    crosslingual: Annotated[bool, typer.Option("--crosslingual/--no-crosslingual", help=CROSSLINGUAL_HELP)] = True,
     fetch_delay: Annotated[float | None, typer.Option(
         "--fetch-delay", metavar="SECONDS",
         help="Least time between two requests to one host (robots.txt Crawl-delay wins when longer).")] = None,
@@ -201,6 +215,7 @@ def analyze(
       wiretrace analyze news/ more.jsonl -o report.html --db news.db
       wiretrace analyze --urls links.txt https://example.org/story.html -o report.json
       wiretrace analyze day.jsonl -o day.json --executor process --no-singleton-claims   (a feed of thousands)
+      wiretrace analyze english-feed.jsonl -o day.json --no-crosslingual   (one language: ~60 ms an article less)
     """
     inputs = list(paths or [])
     if urls is not None:
@@ -213,7 +228,7 @@ def analyze(
         error("give at least one file, folder or URL (or --urls FILE); see wiretrace analyze --help")
         raise typer.Exit(USAGE)
     raise typer.Exit(run_analyze(inputs, output, db, executor, workers, singleton_claims,
-                                 {"delay": fetch_delay, "timeout": fetch_timeout}))
+                                 {"delay": fetch_delay, "timeout": fetch_timeout}, crosslingual))
 
 
 @app.command()

@@ -56,3 +56,9 @@ def exit_code(n_ok: int, n_failed: int) -> int:
 def write_stdout(line: str) -> None:
     """A result line (JSON Lines etc.) written as is: machine output is not escaped."""
     sys.stdout.write(line)
+
+
+# Option help shared by `analyze` and `watch` (one wording for one switch).
+CROSSLINGUAL_HELP = ("Find the same story across languages: one multilingual vector per article (about 60 ms of "
+                     "CPU each, the costliest per-article step). Off for a feed in one language: articles stored "
+                     "without the vector are never matched across languages later.")

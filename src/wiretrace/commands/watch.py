@@ -11,7 +11,17 @@ from typing import Annotated, Any
 
 import typer
 
-from wiretrace.commands.output import USAGE, error, exit_code, for_terminal, note, out, warning, write_stdout
+from wiretrace.commands.output import (
+    CROSSLINGUAL_HELP,
+    USAGE,
+    error,
+    exit_code,
+    for_terminal,
+    note,
+    out,
+    warning,
+    write_stdout,
+)
 
 
 def _say(report: Any, json_out: bool) -> None:
@@ -49,6 +59,7 @@ def watch_command(
     singleton_claims: Annotated[bool, typer.Option(
         "--singleton-claims/--no-singleton-claims",
         help="Claims for one-article stories too (off: computed when a story gains a second article).")] = True,
+    crosslingual: Annotated[bool, typer.Option("--crosslingual/--no-crosslingual", help=CROSSLINGUAL_HELP)] = True,
 ) -> None:
     """Follow feeds and sitemaps: fetch new items, analyse them into the store, say what changed.
 
@@ -77,6 +88,8 @@ def watch_command(
         raise typer.Exit(USAGE)
     ctx = Context()
     ctx.config.singleton_claims = singleton_claims
+    if not crosslingual:
+        ctx.config.crosslingual_embedder = "none"
     if fetch_delay is not None:
         ctx.config.fetch.delay = fetch_delay
     try:
