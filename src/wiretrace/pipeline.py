@@ -409,7 +409,12 @@ def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execu
         new = [done.get(a.id, a) for a in new]
         store.save_analyses(list(done.values()))
     prepared = [cluster.prepared_from_print(a.analysis.cluster) for a in new]
-    update = cluster.assign(new, index, ctx, prepared=prepared)
+
+    def xl_texts(ids: list[str]) -> list[str]:  # stored articles' cross-lingual leads, when clustering needs them
+        found = store.get_articles(ids, analyses=False)
+        return [cluster.xl_lead_of(found[i]) if i in found else "" for i in ids]
+
+    update = cluster.assign(new, index, ctx, prepared=prepared, xl_texts=xl_texts)
     progress("cluster", len(pending), len(pending))
     return store.apply_clustering(run_id, CLUSTER_STATE, index, update.assignments, update.events)
 

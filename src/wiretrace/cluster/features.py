@@ -229,9 +229,15 @@ def featurize(article: Article) -> ArticleFeatures:
     else:
         shingles = [" ".join(body)]
     lead = (title + ". " if title else "") + " ".join(text[:700].split())
-    xl = (title + "\n" if title else "") + " ".join(text[:XL_LEAD_CHARS].split())
+    xl = xl_lead_of(article)
     return ArticleFeatures(terms, tf, ents, nums, tt, shingles, days(article.published), lead,
                            main_year(num_list), xl, article.language)
+
+
+def xl_lead_of(article: Article) -> str:
+    """The text the cross-lingual document vector reads: title and opening (~100 tokens; the model is slow)."""
+    title = (article.title or "")[:500]
+    return (title + "\n" if title else "") + " ".join((article.text or "")[:XL_LEAD_CHARS].split())
 
 
 def main_year(num_list: list[str]) -> float:

@@ -20,6 +20,7 @@ Per article:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,9 +29,10 @@ from typing import Any
 import numpy as np
 from rensa import RMinHash
 
-from wiretrace.cluster.features import ArticleFeatures, featurize
+from wiretrace.cluster.features import ArticleFeatures, featurize, xl_lead_of
 from wiretrace.cluster.state import NUM_PERM, StateView
 from wiretrace.cluster.state import POSTING_TAIL as POSTING_TAIL  # re-exported: the candidate step's constant
+from wiretrace.cluster.state import base_lang as base_lang  # re-exported: one home, used here and by the tail
 from wiretrace.model import Article, ClusterPrint
 
 FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "log_days", "days_known",
@@ -59,6 +61,7 @@ class ClusterUpdate:
     state: StateView  # the state passed to `assign`, updated (in memory, or pending its write to the store)
     assignments: dict[str, str]
     events: list[dict] = field(default_factory=list)
+    xl_computed: int | None = None  # cross-lingual vectors computed by `LazyXl` (None: computed eagerly, or no model)
 
 
 def _idf(state: StateView, terms: np.ndarray, df: np.ndarray | None = None) -> np.ndarray:
@@ -105,21 +108,17 @@ def _dice3(a: tuple[np.ndarray, ...], cands: tuple[list[np.ndarray], ...]) -> np
     return out.reshape(3, m).T
 
 
-def base_lang(lang: str | None) -> str | None:
-    """"pt-BR" -> "pt"; None stays None."""
-    return lang.split("-")[0].split("_")[0].lower() if lang else None
-
-
 def _xl_neighbours(state: StateView, f: ArticleFeatures, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(indexes, cosines) of the `k` recent other-language articles nearest to `f` by document vector."""
     none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     if f.xl is None or base_lang(f.lang) is None:
         return none
-    idx, mat, langs = state.xl_tail().recent()
+    idx, mat, langs, has = state.xl_tail().recent()
     if not len(idx) or mat.shape[1] != f.xl.shape[0]:
         return none
     me = base_lang(f.lang)
     other = np.fromiter(((b := base_lang(x)) is not None and b != me for x in langs), dtype=bool, count=len(langs))
+    other &= has
     if not other.any():
         return none
     cos = np.where(other, mat @ f.xl.astype(np.float32), -np.inf)
@@ -304,7 +303,9 @@ def fingerprint_articles(articles: list[Article], ctx: Any) -> list[Article]:
     preps = featurize_batch(articles, ctx)
     vecs = _embed([(a, pr.features) for a, pr in zip(articles, preps, strict=True)], ctx)
     model = ctx.embedder().name if ctx is not None and any(v is not None for v in vecs) else None
-    xl_model = _embed_xl([pr.features for pr in preps], ctx)
+    # No cross-lingual vector here: clustering computes one only where it can decide (`LazyXl`), so an article
+    # that never meets another language never pays for the multilingual model.
+    xl_model = None
     for art, pr, vec in zip(articles, preps, vecs, strict=True):
         f = pr.features
         f.lang = analysis_of(art).language
@@ -378,7 +379,7 @@ def _embed(new: list[tuple[Article, ArticleFeatures]], ctx: Any) -> list[np.ndar
 
 def assign(
     new_articles: list[Article], state: StateView, ctx: Any, weights: dict[str, Any] | None = None,
-    prepared: list[Prepared] | None = None,
+    prepared: list[Prepared] | None = None, xl_texts: Callable[[list[str]], list[str]] | None = None,
 ) -> ClusterUpdate:
     """Add `new_articles` to `state` (mutated and returned); articles already known are ignored.
 
@@ -386,6 +387,10 @@ def assign(
     store; the changes are written by `Store.apply_clustering`); the decisions are the same.
     `prepared`: optional `featurize_batch(new_articles)` output (aligned with `new_articles`), e.g. computed in
     parallel by the executor; without it the work is done here.
+    `xl_texts`: article ids -> the texts their cross-lingual vectors are computed from (`xl_lead_of`). Given, a
+    vector is computed only where it can change a decision (`LazyXl`: an article meets another language in the
+    recent window or among its candidates), for stored articles too; without it every new article gets one first.
+    The decisions are the same either way.
     """
     weights = weights or load_weights()
     if prepared is not None and len(prepared) != len(new_articles):
@@ -408,13 +413,14 @@ def assign(
     xl_name = None if xl_emb is None else xl_emb.name
     if xl_name is not None and weights["crosslingual"].get("model") not in (None, xl_name):
         xl_name = None  # the pair model was fit on another model's cosines: same-language clustering only
+    lazy = LazyXl(state, xl_emb, xl_texts) if xl_name is not None and xl_texts is not None else None
     stale = []
     for a, pr in todo:
         if pr.features.xl is not None and pr.xl_model is not None and pr.xl_model != xl_name:
             pr.features.xl = None  # a vector of another model never meets this run's
-        if xl_name is not None and pr.features.xl is None:
+        if xl_name is not None and pr.features.xl is None and lazy is None:
             if not pr.features.xl_lead:
-                pr.features.xl_lead = featurize(a).xl_lead
+                pr.features.xl_lead = xl_lead_of(a)
             stale.append(pr.features)
         elif xl_name is None:
             pr.features.xl = None
@@ -425,7 +431,11 @@ def assign(
         if k % PREFETCH == 0:
             state.prefetch([p for _a, p in todo[k : k + PREFETCH]])
         f, mh, digest = pr.features, pr.minhash, pr.digest
+        if lazy is not None:
+            lazy.before_candidates(a, f)
         cand = candidates(state, f, mh, digest, weights)
+        if lazy is not None:
+            lazy.after_candidates(a, f, cand)
         xl_rows: list = []
         x, both = pair_features(state, f, digest, emb, cand, xl_rows if "crosslingual" in weights else None)
         p = score(x, both, weights)
@@ -445,7 +455,53 @@ def assign(
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
         state.add(a.id, f, digest, mh, emb, story)
         assignments[a.id] = state.story_id(story)
-    return ClusterUpdate(state=state, assignments=assignments, events=events)
+    return ClusterUpdate(state=state, assignments=assignments, events=events,
+                         xl_computed=None if lazy is None else lazy.computed)
+
+
+class LazyXl:
+    """Cross-lingual vectors only where they can decide, with the decisions of computing them all.
+
+    A vector is read in two places only: the nearest recent articles *in another language* (the window of
+    `XlTail`), and the pair features of a candidate *in another language*. So an article needs its vector when the
+    window holds another language or a candidate is in another language, and then those other-language articles
+    need theirs; nothing else ever reads one. A feed in one language computes none; the first article in a new
+    language fills the window's vectors once (`computed` counts the encodes)."""
+
+    def __init__(self, state: StateView, emb: Any, texts: Callable[[list[str]], list[str]]) -> None:
+        self.state, self.emb, self.texts = state, emb, texts
+        self.computed = 0
+
+    def _own(self, a: Article, f: ArticleFeatures) -> None:
+        if f.xl is None:
+            f.xl = np.asarray(self.emb.encode([f.xl_lead or xl_lead_of(a)])[0], dtype=np.float32)
+            self.computed += 1
+
+    def _fill(self, rows: list[int]) -> None:
+        if rows:
+            vecs = self.emb.encode(self.texts([self.state.article_id(i) for i in rows]))
+            for i, v in zip(rows, vecs, strict=True):
+                self.state.set_xl(i, np.asarray(v, dtype=np.float32))
+            self.computed += len(rows)
+
+    def before_candidates(self, a: Article, f: ArticleFeatures) -> None:
+        me = base_lang(f.lang)
+        tail = self.state.xl_tail()
+        if me is not None and tail.other_languages(me):
+            self._own(a, f)
+            self._fill(tail.missing_other(me))
+
+    def after_candidates(self, a: Article, f: ArticleFeatures, cand: np.ndarray) -> None:
+        me = base_lang(f.lang)
+        if me is None or not cand.size:
+            return
+        ci = cand.tolist()
+        cols = self.state.gather(ci)
+        other = [(i, v) for i, lang, v in zip(ci, cols[9], cols[10], strict=True)
+                 if base_lang(lang) not in (None, me)]
+        if other:
+            self._own(a, f)
+            self._fill([i for i, v in other if v is None])
 
 
 def _story_scores(

@@ -41,33 +41,83 @@ ROW_FIELDS = ("terms", "tf", "ents", "nums", "title", "digest", "emb", "day", "y
 
 class XlTail:
     """The most recent articles' cross-lingual document vectors as one matrix (nearest-neighbour candidates for
-    a translation, which shares no terms or shingles with its source). Grows by doubling; a query reads a view."""
+    a translation, which shares no terms or shingles with its source). Every article takes a row, with its language,
+    whether or not its vector was computed yet (`has`): a vector is computed only where it can decide (see
+    `incremental.LazyXl`) and filled in later with `set`. Grows by doubling; a query reads a view."""
 
     def __init__(self) -> None:
         self.idx = np.zeros(0, dtype=np.int64)
         self.mat = np.zeros((0, 0), dtype=np.float32)
+        self.has = np.zeros(0, dtype=bool)
         self.langs: list[str | None] = []
         self.n = 0
+        self._pos: dict[int, int] = {}  # article index -> row
+        self.last_row: dict[str | None, int] = {}  # base language -> its latest row
+        self.missing: set[int] = set()  # rows without a vector (pruned as they leave the window)
+
+    def _fit(self, rows: int, dim: int) -> None:
+        if rows <= len(self.idx) and (dim == 0 or dim == self.mat.shape[1]):
+            return
+        cap = max(64, 2 * self.n, rows)
+        width = dim or self.mat.shape[1]
+        idx = np.zeros(cap, dtype=np.int64)
+        mat = np.zeros((cap, width), dtype=np.float32)
+        has = np.zeros(cap, dtype=bool)
+        if self.n:
+            idx[: self.n], has[: self.n] = self.idx[: self.n], self.has[: self.n]
+            if self.mat.shape[1] == width:
+                mat[: self.n] = self.mat[: self.n]
+        self.idx, self.mat, self.has = idx, mat, has
+
+    def _usable(self, vec: np.ndarray | None) -> np.ndarray | None:
+        # a vector of another model's size (a store written with another model) is never compared
+        return None if vec is None or (self.mat.shape[1] and vec.shape[0] != self.mat.shape[1]) else vec
 
     def append(self, i: int, lang: str | None, vec: np.ndarray | None) -> None:
-        if vec is None:
-            return
-        if self.n and vec.shape[0] != self.mat.shape[1]:
-            return  # a vector of another model's size (a store written with another model) is never compared
-        if self.n == len(self.idx):
-            cap = max(64, 2 * self.n)
-            idx = np.zeros(cap, dtype=np.int64)
-            mat = np.zeros((cap, vec.shape[0]), dtype=np.float32)
-            if self.n:
-                idx[: self.n], mat[: self.n] = self.idx[: self.n], self.mat[: self.n]
-            self.idx, self.mat = idx, mat
-        self.idx[self.n], self.mat[self.n] = i, vec
+        vec = self._usable(vec)
+        self._fit(self.n + 1, 0 if vec is None or self.mat.shape[1] else vec.shape[0])
+        row = self.n
+        self.idx[row] = i
+        if vec is not None:
+            self.mat[row], self.has[row] = vec, True
+        else:
+            self.missing.add(row)
         self.langs.append(lang)
+        self._pos[i] = row
+        self.last_row[base_lang(lang)] = row
         self.n += 1
 
-    def recent(self, k: int = XL_TAIL) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    def set(self, i: int, vec: np.ndarray) -> None:
+        """Fill article `i`'s vector (computed later than its row)."""
+        row = self._pos.get(i)
+        vec = self._usable(vec)
+        if row is None or vec is None:
+            return
+        self._fit(self.n, 0 if self.mat.shape[1] else vec.shape[0])
+        self.mat[row], self.has[row] = vec, True
+        self.missing.discard(row)
+
+    def recent(self, k: int = XL_TAIL) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
         lo = max(0, self.n - k)
-        return self.idx[lo : self.n], self.mat[lo : self.n], self.langs[lo : self.n]
+        return self.idx[lo : self.n], self.mat[lo : self.n], self.langs[lo : self.n], self.has[lo : self.n]
+
+    def other_languages(self, me: str, k: int = XL_TAIL) -> bool:
+        """Whether the last `k` rows hold an article whose base language is known and not `me`."""
+        lo = self.n - k
+        return any(row >= lo for lang, row in self.last_row.items() if lang is not None and lang != me)
+
+    def missing_other(self, me: str, k: int = XL_TAIL) -> list[int]:
+        """Article indexes in the last `k` rows, of a known base language other than `me`, without a vector yet."""
+        lo = self.n - k
+        gone = [row for row in self.missing if row < lo]
+        self.missing.difference_update(gone)  # the window only moves forward
+        return [int(self.idx[row]) for row in sorted(self.missing)
+                if (b := base_lang(self.langs[row])) is not None and b != me]
+
+
+def base_lang(lang: str | None) -> str | None:
+    """"pt-BR" -> "pt"; None stays None."""
+    return lang.split("-")[0].split("_")[0].lower() if lang else None
 
 
 def _gather(values: Any, idx: list[int]) -> list:
@@ -93,6 +143,8 @@ class StateView(Protocol):
     def gather(self, ci: list[int]) -> tuple[list, ...]: ...  # ROW_FIELDS columns for articles `ci`
 
     def xl_tail(self) -> XlTail: ...  # recent articles' cross-lingual vectors (this run's included)
+
+    def set_xl(self, i: int, vec: np.ndarray) -> None: ...  # article i's cross-lingual vector, computed later
 
     def prefetch(self, preps: list[Any]) -> None: ...  # a hint: these articles come next (may read ahead)
 
@@ -168,6 +220,10 @@ class ClusterState:
 
     def xl_tail(self) -> XlTail:
         return self._xl_tail
+
+    def set_xl(self, i: int, vec: np.ndarray) -> None:
+        self.xl[i] = np.asarray(vec, dtype=np.float16)
+        self._xl_tail.set(i, self.xl[i].astype(np.float32))
 
     def stories_of(self, ci: list[int]) -> list[int]:
         return _gather(self.story_of, ci)

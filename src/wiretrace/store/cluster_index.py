@@ -224,6 +224,7 @@ class ClusterIndex:
         self._story_ids: dict[int, str] = {}
         self._keys_of: tuple[Any, np.ndarray] = (None, np.zeros(0, dtype=np.int64))
         self._xl: XlTail | None = None  # loaded on first use
+        self._xl_set: dict[int, tuple] = {}  # stored article -> its row with a cross-lingual vector computed this run
         self._done = False
         self.reads = {"rows": 0, "df": 0, "tails": 0, "lsh": 0}  # rows read from the store (diagnostics)
 
@@ -338,7 +339,7 @@ class ClusterIndex:
             "SELECT idx, article_id, story, features FROM cluster_articles WHERE idx IN (SELECT value FROM json_each(?))",
             (_ints(miss),),
         ):
-            rows[idx] = decode_row(feats)
+            rows[idx] = self._xl_set.get(idx) or decode_row(feats)
             self._aid[idx] = aid
             self._base_story[idx] = story
         self.reads["rows"] += len(miss)
@@ -357,12 +358,26 @@ class ClusterIndex:
             for idx, feats in self.conn.execute(
                 "SELECT idx, features FROM cluster_articles WHERE idx >= ? ORDER BY idx", (self.base_n - XL_TAIL,)
             ):
-                row = decode_row(feats)
+                row = self._xl_set.get(int(idx)) or decode_row(feats)
                 tail.append(int(idx), row[9], None if row[10] is None else row[10].astype(np.float32))
             for k, row in enumerate(self._new_rows):
                 tail.append(self.base_n + k, row[9], None if row[10] is None else row[10].astype(np.float32))
             self._xl = tail
         return self._xl
+
+    def set_xl(self, i: int, vec: np.ndarray) -> None:
+        """Article `i`'s cross-lingual vector, computed after its row was written (kept in the row from now on)."""
+        self._check_open()
+        half = _half(vec)
+        if i >= self.base_n:
+            k = i - self.base_n
+            self._new_rows[k] = self._new_rows[k][:10] + (half,)
+        else:
+            self._load_rows([i])
+            row = self._rows.get(i) or self._xl_set.get(i)
+            self._xl_set[i] = self._rows[i] = row[:10] + (half,)
+        if self._xl is not None:
+            self._xl.set(i, half.astype(np.float32))
 
     def stories_of(self, ci: list[int]) -> list[int]:
         base_n, base, over, new = self.base_n, self._base_story, self._story_over, self._new_story
@@ -487,6 +502,8 @@ class ClusterIndex:
             ((base_n + k, aid, self._new_story[k], encode_row(*self._new_rows[k]))
              for k, aid in enumerate(self._new_ids)),
         )
+        c.executemany("UPDATE cluster_articles SET features=? WHERE idx=?",
+                      ((encode_row(*row), i) for i, row in sorted(self._xl_set.items())))
         moved = [(t, i) for i, t in self._story_over.items() if t != self._base_story[i]]
         c.executemany("UPDATE cluster_articles SET story=? WHERE idx=?", moved)
         touched = sorted(self._touched)
