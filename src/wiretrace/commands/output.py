@@ -59,6 +59,6 @@ def write_stdout(line: str) -> None:
 
 
 # Option help shared by `analyze` and `watch` (one wording for one switch).
-CROSSLINGUAL_HELP = ("Find the same story across languages: one multilingual vector per article (about 60 ms of "
-                     "CPU each, the costliest per-article step). Off for a feed in one language: articles stored "
-                     "without the vector are never matched across languages later.")
+CROSSLINGUAL_HELP = ("Find the same story across languages: a multilingual vector per article (about 60 ms of CPU "
+                     "each), computed only once articles of another language are in reach (a one-language feed "
+                     "pays nothing). Off: never computed, so translations are found by names and numbers alone.")
