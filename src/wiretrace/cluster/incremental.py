@@ -303,16 +303,17 @@ def fingerprint_articles(articles: list[Article], ctx: Any) -> list[Article]:
     preps = featurize_batch(articles, ctx)
     vecs = _embed([(a, pr.features) for a, pr in zip(articles, preps, strict=True)], ctx)
     model = ctx.embedder().name if ctx is not None and any(v is not None for v in vecs) else None
-    # No cross-lingual vector here: clustering computes one only where it can decide (`LazyXl`), so an article
-    # that never meets another language never pays for the multilingual model.
-    xl_model = None
     for art, pr, vec in zip(articles, preps, vecs, strict=True):
         f = pr.features
         f.lang = analysis_of(art).language
         analysis_of(art).cluster = ClusterPrint(
             terms=f.terms, tf=f.tf, ents=f.ents, nums=f.nums, title=f.title, day=f.day, year=f.year,
             digest=pr.digest, minhash=pr.minhash.__getstate__(), lead_vector=vec, lead_model=model if vec is not None
-            else None, lang=f.lang, xl_vector=f.xl, xl_model=xl_model if f.xl is not None else None,
+            else None, lang=f.lang,
+            # No cross-lingual vector here: clustering computes one only where it can decide (`LazyXl`), so an
+            # article that never meets another language never pays for the multilingual model. (Prints stored by an
+            # earlier version may hold one; `prepared_from_print` keeps it.)
+            xl_vector=None, xl_model=None,
         )
         art.analysis.dirty = True
     return articles

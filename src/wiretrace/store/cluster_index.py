@@ -373,9 +373,8 @@ class ClusterIndex:
             k = i - self.base_n
             self._new_rows[k] = self._new_rows[k][:10] + (half,)
         else:
-            self._load_rows([i])
-            row = self._rows.get(i) or self._xl_set.get(i)
-            self._xl_set[i] = self._rows[i] = row[:10] + (half,)
+            self._load_rows([i])  # the row as stored, or as this run already changed it
+            self._xl_set[i] = self._rows[i] = self._rows[i][:10] + (half,)
         if self._xl is not None:
             self._xl.set(i, half.astype(np.float32))
 
