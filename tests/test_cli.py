@@ -233,3 +233,20 @@ def test_no_crosslingual_turns_the_multilingual_vector_off(tmp_path):
         stories[flag] = sorted(sorted(s["article_ids"]) for s in report["stories"])
     assert vectors["--crosslingual"] >= 3 and vectors["--no-crosslingual"] == 0
     assert stories["--crosslingual"] == stories["--no-crosslingual"]
+
+
+def test_an_input_with_no_text_left_is_named_once(tmp_path):
+    """A file whose every line is page junk is one error line naming it (not an error plus a warning saying the
+    same); the good article beside it is stored."""
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "junk.txt").write_text("Skip to main content\nMost read\nAdvertisement\nCookie settings\n", encoding="utf-8")
+    (data / "good.txt").write_text(
+        "Police in Lyon said on Tuesday that two men stole paintings worth three million euros from a gallery.\n"
+        "The men threatened a guard with a knife before leaving in a grey van, a police spokeswoman said.\n",
+        encoding="utf-8")
+    res = runner.invoke(app, ["analyze", str(data), "-o", str(tmp_path / "r.json"), "--db", str(tmp_path / "s.db")])
+    assert res.exit_code == 1, res.output
+    named = [ln for ln in res.output.splitlines() if "junk.txt" in ln]
+    assert len(named) == 1 and named[0].startswith("error:") and "no article text" in named[0], res.output
+    assert "1 articles read" in res.output
