@@ -35,6 +35,18 @@ def test_sample_corpus_report_is_valid_and_rerun_adds_nothing(tmp_path):
     assert report["run"]["counts"]["articles_new"] == 6
     with Store(tmp_path / "w.db") as store:
         n_stories = len(store.story_ids())
+    import copy
+
+    import jsonschema
+
+    for path, bad in ((("stories", 0, "article_ids"), "not a list"), (("articles", 0, "id"), None)):
+        broken = copy.deepcopy(report)
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = bad
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
     code, again, _ = analyze(tmp_path, corpus_path(), out="r2.json")
     assert code == 0
     assert again["run"]["counts"]["articles_new"] == 0

@@ -21,7 +21,15 @@ import numpy as np
 from wiretrace.analysis import analysis_of, vector_key
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
-from wiretrace.claims.grouping import ClaimScores, PairScorer, Unit, group, is_statement, strip_quotes
+from wiretrace.claims.grouping import (
+    ClaimScores,
+    PairScorer,
+    Unit,
+    group,
+    is_statement,
+    strip_quotes,
+    units_that_can_group,
+)
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
     Speaker,
@@ -171,13 +179,16 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 
     embedder = ctx.embedder()
     scorer = PairScorer(embedder)
-    scores = ClaimScores(units, unit_vectors(units, articles, embedder), _verbatim_pairs(story), scorer,
+    # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
+    threshold = max(scorer.threshold, MIN_GROUP_SCORE)
+    # One article (most of a firehose): only units that could group need a vector (the same groups; see
+    # units_that_can_group); a story of several articles compares every unit across articles.
+    only = units_that_can_group(units, scorer, threshold) if len(ids) == 1 else None
+    scores = ClaimScores(units, unit_vectors(units, articles, embedder, only), _verbatim_pairs(story), scorer,
                          [polarity(u.sentence) for u in units])
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
         scores.set_zero(i, j)
-    # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
-    threshold = max(scorer.threshold, MIN_GROUP_SCORE)
     clusters = group(units, scores, threshold)
     claims: list[Claim] = []
     unit_claim: dict[int, str] = {}
@@ -365,28 +376,37 @@ def content_texts(article: Article) -> list[str]:
     return [strip_quotes(text[a.content[0] : a.content[1]]) for a in (parse.attributions if parse else [])]
 
 
-def unit_vectors(units: list[Unit], articles: Mapping[str, Article], embedder) -> np.ndarray:
-    """One embedding per unit, from vectors stored with each article (encoded once, the first time needed)."""
+def unit_vectors(units: list[Unit], articles: Mapping[str, Article], embedder,
+                 only: set[int] | None = None) -> np.ndarray:
+    """One embedding per unit, from vectors stored with each article (encoded once, the first time needed).
+
+    `only`: the units whose vectors are read; the others get a zero row (cosine 0 with every unit) and cost
+    nothing."""
     from wiretrace.analysis import ensure_vectors
 
     if not units:
         return np.zeros((0, 1), dtype=np.float32)
+    wanted = range(len(units)) if only is None else sorted(only)
     sent: dict[str, set[int]] = {}
     cont: dict[str, set[int]] = {}
-    for u in units:
+    for k in wanted:
+        u = units[k]
         (cont if u.content is not None else sent).setdefault(u.article_id, set()).add(
             u.content if u.content is not None else u.index)
     members = [articles[a] for a in dict.fromkeys(u.article_id for u in units)]
     ensure_vectors(members, sent, embedder)
     ensure_vectors(members, cont, embedder, content_texts, kind="content")
-    dim = 0
-    rows: list[np.ndarray] = []
-    for u in units:
+    rows: dict[int, np.ndarray] = {}
+    for k in wanted:
+        u = units[k]
         kind, idx = ("content", u.content) if u.content is not None else ("", u.index)
-        v = analysis_of(articles[u.article_id]).vectors[vector_key(embedder.name, kind)].get(idx)
-        rows.append(v)
-        dim = len(v)
-    return np.stack([np.asarray(r, dtype=np.float32) for r in rows]).reshape(len(units), dim)
+        rows[k] = np.asarray(analysis_of(articles[u.article_id]).vectors[vector_key(embedder.name, kind)].get(idx),
+                             dtype=np.float32)
+    dim = len(next(iter(rows.values()))) if rows else 1
+    out = np.zeros((len(units), dim), dtype=np.float32)
+    for k, v in rows.items():
+        out[k] = v
+    return out
 
 
 def _speaks(att: Attribution) -> bool:

@@ -60,6 +60,10 @@ def is_statement(sent_tokens) -> bool:
 COS_FLOOR = 0.45  # below this embedding cosine two units are never one claim: no classifier needed
 BLOCK = 2048  # rows of the cosine matrix computed at once: memory stays bounded in a story of thousands
 MAX_DENSE = 3000  # units clustered together at most; a larger connected group is clustered by distinct text
+# Bounding every pair of an article's distinct unit texts lexically (~30 us a pair) is cheaper than encoding them
+# (~9 ms a text) up to a few hundred texts; past this many the vectors are computed as before.
+MAX_BOUND_TEXTS = 200
+COS_CEIL = 1.01  # cosines of stored (float16) unit vectors stay below this
 
 
 class ClaimScores:
@@ -217,13 +221,63 @@ class PairScorer:
     def many(self, pairs: list[tuple[str, str, float]]) -> list[float]:
         if self._clf is None:
             return [cos for _, _, cos in pairs]
+        feats = self._features(pairs)
+        return [float(p) for p in self._clf.proba(feats)]
+
+    def _features(self, pairs: list[tuple[str, str, float]]) -> np.ndarray:
         prepared: dict[str, Any] = {}
         for x, y, _ in pairs:
             for t in (x, y):
                 if t not in prepared:
                     prepared[t] = self._prepare(t)
-        feats = np.array([self._pair_features(prepared[x], prepared[y], cos) for x, y, cos in pairs])
-        return [float(p) for p in self._clf.proba(feats)]
+        return np.array([self._pair_features(prepared[x], prepared[y], cos) for x, y, cos in pairs])
+
+    def upper_bounds(self, pairs: list[tuple[str, str]], lo: float, hi: float) -> np.ndarray | None:
+        """The highest score each text pair can get from the classifier for any cosine in [lo, hi], from its
+        lexical features alone; None when the score cannot be bounded that way (no classifier: the score is the
+        cosine). The model is a sigmoid of a quadratic in the cosine (`cos`, `cos_sq`), so the maximum is at an
+        end of the interval or at the vertex."""
+        clf = self._clf
+        if clf is None or not {"cos", "cos_sq"} <= set(clf.names):
+            return None
+        if not pairs:
+            return np.zeros(0)
+        feats = self._features([(x, y, 0.0) for x, y in pairs])
+        ic, iq = clf.names.index("cos"), clf.names.index("cos_sq")
+        feats[:, iq] = 0.0  # z at cos = 0; the cosine's part is added below
+        z0 = ((feats - clf.mean) / clf.scale) @ clf.coef + clf.intercept
+        a, b = clf.coef[ic] / clf.scale[ic], clf.coef[iq] / clf.scale[iq]
+        points = [lo, hi]
+        if b < 0 and lo < -a / (2 * b) < hi:
+            points.append(-a / (2 * b))
+        z = z0 + max(a * c + b * c * c for c in points)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def units_that_can_group(units: list[Unit], scorer: PairScorer, threshold: float) -> set[int] | None:
+    """Units of one article that could join another unit at `threshold`, whatever their vectors turn out to be;
+    None when that cannot be known without the vectors (too many texts to bound, or no classifier).
+
+    In `ClaimScores` a pair of distinct texts scores the classifier's probability when its cosine is at least
+    COS_FLOOR and at most `COS_FLOOR * 0.5` otherwise, so a text pair whose classifier score cannot reach
+    `threshold` for any cosine in [COS_FLOOR, COS_CEIL] never links. A unit with no such link is a claim of its
+    own and is never read by anything else of a one-article story (conflicts across units need two articles),
+    so its vector is never needed. The grouping is exactly the one computed with every vector."""
+    if threshold <= COS_FLOOR * 0.5:
+        return None
+    texts = list(dict.fromkeys(u.text for u in units))
+    if len(texts) > MAX_BOUND_TEXTS:
+        return None
+    counts: dict[str, int] = {}
+    for u in units:
+        counts[u.text] = counts.get(u.text, 0) + 1
+    pairs = [(texts[i], texts[j]) for i in range(len(texts)) for j in range(i + 1, len(texts))]
+    pairs += [(t, t) for t in texts if counts[t] > 1]  # a repeated text is scored against itself
+    bounds = scorer.upper_bounds(pairs, COS_FLOOR, COS_CEIL)
+    if bounds is None:
+        return None
+    linked = {t for (x, y), b in zip(pairs, bounds.tolist(), strict=True) if b >= threshold for t in (x, y)}
+    return {k for k, u in enumerate(units) if u.text in linked}
 
 
 def group(units: list[Unit], scores: ClaimScores, threshold: float) -> list[list[int]]:

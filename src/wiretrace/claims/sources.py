@@ -176,7 +176,10 @@ def named_key(text: str, aliases: dict[str, str]) -> str:
 def unify_names(keys: set[str]) -> dict[str, str]:
     """Map every name key to the longest key in the story whose words contain it (Erdogan -> recep tayyip erdogan)."""
     out: dict[str, str] = {}
-    ordered = sorted(keys, key=lambda k: -len(k.split()))
+    # Ties ("bush" in "george w bush" and "obama reverses bush") go the same way in every run, whatever the
+    # order of `keys` (a set's order changes with the interpreter's string hashing).
+    ordered = sorted(keys, key=lambda k: (-len(k.split()), -len(k), k))
+    keys = sorted(keys)
     for k in keys:
         if k in _INSTITUTIONS:
             # "the Russian Foreign Ministry" keeps only "ministry" once titles go: not a name to join to another's.
