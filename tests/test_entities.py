@@ -68,11 +68,11 @@ def test_parse_entities_survive_storage():
 
 
 def test_entities_come_from_the_claims_parse():
-    from wiretrace.claims import _nlp, parse_articles
+    from wiretrace.claims import parse_articles
     from wiretrace.pipeline import Context
 
     ctx = Context()
-    if not _nlp(ctx):
+    if not ctx.nlp():
         pytest.skip("spaCy model not loadable")
     a = Article(source="a", text="Turkish President Tayyip Erdogan met Vladimir Putin in Sochi on Friday, "
                                  "the Kremlin said.")

@@ -18,6 +18,7 @@ missing, so a run killed at any point is completed by the next one. Each step co
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -62,6 +63,23 @@ class Context:
 
             self._cache["multilingual"] = get_multilingual_embedder(self.config.multilingual_embedder)
         return self._cache["multilingual"]
+
+    def nlp(self, ner: bool = True):  # -> spacy.Language | False
+        """The spaCy pipeline named by `config.spacy_model`, trimmed for attribution (`ner`: with entities), loaded
+        once per process; False, with one warning, when it cannot load (attribution then falls back to rules)."""
+        model = self.config.spacy_model
+
+        def load():
+            from wiretrace.claims.attributions import load_nlp
+
+            try:
+                return load_nlp(model, ner=ner)
+            except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
+                logging.getLogger("wiretrace.claims").warning(
+                    "wiretrace.claims: spaCy model %r failed to load (%s); attributions from regex rules only", model, exc)
+                return False
+
+        return self.cached(f"spacy:{model}:{'ner' if ner else 'no-ner'}", load)
 
     def cached(self, key: str, factory: Callable[[], Any]) -> Any:
         if key not in self._cache:

@@ -11,7 +11,6 @@ its own origin, and every mention says so.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.analysis import analysis_of, vector_key
-from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc, load_nlp
+from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
 from wiretrace.claims.grouping import (
     ClaimScores,
@@ -54,8 +53,6 @@ from wiretrace.model import (
 )
 from wiretrace.text.normalize import fold
 
-log = logging.getLogger(__name__)
-
 __all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
            "derivations", "REQUIRES", "ASSIGNS"]
 
@@ -66,18 +63,6 @@ MIN_GROUP_SCORE = 0.5
 NO_PROVENANCE = "provenance not run: each article counted as its own origin"
 
 
-def _nlp(ctx):
-    def factory():
-        try:
-            return load_nlp(ctx.config.spacy_model, ner=True)
-        except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
-            log.warning("wiretrace.claims: spaCy model %r failed to load (%s); attributions from regex rules only",
-                        ctx.config.spacy_model, exc)
-            return False
-
-    return ctx.cached("claims.nlp:" + ctx.config.spacy_model, factory)
-
-
 def _parser_name(nlp, ctx) -> str:
     return ctx.config.spacy_model if nlp else "rules"
 
@@ -85,7 +70,7 @@ def _parser_name(nlp, ctx) -> str:
 def parse_articles(articles: list[Article], ctx) -> None:
     """Claims' per-article part: parse each article once (attributions, statement sentences, places, speaker
     hints) and keep it on the article's analysis, so a story that grows never parses its old articles again."""
-    nlp = _nlp(ctx)
+    nlp = ctx.nlp(ner=True)
     name = _parser_name(nlp, ctx)
     todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != name]
     if not todo:

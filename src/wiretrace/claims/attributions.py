@@ -683,9 +683,12 @@ def _neighbour_quote(doc, sent, verb) -> Span | None:
 
 
 def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
-    """Attributions in raw text, spans as character offsets into `text` exactly as given."""
+    """Attributions in raw text, spans as character offsets into `text` exactly as given.
+
+    `nlp`: a pipeline from `load_nlp` (or `Context.nlp()`, which loads it once per process); None loads the
+    configured one through a process-wide default `Context`; False: the regex rules alone."""
     if nlp is None:
-        nlp = _default_nlp()
+        nlp = _context_nlp()
     if nlp is False:
         return _rules_only(text)
     return from_doc(nlp(text))
@@ -694,26 +697,21 @@ def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
 def extract_many(texts: list[str], nlp=None, n_process: int = 1, batch_size: int = 16) -> list[list[RawAttribution]]:
     """Batch version of `extract_attributions` (spaCy's pipe, optionally over processes)."""
     if nlp is None:
-        nlp = _default_nlp()
+        nlp = _context_nlp()
     if nlp is False:
         return [_rules_only(t) for t in texts]
     return [from_doc(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size)]
 
 
-_NLP_CACHE: dict[str, Any] = {}
+@lru_cache(maxsize=1)
+def _default_context():
+    from wiretrace.pipeline import Context  # the one model cache; imported here, where no pipeline is running
+
+    return Context()
 
 
-def _default_nlp(model: str | None = None):
-    from wiretrace.config import Config
-
-    model = model or Config().spacy_model
-    if model not in _NLP_CACHE:
-        try:
-            _NLP_CACHE[model] = load_nlp(model)
-        except Exception as exc:  # noqa: BLE001 - any load failure falls back to rules
-            log.warning("wiretrace.claims: spaCy model %r failed to load (%s); using regex rules", model, exc)
-            _NLP_CACHE[model] = False
-    return _NLP_CACHE[model]
+def _context_nlp():
+    return _default_context().nlp(ner=False)
 
 
 _RULE_SAID = re.compile(

@@ -25,7 +25,9 @@ def attributions_command(
     """
     from wiretrace.claims.attributions import extract_attributions
     from wiretrace.commands.output import error, exit_code, for_terminal, out, write_stdout
+    from wiretrace.pipeline import Context
 
+    nlp = Context().nlp(ner=False)
     n_ok = n_failed = 0
     for path in files:
         try:
@@ -36,7 +38,7 @@ def attributions_command(
             n_failed += 1
             continue
         n_ok += 1
-        atts = extract_attributions(text)
+        atts = extract_attributions(text, nlp=nlp)
         if json_out:
             record = {"file": str(path), "attributions": [a.to_json() for a in atts]}
             write_stdout(json.dumps(record, ensure_ascii=False) + "\n")
