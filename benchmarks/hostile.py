@@ -9,7 +9,7 @@
 - "any": anything but a crash or a hang (random mutations).
 
 `big=True` gives the sizes of the issue's attacks (1 GB gzip bomb, 10 MB text, 800,000 unclosed script tags);
-`big=False` keeps each under a few MB for the test suite. Used by tests/test_fuzz.py and benchmarks/stress.py.
+`big=False` keeps each under a few MB for the test suite. Used by tests/ingest/test_fuzz.py and benchmarks/stress.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The headline on a corpus of our own (tests/data/acceptance, fictional): one absent wire origin behind four outlets,
 one independent account, a second agency's passage, a shared anonymous quote and two conflicts.
 
-It checks what tests/test_provenance_seeds.py checks on ../shared/seeds, through the real CLI and store, so a fresh
+It checks what tests/provenance/test_provenance_seeds.py checks on ../shared/seeds, through the real CLI and store, so a fresh
 clone tests the headline. The answers are stated in the corpus README; nothing in the pipeline knows these texts.
 """
 

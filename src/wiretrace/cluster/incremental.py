@@ -214,7 +214,7 @@ def pair_features(
         x[known, 6] = np.log1p(np.abs(d[known] - f.day))
         # `days_known` (column 7) stays 0: fitted on ECB+ (no dates) + BASIL (dates, and candidates from other
         # events mostly on other days) it became a data-set indicator worth +3.5 logits for any dated pair, which
-        # merged every same-kind event of one news day (tests/test_cluster_heldout.py, same-day quakes). Distance
+        # merged every same-kind event of one news day (tests/cluster/test_cluster_heldout.py, same-day quakes). Distance
         # alone may only penalise; an unknown date is neutral. The column is kept so the weights format is stable.
     # The year each opening mentions most: two same-kind events of one topic (a coach hired in 2005 and fired in
     # 2008, two MacBook launches) are often years apart while the wording is alike; ECB+ has no dates, and

@@ -1,0 +1,107 @@
+"""The HTML block classifier (clean/blocks.py): segmentation, features, the shipped trees, and the stage's use of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from trafilatura.utils import load_html
+
+from test_clean import BAD_HTML
+from wiretrace.clean import blocks, clean_articles, extractor_for
+from wiretrace.clean.html import BlockExtractor, TrafilaturaExtractor
+from wiretrace.config import Config
+from wiretrace.model import Article
+from wiretrace.pipeline import Context
+
+DATA = Path(__file__).parents[1] / "data" / "clean"
+
+
+def test_segment_blocks_and_link_density() -> None:
+    tree = load_html("<html><body><div class='nav'><a href='/'>Home</a> <a href='/x'>News</a></div>"
+                     "<p>First paragraph, with <b>bold</b> words and a <a href='#'>link</a>.</p>"
+                     "<p>Line one<br>Line two</p><script>var x = '<p>not text</p>';</script></body></html>")
+    got = blocks.segment(tree)
+    assert [b.text for b in got] == ["Home News", "First paragraph, with bold words and a link.", "Line one",
+                                     "Line two"]
+    assert got[0].anchor_words == 2 and got[0].near_tokens == ("nav",)
+    assert got[1].anchor_words == 1 and got[1].owner == "p"
+
+
+def test_segment_survives_deep_nesting() -> None:
+    tree = load_html("<html><body>" + "<div>" * 200 + "<p>Deep text here.</p>" + "</div>" * 200 + "</body></html>")
+    assert [b.text for b in blocks.segment(tree)] == ["Deep text here."]
+    # Deeper than libxml2 keeps (it drops what lies below its limit): no recursion, no crash.
+    tree = load_html("<html><body>" + "<div>" * 50_000 + "x" + "</div>" * 50_000 + "</body></html>")
+    assert isinstance(blocks.segment(tree), list)
+
+
+def test_exported_trees_match_sklearn() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, blocks.N_DENSE + 2 * blocks.N_HASH)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0.5).astype(int)
+    clf = HistGradientBoostingClassifier(max_iter=15, max_depth=4, random_state=0).fit(X, y)
+    model = blocks.BlockModel.from_sklearn(clf, {})
+    assert np.abs(model.proba(X) - clf.predict_proba(X)).max() < 1e-5
+    again = blocks.BlockModel(json.loads(json.dumps(model.to_json())))  # through JSON, as shipped
+    assert np.abs(again.proba(X) - clf.predict_proba(X)).max() < 1e-5
+
+
+def test_shipped_weights_load_and_match_the_features() -> None:
+    model = blocks.load_model()
+    assert model.labels == blocks.LABELS
+    assert model.proba(np.zeros((3, blocks.N_DENSE + 2 * blocks.N_HASH), np.float32)).shape == (3, 4)
+
+
+def test_page_article_kept_comments_related_and_menus_removed_with_reasons() -> None:
+    page = (DATA / "blocks-page.html").read_text()
+    art = clean_articles([Article(source="blocks-page.html", raw_html=page)],
+                         Context(Config(html_block_classifier=True)))[0]
+    for kept in ("voted on Monday to build a new pier", "listened to every objection",
+                 "no spawning grounds within the area", "begin in September"):
+        assert kept in art.text
+    for gone in ("I have waited for the ferry", "They never asked us", "Ferry company orders two larger",
+                 "Storm closes old jetty", "Privacy policy", "Sport"):
+        assert gone not in art.text
+    assert art.title == "Harbour board approves new pier after long dispute"
+    by_classifier = [r for r in art.removed if r.reason.endswith("(block classifier)")]
+    assert all(r.text not in art.text for r in by_classifier)
+    assert {r.reason for r in by_classifier} <= {"comment (block classifier)", "related content (block classifier)",
+                                                 "boilerplate (block classifier)"}
+    assert art.metadata["extractor"] == "BlockExtractor"
+
+
+def test_config_selects_the_extractor(tmp_path: Path) -> None:
+    assert isinstance(extractor_for(Config()), TrafilaturaExtractor)
+    assert isinstance(extractor_for(Config(html_block_classifier=True)), BlockExtractor)
+    bad = tmp_path / "w.json"
+    bad.write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(ValueError, match="refit"):
+        extractor_for(Config(html_block_classifier=True, html_blocks_weights=str(bad)))
+
+
+def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiretrace.clean import html as clean_html
+
+    monkeypatch.setattr(clean_html, "MAX_BLOCKS", 50)
+    body = "".join(f"<p>Paragraph {i} of a long report on the harbour works and what they cost.</p>"
+                   for i in range(200))
+    out = clean_html.extract_html(f"<html><body><article>{body}</article></body></html>", None, BlockExtractor())
+    assert any("block classifier skipped" in w for w in out.warnings)
+    assert "Paragraph 10 of a long report" in out.text
+
+
+@pytest.mark.parametrize(
+    "html",
+    [*BAD_HTML, "<html><body>" + "<script>" * 800_000],
+)
+def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
+    ctx = Context(Config(html_block_classifier=True))
+    art = clean_articles([Article(source="bad.html", raw_html=html)], ctx)[0]
+    assert isinstance(art.text, str)
+    if not art.text:
+        assert art.metadata["warnings"], "an empty result must say why"
