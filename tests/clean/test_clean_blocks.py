@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_clean import BAD_HTML
 from trafilatura.utils import load_html
 
-from test_clean import BAD_HTML
 from wiretrace.clean import blocks, clean_articles, extractor_for
 from wiretrace.clean.html import BlockExtractor, TrafilaturaExtractor
 from wiretrace.config import Config
