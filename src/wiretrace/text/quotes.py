@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 # Opening marks and the marks that close them. Any of `_ANY_CLOSE` also closes whatever is open (a text that mixes
 # styles, as re-posts do). „…“ is German, Polish, Czech; «…» French, Russian, Ukrainian, Persian; 「…」 Chinese and
 # Japanese. A closing mark with nothing open is left alone.
