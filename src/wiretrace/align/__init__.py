@@ -40,7 +40,11 @@ ASSIGNS = ("story.alignments", "story.pair_results", "article.analysis.vectors")
 ALIGN_VERSION = 2  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story)
 ALL_PAIRS_MAX = 40  # stories up to this size compare every article pair; larger ones only candidate pairs
 MIN_SHARED_TRIGRAMS = 2  # a candidate article pair shares at least this many word trigrams (some sentence reused)
-TRIGRAM_POSTING_MAX = 50  # a trigram in more articles than this is boilerplate and says nothing about a pair
+TRIGRAM_POSTING_MAX = 50  # a trigram in more articles than this pairs each of them with its first carriers only
+# A text carried by more than TRIGRAM_POSTING_MAX articles (a wire story syndicated widely) links each carrier to the
+# first WIDE_PARTNERS articles of the story that carry it (arrival order): the copies get their edges, and the
+# pairs grow with the story, not with its square.
+WIDE_PARTNERS = 3
 
 
 def pair_version(embedder_name: str) -> str:
@@ -84,7 +88,12 @@ def _needs_embedding(x: Doc, y: Doc) -> tuple[set[int], set[int]]:
 
 
 def candidate_article_pairs(docs: list[Doc]) -> list[tuple[int, int]]:
-    """Article pairs worth aligning: all of them in a small story, else pairs sharing word trigrams."""
+    """Article pairs worth aligning: all of them in a small story, else pairs sharing word trigrams.
+
+    A trigram carried by more than TRIGRAM_POSTING_MAX articles counts only between each carrier and the trigram's
+    first WIDE_PARTNERS carriers (`docs` are in arrival order): a wire text re-posted by hundreds of outlets gives
+    each copy a pair with the first ones, never the square of the story (it used to give none at all, so the widest
+    syndication had no copy edge)."""
     n = len(docs)
     if n <= ALL_PAIRS_MAX:
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
@@ -95,11 +104,13 @@ def candidate_article_pairs(docs: list[Doc]) -> list[tuple[int, int]]:
                 postings[g].add(d_i)
     shared: dict[tuple[int, int], int] = defaultdict(int)
     for owners in postings.values():
-        if 1 < len(owners) <= TRIGRAM_POSTING_MAX:
-            ids = sorted(owners)
-            for a in range(len(ids)):
-                for b in range(a + 1, len(ids)):
-                    shared[(ids[a], ids[b])] += 1
+        if len(owners) < 2:
+            continue
+        ids = sorted(owners)
+        first = ids if len(ids) <= TRIGRAM_POSTING_MAX else ids[:WIDE_PARTNERS]
+        for a in range(len(first)):
+            for b in range(a + 1, len(ids)):
+                shared[(ids[a], ids[b])] += 1
     return sorted(p for p, k in shared.items() if k >= MIN_SHARED_TRIGRAMS)
 
 
