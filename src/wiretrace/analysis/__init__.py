@@ -45,7 +45,8 @@ __all__ = [
 
 # 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers;
 # 4: language from `language.identify` for short texts, cross-lingual fingerprint fields; 5: quoted shares read
-# German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py)
+# German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py), and
+# sentences end at a Devanagari danda (text/sentences.py)
 ANALYSIS_VERSION = 5
 SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared

@@ -44,7 +44,25 @@ def split_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_DANDA = re.compile(r"[।॥]+\s+")  # Devanagari (Hindi, Marathi, Nepali) and Bengali full stops, which blingfire ignores
+
+
 def _split_paragraph(para: str, offset: int) -> list[tuple[int, int]]:
+    if "।" not in para and "॥" not in para:
+        return _split_blingfire(para, offset)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _DANDA.finditer(para):
+        stop = m.start() + len(m.group().rstrip())  # the sentence keeps its danda, not the space after it
+        out.extend(_split_blingfire(para[pos:stop], offset + pos))
+        pos = m.end()
+    out.extend(_split_blingfire(para[pos:], offset + pos))
+    return out
+
+
+def _split_blingfire(para: str, offset: int) -> list[tuple[int, int]]:
+    if not para.strip():
+        return []
     _, offsets = blingfire.text_to_sentences_and_offsets(para)
     merged: list[list[int]] = []
     for start, end in offsets:

@@ -1,4 +1,5 @@
-"""Where quotation marks put words (text/quotes.py), in the typographic styles news is written in."""
+"""Where quotation marks put words (text/quotes.py) and where sentences end (text/sentences.py), in the typographic
+styles news is written in."""
 
 from __future__ import annotations
 
@@ -38,3 +39,11 @@ def test_quoted_words_follow_the_same_marks():
     assert quoted_words("Rogers: „Das ist ein Geigerzähler“, sagte er.") == {"das", "ist", "ein", "geigerzahler"}
     assert quoted_words("他说「这是真的」。然后离开了。") == {"这是真的"}
     assert quoted_words("the Lakers\" official website") == set()
+
+
+def test_sentences_end_at_a_devanagari_danda():
+    """blingfire ignores the danda (।), so a Hindi article used to be a handful of paragraph-long 'sentences' that
+    no English sentence could align with."""
+    text = "राम घर गया। सीता बाजार गई। वे खुश थे।\n\nदूसरा अनुच्छेद॥ अंत"
+    assert [text[a:b] for a, b in split_spans(text)] == [
+        "राम घर गया।", "सीता बाजार गई।", "वे खुश थे।", "दूसरा अनुच्छेद॥", "अंत"]
