@@ -47,3 +47,17 @@ def test_sentences_end_at_a_devanagari_danda():
     text = "राम घर गया। सीता बाजार गई। वे खुश थे।\n\nदूसरा अनुच्छेद॥ अंत"
     assert [text[a:b] for a, b in split_spans(text)] == [
         "राम घर गया।", "सीता बाजार गई।", "वे खुश थे।", "दूसरा अनुच्छेद॥", "अंत"]
+
+
+def test_chinese_sentences_count_their_words_by_characters():
+    """Chinese writes no spaces: a sentence is one or two `words` runs, so no Chinese sentence reached the four words
+    a sentence needs to be compared, and no Chinese translation was ever aligned."""
+    from wiretrace.align.pairs import text_length
+    from wiretrace.analysis import MIN_WORDS
+    from wiretrace.text.normalize import word_count
+
+    zh = "盖革发明了一种检测和测量放射性的方法，并最终发明了盖革计数器。"
+    en = "Geiger developed a method for detecting and measuring radioactivity, an invention that eventually became the Geiger counter."
+    assert word_count(zh) >= MIN_WORDS and word_count("Support SouthFront") < MIN_WORDS
+    assert word_count(en) == len(en.split())
+    assert 0.5 <= text_length(zh) / text_length(en) <= 2.0  # comparable lengths, as translations are

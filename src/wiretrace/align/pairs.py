@@ -28,6 +28,7 @@ from wiretrace.align.features import (
 )
 from wiretrace.analysis import MIN_WORDS
 from wiretrace.model import Alignment, Sentence, SentencePair
+from wiretrace.text.normalize import CJK
 
 TOP_K = 3
 VERBATIM_RATIO = 95.0  # rapidfuzz ratio on normalised words: a copy with a typo or a changed quote mark
@@ -180,7 +181,15 @@ def xl_min_cos(model: str | None) -> float:
 # Same-event independent reports (BASIL run through this path as if in two languages) reach this share in 2 of 165
 # article pairs; a translated article in most of its sentences. A partial translation (< half) is not aligned.
 XL_MIN_SHARE = 0.5
-XL_MIN_LEN_RATIO = 0.5  # characters, shorter over longer: a translation is not half or twice as long
+XL_MIN_LEN_RATIO = 0.5  # length, shorter over longer: a translation is not half or twice as long
+# A Han or kana character carries about what three letters of an alphabetic translation carry (a Chinese version of
+# an English article has about a third of its characters), so sentence lengths are compared with them weighted.
+CJK_CHAR_WEIGHT = 3
+
+
+def text_length(text: str) -> int:
+    """Characters, a CJK ideograph or kana counting CJK_CHAR_WEIGHT: comparable across scripts."""
+    return len(text) + (CJK_CHAR_WEIGHT - 1) * len(CJK.findall(text))
 _ENGLISH_SHARE = 0.25  # share of English function words above which a text reads as English
 _DIGITS = re.compile(r"\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*")
 
@@ -238,7 +247,8 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float = XL_COS, min_share: floa
             if p.folded == q.folded or fuzz.ratio(p.folded, q.folded) >= VERBATIM_RATIO:
                 scored.append(Scored(i, j, "verbatim", 1.0))  # a quotation kept in its original language
                 continue
-            if min(len(p.text), len(q.text)) < XL_MIN_LEN_RATIO * max(len(p.text), len(q.text)):
+            lp, lq = text_length(p.text), text_length(q.text)
+            if min(lp, lq) < XL_MIN_LEN_RATIO * max(lp, lq):
                 continue
             nx, ny = digit_numbers(p.text), digit_numbers(q.text)
             if nx and ny and not nx & ny:

@@ -29,7 +29,7 @@ from wiretrace.model import (
     SpeakerHint,
     TimeMention,
 )
-from wiretrace.text.normalize import words
+from wiretrace.text.normalize import word_count
 from wiretrace.text.quotes import quoted_fractions
 from wiretrace.text.sentences import split_spans
 
@@ -46,7 +46,7 @@ __all__ = [
 # 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers;
 # 4: language from `language.identify` for short texts, cross-lingual fingerprint fields; 5: quoted shares read
 # German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py), and
-# sentences end at a Devanagari danda (text/sentences.py)
+# sentences end at a Devanagari danda (text/sentences.py); a CJK sentence's words are counted by its characters
 ANALYSIS_VERSION = 5
 SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
@@ -68,7 +68,7 @@ def analyse(article: Article) -> ArticleAnalysis:
     it leaves the article as it is."""
     text = article.text or ""
     spans = split_spans(text)
-    usable = [i for i, (s, e) in enumerate(spans) if len(words(text[s:e])) >= MIN_WORDS]
+    usable = [i for i, (s, e) in enumerate(spans) if word_count(text[s:e]) >= MIN_WORDS]
     return ArticleAnalysis(
         version=ANALYSIS_VERSION,
         language=article_language(article),

@@ -38,6 +38,19 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(folded)
 
 
+# Han ideographs and kana: Chinese and Japanese write no spaces, so `words` finds whole phrases there.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARS_PER_WORD = 1.5  # a Chinese word averages about one and a half characters
+
+
+def word_count(text: str) -> float:
+    """Words in `text`, counting a run of CJK characters as its length / CJK_CHARS_PER_WORD words."""
+    n_cjk = len(CJK.findall(text))
+    if not n_cjk:
+        return len(words(text))
+    return len(words(CJK.sub(" ", text))) + n_cjk / CJK_CHARS_PER_WORD
+
+
 def comparable(text: str) -> str:
     """The form two sentences must share to count as verbatim copies."""
     return " ".join(words(text))
