@@ -372,15 +372,16 @@ def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result
     for cleaned in executor.map(clean_batch, _batches(paths, ctx, result, store), ctx):
         keep: list[Article] = []
         for art in cleaned:
-            empty = not art.metadata.get(FAILED) and not art.text.strip()
-            for warning in art.metadata.get("warnings", []) or []:
-                if not (empty and "no article text" in warning):  # the error line below says it once
-                    result.warnings.append(printable(f"{art.source}: {warning}", 500))
-            if art.metadata.get(FAILED):
-                result.errors.append(ReadError(art.source, str(art.metadata[FAILED])))
+            warnings = list(art.metadata.get("warnings", []) or [])
+            failed = art.metadata.get(FAILED)
+            if not failed and not art.text.strip():
+                # One line: the error, with clean's own reasons (they say why no text is left) in it.
+                result.errors.append(ReadError(art.source, "; ".join(warnings) or "no article text found after cleaning"))
                 continue
-            if not art.text.strip():
-                result.errors.append(ReadError(art.source, "no article text found after cleaning"))
+            for warning in warnings:
+                result.warnings.append(printable(f"{art.source}: {warning}", 500))
+            if failed:
+                result.errors.append(ReadError(art.source, str(failed)))
                 continue
             keep.append(art)
         result.new_article_ids.extend(store.add_articles(keep, run_id))
