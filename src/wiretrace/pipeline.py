@@ -18,7 +18,6 @@ missing, so a run killed at any point is completed by the next one. Each step co
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 import time
@@ -67,19 +66,10 @@ class Context:
     def nlp(self, ner: bool = True):  # -> spacy.Language | False
         """The spaCy pipeline named by `config.spacy_model`, trimmed for attribution (`ner`: with entities), loaded
         once per process; False, with one warning, when it cannot load (attribution then falls back to rules)."""
+        from wiretrace.claims.attributions import load_nlp_or_rules
+
         model = self.config.spacy_model
-
-        def load():
-            from wiretrace.claims.attributions import load_nlp
-
-            try:
-                return load_nlp(model, ner=ner)
-            except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
-                logging.getLogger("wiretrace.claims").warning(
-                    "wiretrace.claims: spaCy model %r failed to load (%s); attributions from regex rules only", model, exc)
-                return False
-
-        return self.cached(f"spacy:{model}:{'ner' if ner else 'no-ner'}", load)
+        return self.cached(f"spacy:{model}:{'ner' if ner else 'no-ner'}", lambda: load_nlp_or_rules(model, ner))
 
     def cached(self, key: str, factory: Callable[[], Any]) -> Any:
         if key not in self._cache:

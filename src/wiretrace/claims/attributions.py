@@ -145,6 +145,17 @@ def load_nlp(model: str | None = None, ner: bool = False):
     return nlp
 
 
+def load_nlp_or_rules(model: str | None = None, ner: bool = False):
+    """`load_nlp`, or False with one warning when the model cannot load (attribution then falls back to rules).
+    `Context.nlp` keeps the result, once per process."""
+    try:
+        return load_nlp(model, ner=ner)
+    except Exception as exc:  # noqa: BLE001 - any failure to load falls back to rules
+        log.warning("wiretrace.claims: spaCy model %r failed to load (%s); attributions from regex rules only",
+                    model, exc)
+        return False
+
+
 def _text(doc) -> str:
     """The document's text, built once: spaCy rebuilds `doc.text` from its tokens on every access."""
     cached = doc.user_data.get("wiretrace_text")
@@ -685,10 +696,10 @@ def _neighbour_quote(doc, sent, verb) -> Span | None:
 def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
     """Attributions in raw text, spans as character offsets into `text` exactly as given.
 
-    `nlp`: a pipeline from `load_nlp` (or `Context.nlp()`, which loads it once per process); None loads the
-    configured one through a process-wide default `Context`; False: the regex rules alone."""
+    `nlp`: a pipeline from `Context.nlp()` (loaded once per process) or `load_nlp`; None loads the configured one
+    for this call only (pass one to extract more than once); False: the regex rules alone."""
     if nlp is None:
-        nlp = _context_nlp()
+        nlp = load_nlp_or_rules()
     if nlp is False:
         return _rules_only(text)
     return from_doc(nlp(text))
@@ -697,21 +708,10 @@ def extract_attributions(text: str, nlp=None) -> list[RawAttribution]:
 def extract_many(texts: list[str], nlp=None, n_process: int = 1, batch_size: int = 16) -> list[list[RawAttribution]]:
     """Batch version of `extract_attributions` (spaCy's pipe, optionally over processes)."""
     if nlp is None:
-        nlp = _context_nlp()
+        nlp = load_nlp_or_rules()
     if nlp is False:
         return [_rules_only(t) for t in texts]
     return [from_doc(doc) for doc in nlp.pipe(texts, n_process=n_process, batch_size=batch_size)]
-
-
-@lru_cache(maxsize=1)
-def _default_context():
-    from wiretrace.pipeline import Context  # the one model cache; imported here, where no pipeline is running
-
-    return Context()
-
-
-def _context_nlp():
-    return _default_context().nlp(ner=False)
 
 
 _RULE_SAID = re.compile(
