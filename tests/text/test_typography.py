@@ -52,9 +52,8 @@ def test_sentences_end_at_a_devanagari_danda():
 def test_chinese_sentences_count_their_words_by_characters():
     """Chinese writes no spaces: a sentence is one or two `words` runs, so no Chinese sentence reached the four words
     a sentence needs to be compared, and no Chinese translation was ever aligned."""
-    from wiretrace.align.pairs import text_length
     from wiretrace.analysis import MIN_WORDS
-    from wiretrace.text.normalize import word_count
+    from wiretrace.text.normalize import text_length, word_count
 
     zh = "盖革发明了一种检测和测量放射性的方法，并最终发明了盖革计数器。"
     en = "Geiger developed a method for detecting and measuring radioactivity, an invention that eventually became the Geiger counter."

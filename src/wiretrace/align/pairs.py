@@ -27,8 +27,9 @@ from wiretrace.align.features import (
     prepare,
 )
 from wiretrace.analysis import MIN_WORDS
+from wiretrace.analysis.language import base_language as base_language  # re-exported (commands/align)
 from wiretrace.model import Alignment, Sentence, SentencePair
-from wiretrace.text.normalize import CJK
+from wiretrace.text.normalize import text_length
 
 TOP_K = 3
 VERBATIM_RATIO = 95.0  # rapidfuzz ratio on normalised words: a copy with a typo or a changed quote mark
@@ -181,22 +182,9 @@ def xl_min_cos(model: str | None) -> float:
 # Same-event independent reports (BASIL run through this path as if in two languages) reach this share in 2 of 165
 # article pairs; a translated article in most of its sentences. A partial translation (< half) is not aligned.
 XL_MIN_SHARE = 0.5
-XL_MIN_LEN_RATIO = 0.5  # length, shorter over longer: a translation is not half or twice as long
-# A Han or kana character carries about what three letters of an alphabetic translation carry (a Chinese version of
-# an English article has about a third of its characters), so sentence lengths are compared with them weighted.
-CJK_CHAR_WEIGHT = 3
-
-
-def text_length(text: str) -> int:
-    """Characters, a CJK ideograph or kana counting CJK_CHAR_WEIGHT: comparable across scripts."""
-    return len(text) + (CJK_CHAR_WEIGHT - 1) * len(CJK.findall(text))
+XL_MIN_LEN_RATIO = 0.5  # `text_length`, shorter over longer: a translation is not half or twice as long
 _ENGLISH_SHARE = 0.25  # share of English function words above which a text reads as English
 _DIGITS = re.compile(r"\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*")
-
-
-def base_language(lang: str | None) -> str | None:
-    """'en-GB' -> 'en'; None or '' -> None."""
-    return (lang or "").replace("_", "-").split("-")[0].strip().lower() or None
 
 
 def english_share(doc: Doc) -> float:

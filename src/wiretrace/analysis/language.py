@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-__all__ = ["NEWS_LANGUAGES", "identify", "script_of"]
+from wiretrace.text.normalize import DENSE_CHAR_WEIGHT, HAN, KANA
+
+__all__ = ["NEWS_LANGUAGES", "base_language", "identify", "script_of"]
 
 # py3langid codes, grouped by the script they are written in. Languages outside these groups are left out on
 # purpose: on short texts they are where the full model's mistakes went (mt, rw, eo, la, vo, ...).
@@ -35,8 +37,8 @@ _SCRIPTS = {
     "cyrillic": r"\u0400-\u04FF",
     "arabic": r"\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF",
     "devanagari": r"\u0900-\u097F",
-    "han": r"\u4E00-\u9FFF\u3400-\u4DBF",
-    "kana": r"\u3040-\u30FF",
+    "han": HAN,
+    "kana": KANA,
     "hangul": r"\uAC00-\uD7AF\u1100-\u11FF",
     "hebrew": r"\u0590-\u05FF",
     "greek": r"\u0370-\u03FF",
@@ -64,11 +66,16 @@ _ARABIC_ONLY = frozenset("\u064a\u0643\u0629\u0649")
 SAMPLE_CHARS = 600  # title + opening: enough for the model, and the cost stays a few ms an article
 
 
+def base_language(lang: str | None) -> str | None:
+    """'en-GB' -> 'en', 'EN_us' -> 'en'; None or '' -> None."""
+    return (lang or "").replace("_", "-").split("-")[0].strip().lower() or None
+
+
 def script_of(sample: str) -> str | None:
     """The writing system most of the sample's letters belong to (None: no letters)."""
     counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}
-    for dense in ("han", "kana", "hangul"):  # one such character carries about a word: weigh it like 3 letters
-        counts[dense] *= 3
+    for dense in ("han", "kana", "hangul"):  # one such character carries about what three letters carry
+        counts[dense] *= DENSE_CHAR_WEIGHT
     if counts["kana"]:  # Japanese mixes kana with Han; Chinese has no kana
         counts["kana"] += counts["han"]
     best = max(counts, key=counts.__getitem__)

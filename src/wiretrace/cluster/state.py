@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from rensa import RMinHashLSH
 
+from wiretrace.analysis.language import base_language as base_lang
 from wiretrace.cluster.features import TERM_BITS
 
 NUM_PERM = 64
@@ -113,11 +114,6 @@ class XlTail:
         self.missing.difference_update(gone)  # the window only moves forward
         return [int(self.idx[row]) for row in sorted(self.missing)
                 if (b := base_lang(self.langs[row])) is not None and b != me]
-
-
-def base_lang(lang: str | None) -> str | None:
-    """"pt-BR" -> "pt"; None stays None."""
-    return lang.split("-")[0].split("_")[0].lower() if lang else None
 
 
 def _gather(values: Any, idx: list[int]) -> list:

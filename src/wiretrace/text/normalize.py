@@ -39,8 +39,13 @@ def words(text: str) -> list[str]:
 
 
 # Han ideographs and kana: Chinese and Japanese write no spaces, so `words` finds whole phrases there.
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = "\u4e00-\u9fff\u3400-\u4dbf"
+KANA = "\u3040-\u30ff"
+CJK = re.compile(f"[{KANA}{HAN}\uf900-\ufaff]")
 CJK_CHARS_PER_WORD = 1.5  # a Chinese word averages about one and a half characters
+# A Han, kana or Hangul character carries about what three letters of an alphabetic script carry (a Chinese version
+# of an English article has about a third of its characters).
+DENSE_CHAR_WEIGHT = 3
 
 
 def word_count(text: str) -> float:
@@ -49,6 +54,11 @@ def word_count(text: str) -> float:
     if not n_cjk:
         return len(words(text))
     return len(words(CJK.sub(" ", text))) + n_cjk / CJK_CHARS_PER_WORD
+
+
+def text_length(text: str) -> int:
+    """Characters, a CJK ideograph or kana counting DENSE_CHAR_WEIGHT: comparable across scripts."""
+    return len(text) + (DENSE_CHAR_WEIGHT - 1) * len(CJK.findall(text))
 
 
 def comparable(text: str) -> str:
