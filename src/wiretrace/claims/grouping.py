@@ -11,6 +11,7 @@ verbatim; average linkage keeps one loose pair from chaining two claims.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,9 +243,8 @@ class PairScorer:
             return None
         if not pairs:
             return np.zeros(0)
-        feats = self._features([(x, y, 0.0) for x, y in pairs])
+        feats = self._features([(x, y, 0.0) for x, y in pairs])  # z at cos = 0; the cosine's part is added below
         ic, iq = clf.names.index("cos"), clf.names.index("cos_sq")
-        feats[:, iq] = 0.0  # z at cos = 0; the cosine's part is added below
         z0 = ((feats - clf.mean) / clf.scale) @ clf.coef + clf.intercept
         a, b = clf.coef[ic] / clf.scale[ic], clf.coef[iq] / clf.scale[iq]
         points = [lo, hi]
@@ -268,9 +268,7 @@ def units_that_can_group(units: list[Unit], scorer: PairScorer, threshold: float
     texts = list(dict.fromkeys(u.text for u in units))
     if len(texts) > MAX_BOUND_TEXTS:
         return None
-    counts: dict[str, int] = {}
-    for u in units:
-        counts[u.text] = counts.get(u.text, 0) + 1
+    counts = Counter(u.text for u in units)
     pairs = [(texts[i], texts[j]) for i in range(len(texts)) for j in range(i + 1, len(texts))]
     pairs += [(t, t) for t in texts if counts[t] > 1]  # a repeated text is scored against itself
     bounds = scorer.upper_bounds(pairs, COS_FLOOR, COS_CEIL)
