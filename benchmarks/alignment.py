@@ -77,9 +77,9 @@ def bench_basil(args) -> None:
         # and the "both read as English" guard is off, so independent English reports go through the multilingual
         # cosine path. Same-language cosines run higher than cross-language ones: a pessimistic proxy for
         # independent reports of one event in two languages.
-        import wiretrace.align.pairs as pairs_mod
+        from dataclasses import replace
 
-        pairs_mod._ENGLISH_SHARE = 2.0
+        ctx.config.align = replace(ctx.config.align, english_share=2.0)
     n_edges = defaultdict(int)
     t0 = time.time()
     shown = []
@@ -198,7 +198,7 @@ def bench_crosslingual(_args) -> None:
     """Precision/recall of cross-lingual sentence matching: every English sentence against every sentence of the
     other language (true translations plus same-topic sentences with no counterpart), one-to-one, per threshold."""
     from wiretrace.align.features import prepare
-    from wiretrace.align.pairs import XL_COS, Doc, align_cross_lingual, embed_multilingual
+    from wiretrace.align.pairs import Doc, align_cross_lingual, embed_multilingual, xl_min_cos
     from wiretrace.model import Sentence
     from wiretrace.text.embed import get_multilingual_embedder
 
@@ -214,7 +214,7 @@ def bench_crosslingual(_args) -> None:
     en = doc("en", head.index("en"))
     true = {i for i, r in enumerate(rows) if not r[0].startswith("x-")}
     out = {"model": ml.name, "sentences_per_language": len(rows), "true_pairs_per_language": len(true),
-           "chosen_threshold": XL_COS, "by_threshold": {}}
+           "chosen_threshold": xl_min_cos(ml.name), "by_threshold": {}}
     t0 = time.process_time()
     docs = [en] + [doc(lang, head.index(lang)) for lang in head[2:]]
     embed_multilingual(docs, ml)

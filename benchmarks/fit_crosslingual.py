@@ -3,7 +3,7 @@ development half only (`multilingual.halves`, fixed before fitting: stories orde
 
 The training rows are exactly the pairs the clusterer scores: the development articles are fed in file order
 through the article stages (clean, analyse, fingerprint: language and e5 document vector included) into an
-in-memory `ClusterState`, and for each article its cross-lingual candidates (the XL_CANDIDATES nearest recent
+in-memory `ClusterState`, and for each article its cross-lingual candidates (the `xl_candidates` nearest recent
 articles in other languages) give one row of `XL_FEATURES` each, labelled same story or not. A logistic
 regression (sklearn) is fit on them; the threshold is the one with the best pair F1 on those rows (looked-at
 data: the development half); `min_cos` (the candidate floor) is the lowest document cosine of a true pair there,

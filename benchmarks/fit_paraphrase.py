@@ -53,7 +53,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from wiretrace.align.features import FEATURE_NAMES, WEIGHTS_FILE, pair_features, prepare
-from wiretrace.align.pairs import STORY_THRESHOLD
+from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.text.embed import HashingEmbedder, get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +228,8 @@ def story_experiment(max_stories: int, static_accepts: list[float]) -> None:
         d = json.loads(line)
         by_story[d["event_cluster"]].append(d)
     stories = [by_story[k] for k in sorted(by_story)][: max_stories or None]
-    label_pair, story_cos = pairs_mod.label_pair, pairs_mod.STORY_COS
+    label_pair = pairs_mod.label_pair
+    story_cos, story_threshold = AlignSettings().story_cos, AlignSettings().story_threshold
     aligned: dict[str, set[frozenset[str]]] = {}
     embedded_by: dict[str, set[str]] = {}
     probs: dict[str, dict[frozenset[str], float]] = {}
@@ -241,31 +242,32 @@ def story_experiment(max_stories: int, static_accepts: list[float]) -> None:
             raise SystemExit(f"{family} embedder unavailable")
         seen: dict[frozenset[str], float] = {}
 
-        def spy(p, q, cos, clf, threshold=None, _seen=seen):
-            out = label_pair(p, q, cos, clf, threshold)
+        def spy(p, q, cos, clf, threshold=None, settings=ALIGN_DEFAULTS, _seen=seen):
+            out = label_pair(p, q, cos, clf, threshold, settings)
             _seen[frozenset((p.text, q.text))] = out[1]
             return out
 
         got: set[frozenset[str]] = set()
         embedded: set[str] = set()
-        pairs_mod.label_pair, pairs_mod.STORY_COS = spy, accept
+        pairs_mod.label_pair = spy
+        settings = AlignSettings(story_cos=accept)
         t0, c0 = time.perf_counter(), time.process_time()
         try:
             for k, docs in enumerate(stories):
                 arts = [Article(source="ecb", id=f"s{k}a{i}", text=d["text"], title=None) for i, d in enumerate(docs)]
                 texts = {a.id: [x.text for x in split(a.text)] for a in arts}
                 sentences.update(t for ts in texts.values() for t in ts)
-                for al in align.align_articles(arts, emb, None)[0]:
+                for al in align.align_articles(arts, emb, None, settings=settings)[0]:
                     got.update(frozenset((texts[al.a][p.a], texts[al.b][p.b])) for p in al.pairs)
                 for a in arts:
                     v = analysis_of(a).vectors.get(vector_key(emb.name))
                     embedded.update(texts[a.id][i] for i in (v.index if v is not None else ()))
         finally:
-            pairs_mod.label_pair, pairs_mod.STORY_COS = label_pair, story_cos
+            pairs_mod.label_pair = label_pair
         aligned[run], probs[run], embedded_by[run] = got, seen, embedded
         print(json.dumps({"run": run, "stories": len(stories), "articles": sum(map(len, stories)),
                           "sentences_embedded": len(embedded), "scored_pairs": len(seen), "aligned_pairs": len(got),
-                          "aligned_below_threshold": sum(seen.get(t, 1.0) < STORY_THRESHOLD for t in got),
+                          "aligned_below_threshold": sum(seen.get(t, 1.0) < story_threshold for t in got),
                           "seconds": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1)}))
     m_al = aligned["minilm"]
     print(json.dumps({"sentences": len(sentences)}))
@@ -275,7 +277,7 @@ def story_experiment(max_stories: int, static_accepts: list[float]) -> None:
                                                      "minilm_only": len(m_al - got),
                                                      "precision": round(both / max(1, len(got)), 4),
                                                      "recall": round(both / max(1, len(m_al)), 4)}}))
-    story_thr = max(load_classifier_threshold("static"), STORY_THRESHOLD)
+    story_thr = max(load_classifier_threshold("static"), story_threshold)
     for run, family, _ in runs:
         if family != "static":
             continue

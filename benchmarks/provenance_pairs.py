@@ -18,7 +18,8 @@ from wiretrace.analysis import analysis_of, sentence_texts
 from wiretrace.model import Alignment, Article, SentencePair
 from wiretrace.provenance import profiles
 from wiretrace.provenance.graph import PairInfo, is_quote_pair
-from wiretrace.provenance.statements import QUOTED, sort_pairs
+from wiretrace.provenance.settings import ProvenanceSettings
+from wiretrace.provenance.statements import sort_pairs
 
 
 def main() -> None:
@@ -26,6 +27,7 @@ def main() -> None:
     ap.add_argument("report", help="a JSON report written by `wiretrace analyze -o`")
     args = ap.parse_args()
     r = json.load(open(args.report, encoding="utf-8"))
+    settings = ProvenanceSettings()
     arts = {a["id"]: Article.from_report(a) for a in r["articles"]}
     kinds: Counter = Counter()
     near: dict[str, list] = {"before": [], "after": []}
@@ -40,17 +42,18 @@ def main() -> None:
         for d in s.get("alignments", []):
             al = Alignment(a=d["a"], b=d["b"], pairs=[SentencePair(p["a"], p["b"], p["label"], p["score"])
                                                       for p in d["pairs"]])
-            k = sort_pairs(al, sents, quoted, profs)
+            k = sort_pairs(al, sents, quoted, profs, settings)
             kinds["article_pairs"] += 1
             kinds["reporting"] += len(k.reporting)
             kinds["statement"] += len(k.statement)
             kinds["quoted_report"] += len(k.quoted_in_a) + len(k.quoted_in_b)
-            old = [p for p in al.pairs if not (quoted[al.a][p.a] >= QUOTED and quoted[al.b][p.b] >= QUOTED)
-                   and not is_quote_pair(sents[al.a][p.a], sents[al.b][p.b])]
+            old = [p for p in al.pairs
+                   if not (quoted[al.a][p.a] >= settings.quoted and quoted[al.b][p.b] >= settings.quoted)
+                   and not is_quote_pair(sents[al.a][p.a], sents[al.b][p.b], settings)]
             kinds["reuse_before"] += len(old)
             for key, pairs in (("before", old), ("after", k.reporting)):
                 info = PairInfo(al, pairs, len(usable[al.a]), len(usable[al.b]))
-                near[key].append((len(pairs), round(info.share_min, 3), info.significant()))
+                near[key].append((len(pairs), round(info.share_min, 3), info.significant(settings)))
     print(json.dumps({"pairs": dict(kinds),
                       "closest_to_edge_gate (pairs, share of shorter, significant)":
                           {k: sorted(v, reverse=True)[:5] for k, v in near.items()},

@@ -436,7 +436,7 @@ def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, execut
     from wiretrace.align import pair_version
 
     todo = store.stories_needing_analysis()
-    version = pair_version(ctx.embedder().name)
+    version = pair_version(ctx.embedder().name, ctx.config.align)
     outdated = 0
 
     def items() -> Iterator[StoryWork]:

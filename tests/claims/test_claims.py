@@ -305,14 +305,17 @@ def test_one_article_story_groups_as_with_every_vector(nlp, monkeypatch):
 def test_classifier_bound_holds_for_every_cosine():
     import numpy as np
 
-    from wiretrace.claims.grouping import COS_CEIL, COS_FLOOR, PairScorer
+    from wiretrace.claims.grouping import COS_CEIL, PairScorer
+    from wiretrace.claims.settings import ClaimsSettings
     from wiretrace.text.embed import get_embedder
+
+    floor = ClaimsSettings().cos_floor
 
     scorer = PairScorer(get_embedder())
     lines = [ln for name in ("wire", "rewrite", "independent")
              for ln in (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines() if len(ln.split()) > 5]
     pairs = [(a, b) for a in lines[:8] for b in lines[:8]]
-    bound = scorer.upper_bounds(pairs, COS_FLOOR, COS_CEIL)
-    for cos in np.linspace(COS_FLOOR, COS_CEIL, 12):
+    bound = scorer.upper_bounds(pairs, floor, COS_CEIL)
+    for cos in np.linspace(floor, COS_CEIL, 12):
         exact = np.asarray(scorer.many([(a, b, float(cos)) for a, b in pairs]))
         assert (exact <= bound + 1e-12).all()

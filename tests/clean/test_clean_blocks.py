@@ -12,6 +12,7 @@ from trafilatura.utils import load_html
 
 from wiretrace.clean import blocks, clean_articles, extractor_for
 from wiretrace.clean.html import BlockExtractor, TrafilaturaExtractor
+from wiretrace.clean.settings import CleanSettings
 from wiretrace.config import Config
 from wiretrace.model import Article
 from wiretrace.pipeline import Context
@@ -60,7 +61,7 @@ def test_shipped_weights_load_and_match_the_features() -> None:
 def test_page_article_kept_comments_related_and_menus_removed_with_reasons() -> None:
     page = (DATA / "blocks-page.html").read_text()
     art = clean_articles([Article(source="blocks-page.html", raw_html=page)],
-                         Context(Config(html_block_classifier=True)))[0]
+                         Context(Config(clean=CleanSettings(block_classifier=True))))[0]
     for kept in ("voted on Monday to build a new pier", "listened to every objection",
                  "no spawning grounds within the area", "begin in September"):
         assert kept in art.text
@@ -77,20 +78,20 @@ def test_page_article_kept_comments_related_and_menus_removed_with_reasons() -> 
 
 def test_config_selects_the_extractor(tmp_path: Path) -> None:
     assert isinstance(extractor_for(Config()), TrafilaturaExtractor)
-    assert isinstance(extractor_for(Config(html_block_classifier=True)), BlockExtractor)
+    assert isinstance(extractor_for(Config(clean=CleanSettings(block_classifier=True))), BlockExtractor)
     bad = tmp_path / "w.json"
     bad.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(ValueError, match="refit"):
-        extractor_for(Config(html_block_classifier=True, html_blocks_weights=str(bad)))
+        extractor_for(Config(clean=CleanSettings(block_classifier=True, blocks_weights=str(bad))))
 
 
-def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_with_too_many_blocks_keeps_base_text() -> None:
     from wiretrace.clean import html as clean_html
 
-    monkeypatch.setattr(clean_html, "MAX_BLOCKS", 50)
     body = "".join(f"<p>Paragraph {i} of a long report on the harbour works and what they cost.</p>"
                    for i in range(200))
-    out = clean_html.extract_html(f"<html><body><article>{body}</article></body></html>", None, BlockExtractor())
+    out = clean_html.extract_html(f"<html><body><article>{body}</article></body></html>", None,
+                                  BlockExtractor(max_blocks=50))
     assert any("block classifier skipped" in w for w in out.warnings)
     assert "Paragraph 10 of a long report" in out.text
 
@@ -100,7 +101,7 @@ def test_page_with_too_many_blocks_keeps_base_text(monkeypatch: pytest.MonkeyPat
     [*BAD_HTML, "<html><body>" + "<script>" * 800_000],
 )
 def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
-    ctx = Context(Config(html_block_classifier=True))
+    ctx = Context(Config(clean=CleanSettings(block_classifier=True)))
     art = clean_articles([Article(source="bad.html", raw_html=html)], ctx)[0]
     assert isinstance(art.text, str)
     if not art.text:

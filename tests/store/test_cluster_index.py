@@ -14,6 +14,7 @@ import pytest
 
 from wiretrace.cluster import ClusterState, assign
 from wiretrace.cluster.incremental import load_weights, prepare
+from wiretrace.cluster.settings import ClusterSettings
 from wiretrace.config import Config
 from wiretrace.ingest import read_paths
 from wiretrace.model import Article
@@ -187,6 +188,8 @@ def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: li
     from wiretrace.cluster import state as state_module
 
     ctx = tiny() if setting == "embeddings" else Context(Config(embedder="lexical"))
+    if setting == "tiny-caches":  # store reads batched ahead for only a few articles at a time
+        ctx.config.cluster = ClusterSettings(prefetch=7)
     weights = eager_merges() if setting in ("eager-merges", "short-tails") else None
     if setting == "short-tails":  # posting lists longer than the tail the candidate step reads
         monkeypatch.setattr(state_module, "POSTING_TAIL", 5)
@@ -194,7 +197,6 @@ def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: li
     if setting == "tiny-caches":  # read caches cleared all the time: still the same decisions
         monkeypatch.setattr(ci, "ROW_CACHE", 3)
         monkeypatch.setattr(ci, "BUCKET_CACHE", 3)
-        monkeypatch.setattr("wiretrace.cluster.incremental.PREFETCH", 7)
     mem = assign(corpus, ClusterState.empty(), ctx, weights=weights)
     assert len({s for s in mem.assignments.values()}) > 10
     if weights is not None:

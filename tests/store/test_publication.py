@@ -132,7 +132,7 @@ def test_verbatim_syndication_counts_every_carrier(tmp_path):
 def test_a_wire_text_carried_by_sixty_outlets_gives_every_carrier_a_copy_edge(tmp_path):
     """Past the size where a story compares every pair (and past the trigram count taken as boilerplate), each of
     sixty verbatim carriers is still joined to the wire's text by a copy edge; the pairs grow with the story."""
-    from wiretrace.align import WIDE_PARTNERS
+    from wiretrace.align.settings import AlignSettings
 
     rows = [json.loads(line) for line in (DATA / "syndication.jsonl").read_text().splitlines()]
     wire = next(r for r in rows if "Polar Wire" in r["text"] and r.get("outlet") != "Tammer Herald")
@@ -146,7 +146,7 @@ def test_a_wire_text_carried_by_sixty_outlets_gives_every_carrier_a_copy_edge(tm
     assert len(story["article_ids"]) == 60 and story["independent_origins"] == 1
     copies = [e for e in story["reuse"] if e["relation"] == "copy"]
     assert len(copies) == 59 and {e["to"] for e in copies} | {e["from"] for e in copies} == set(story["article_ids"])
-    assert len(story["alignments"]) <= 60 * WIDE_PARTNERS
+    assert len(story["alignments"]) <= 60 * AlignSettings().wide_partners
 
 
 def test_two_outlets_quoting_one_statement_are_two_independent_reports(tmp_path):

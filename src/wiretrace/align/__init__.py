@@ -12,14 +12,17 @@ earlier runs (the driver loads them from the store), and only the missing candid
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
 from wiretrace.align.features import family_of, load_classifier, prepare
 from wiretrace.align.pairs import (
-    MIN_SHARED_CONTENT,
     Doc,
     align_cross_lingual,
     align_docs,
@@ -29,27 +32,41 @@ from wiretrace.align.pairs import (
     min_cosine,
     xl_min_cos,
 )
+from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import ANALYSIS_VERSION, analysis_of, ensure_vectors, sentence_texts, vector_rows
 from wiretrace.model import Alignment, Article, Passage, Sentence, SentencePair, Story
 
-__all__ = ["run", "align_articles", "align_texts", "article_doc", "pair_version", "flip", "REQUIRES", "ASSIGNS"]
+__all__ = ["run", "align_articles", "align_texts", "article_doc", "pair_version", "flip", "AlignSettings", "REQUIRES",
+           "ASSIGNS"]
 
 REQUIRES = ("article.analysis",)
 ASSIGNS = ("story.alignments", "story.pair_results", "article.analysis.vectors")
 
+# A versioned constant, not a setting: it names the algorithm of stored pair results (a new one is a new version).
 ALIGN_VERSION = 2  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story)
-ALL_PAIRS_MAX = 40  # stories up to this size compare every article pair; larger ones only candidate pairs
-MIN_SHARED_TRIGRAMS = 2  # a candidate article pair shares at least this many word trigrams (some sentence reused)
-TRIGRAM_POSTING_MAX = 50  # a trigram in more articles than this pairs each of them with its first carriers only
-# A text carried by more than TRIGRAM_POSTING_MAX articles (a wire story syndicated widely) links each carrier to the
-# first WIDE_PARTNERS articles of the story that carry it (arrival order): the copies get their edges, and the
-# pairs grow with the story, not with its square.
-WIDE_PARTNERS = 3
+# Settings that only choose which article pairs are computed: a pair's result does not depend on them, so they
+# stay out of `pair_version` (any other field, present or future, is in it).
+_PAIR_CHOICE = frozenset({"all_pairs_max", "min_shared_trigrams", "trigram_posting_max", "wide_partners"})
 
 
-def pair_version(embedder_name: str) -> str:
-    """What a stored pair result was computed with; another value means it is recomputed."""
-    return f"a{ANALYSIS_VERSION}.p{ALIGN_VERSION}.{embedder_name}"
+def pair_version(embedder_name: str, settings: AlignSettings = ALIGN_DEFAULTS) -> str:
+    """What a stored pair result was computed with; another value means it is recomputed.
+
+    Settings that change a pair's result add a short digest of their values (and of the classifier weights file's
+    bytes, when one is named), only when they differ from the defaults: stores keep the pair results they hold
+    with default settings, and a run with other settings never reuses a pair computed with different ones.
+    """
+    base = f"a{ANALYSIS_VERSION}.p{ALIGN_VERSION}.{embedder_name}"
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings) if f.name not in _PAIR_CHOICE}
+    if values == {k: getattr(ALIGN_DEFAULTS, k) for k in values}:
+        return base
+    if settings.weights:
+        try:
+            values["weights"] = hashlib.sha256(Path(settings.weights).read_bytes()).hexdigest()
+        except OSError:
+            pass  # unreadable: the path names it (loading the classifier will say what is wrong)
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{base}.s{digest}"
 
 
 def article_doc(article: Article) -> Doc:
@@ -63,8 +80,9 @@ def article_doc(article: Article) -> Doc:
     return Doc(article.id, sents, list(an.usable), {i: prepare(texts[i]) for i in an.usable}, None, article.language)
 
 
-def _needs_embedding(x: Doc, y: Doc) -> tuple[set[int], set[int]]:
-    """Sentences of each side sharing at least MIN_SHARED_CONTENT content words with some sentence of the other.
+def _needs_embedding(x: Doc, y: Doc, settings: AlignSettings) -> tuple[set[int], set[int]]:
+    """Sentences of each side sharing at least `settings.min_shared_content` content words with some sentence of
+    the other.
 
     The transformer is the expensive step; a sentence with no such partner cannot be a paraphrase of anything in the
     other article, so it is never encoded for this pair.
@@ -80,22 +98,23 @@ def _needs_embedding(x: Doc, y: Doc) -> tuple[set[int], set[int]]:
         for w in x.prepared[i].content:
             for j in index.get(w, ()):
                 counts[j] += 1
-        hit = [j for j, n in counts.items() if n >= MIN_SHARED_CONTENT]
+        hit = [j for j, n in counts.items() if n >= settings.min_shared_content]
         if hit:
             keep_x.add(i)
             keep_y.update(hit)
     return keep_x, keep_y
 
 
-def candidate_article_pairs(docs: list[Doc]) -> list[tuple[int, int]]:
-    """Article pairs worth aligning: all of them in a small story, else pairs sharing word trigrams.
+def candidate_article_pairs(docs: list[Doc], settings: AlignSettings) -> list[tuple[int, int]]:
+    """Article pairs worth aligning: all of them in a small story (`settings.all_pairs_max`), else pairs sharing
+    `settings.min_shared_trigrams` word trigrams.
 
-    A trigram carried by more than TRIGRAM_POSTING_MAX articles counts only between each carrier and the trigram's
-    first WIDE_PARTNERS carriers (`docs` are in arrival order): a wire text re-posted by hundreds of outlets gives
+    A trigram carried by more than `trigram_posting_max` articles counts only between each carrier and the trigram's
+    first `wide_partners` carriers (`docs` are in arrival order): a wire text re-posted by hundreds of outlets gives
     each copy a pair with the first ones, never the square of the story (it used to give none at all, so the widest
     syndication had no copy edge)."""
     n = len(docs)
-    if n <= ALL_PAIRS_MAX:
+    if n <= settings.all_pairs_max:
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
     postings: dict[tuple[str, str, str], set[int]] = defaultdict(set)
     for d_i, d in enumerate(docs):
@@ -107,11 +126,11 @@ def candidate_article_pairs(docs: list[Doc]) -> list[tuple[int, int]]:
         if len(owners) < 2:
             continue
         ids = sorted(owners)
-        first = ids if len(ids) <= TRIGRAM_POSTING_MAX else ids[:WIDE_PARTNERS]
+        first = ids if len(ids) <= settings.trigram_posting_max else ids[: settings.wide_partners]
         for a in range(len(first)):
             for b in range(a + 1, len(ids)):
                 shared[(ids[a], ids[b])] += 1
-    return sorted(p for p, k in shared.items() if k >= MIN_SHARED_TRIGRAMS)
+    return sorted(p for p, k in shared.items() if k >= settings.min_shared_trigrams)
 
 
 def flip(al: Alignment) -> Alignment:
@@ -125,21 +144,21 @@ def flip(al: Alignment) -> Alignment:
 
 
 def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tuple[set[int], set[int]],
-               multilingual=None) -> Alignment:
+               multilingual, settings: AlignSettings) -> Alignment:
     """Alignment of one article pair, vectors already ensured for both (`keep`: each side's sentences this pair
     gives a reason to embed, from `_needs_embedding`)."""
-    if multilingual is not None and is_cross_lingual(x, y):
+    if multilingual is not None and is_cross_lingual(x, y, settings):
         for d, art in ((x, xa), (y, ya)):
             d.xemb = vector_rows(art, multilingual.name, d.usable, _dim(art, multilingual.name, 512))
-        return align_cross_lingual(x, y, xl_min_cos(multilingual.name))
+        return align_cross_lingual(x, y, xl_min_cos(multilingual.name, settings), settings=settings)
     dim = _dim(xa, embedder.name, _dim(ya, embedder.name, 1))
     for d, art, kept in ((x, xa, keep[0]), (y, ya, keep[1])):
         d.emb = vector_rows(art, embedder.name, d.usable, dim)
         mask = np.asarray([i in kept for i in d.usable], dtype=bool)
         if len(mask):
             d.emb[~mask] = 0.0  # a sentence this pair gives no reason to embed takes no part in this pair
-    cands = candidate_pairs(x, y, min_cosine(embedder))
-    return align_docs(x, y, clf, 0.0, cos_accept=cosine_accept(embedder), cands=cands)
+    cands = candidate_pairs(x, y, min_cosine(embedder), settings=settings)
+    return align_docs(x, y, clf, 0.0, cos_accept=cosine_accept(embedder, settings), cands=cands, settings=settings)
 
 
 def _dim(article: Article, model: str, default: int) -> int:
@@ -148,21 +167,22 @@ def _dim(article: Article, model: str, default: int) -> int:
 
 
 def align_articles(members: list[Article], embedder, multilingual=None,
-                   known: Mapping[tuple[str, str], Alignment] | None = None,
+                   known: Mapping[tuple[str, str], Alignment] | None = None, settings: AlignSettings = ALIGN_DEFAULTS,
                    ) -> tuple[list[Alignment], dict[tuple[str, str], Alignment]]:
     """(alignments with at least one pair, in story order; every pair result, known and new).
 
     `multilingual`: an embedder, or a no-argument function loading one (called only when a pair to compute is
     across languages); None: every pair takes the monolingual path.
-    `known`: pair results from earlier runs, keyed (a, b) in either order; only missing candidate pairs are computed.
+    `known`: pair results from earlier runs, keyed (a, b) in either order; only missing candidate pairs are computed
+    (they must have been computed with the same `settings`: the driver loads them by `pair_version`).
     """
     known = dict(known or {})
     docs = [article_doc(a) for a in members]
     by_id = {a.id: a for a in members}
-    cand = candidate_article_pairs(docs)
+    cand = candidate_article_pairs(docs, settings)
     todo = [(i, j) for i, j in cand if (docs[i].id, docs[j].id) not in known and (docs[j].id, docs[i].id) not in known]
     if todo:
-        xl = {(i, j) for i, j in todo if multilingual is not None and is_cross_lingual(docs[i], docs[j])}
+        xl = {(i, j) for i, j in todo if multilingual is not None and is_cross_lingual(docs[i], docs[j], settings)}
         if xl and callable(multilingual) and not hasattr(multilingual, "encode"):
             multilingual = multilingual()
         if multilingual is None:
@@ -175,16 +195,16 @@ def align_articles(members: list[Article], embedder, multilingual=None,
                 want_xl[docs[i].id].update(docs[i].usable)
                 want_xl[docs[j].id].update(docs[j].usable)
             else:
-                keep[(i, j)] = kx, ky = _needs_embedding(docs[i], docs[j])
+                keep[(i, j)] = kx, ky = _needs_embedding(docs[i], docs[j], settings)
                 want[docs[i].id].update(kx)
                 want[docs[j].id].update(ky)
         ensure_vectors(members, want, embedder)
         if want_xl:
             ensure_vectors(members, want_xl, multilingual)
-        clf = load_classifier(family_of(embedder))
+        clf = load_classifier(family_of(embedder), settings.weights)
         for i, j in todo:
             al = align_pair(docs[i], docs[j], by_id[docs[i].id], by_id[docs[j].id], embedder, clf,
-                            keep.get((i, j), (set(), set())), multilingual if (i, j) in xl else None)
+                            keep.get((i, j), (set(), set())), multilingual if (i, j) in xl else None, settings)
             known[(docs[i].id, docs[j].id)] = al
     out: list[Alignment] = []
     for i, j in cand:
@@ -201,20 +221,20 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     members = [articles[a] for a in story.article_ids if a in articles]
     # The multilingual model is loaded only when a pair across languages must be computed (cached per process).
     story.alignments, story.pair_results = align_articles(
-        members, ctx.embedder(), ctx.multilingual_embedder, story.pair_results)
+        members, ctx.embedder(), ctx.multilingual_embedder, story.pair_results, ctx.config.align)
     return story
 
 
 def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b",
                 languages: tuple[str | None, str | None] = (None, None), multilingual=None,
-                ) -> tuple[Alignment, list[str], list[str], bool]:
+                settings: AlignSettings = ALIGN_DEFAULTS) -> tuple[Alignment, list[str], list[str], bool]:
     """Align two raw texts exactly as a story would (`wiretrace align A B`, the web app's compare page).
 
     Returns (alignment, sentences of a, sentences of b, whether the pair was aligned across languages).
     """
     a = Article(source=id_a, text=text_a, id=id_a, language=languages[0])
     b = Article(source=id_b, text=text_b, id=id_b, language=languages[1])
-    cross = multilingual is not None and is_cross_lingual(article_doc(a), article_doc(b))
-    found, _ = align_articles([a, b], embedder, multilingual)
+    cross = multilingual is not None and is_cross_lingual(article_doc(a), article_doc(b), settings)
+    found, _ = align_articles([a, b], embedder, multilingual, settings=settings)
     al = found[0] if found else Alignment(a=id_a, b=id_b)
     return al, sentence_texts(a), sentence_texts(b), cross

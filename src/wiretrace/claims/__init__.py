@@ -29,6 +29,7 @@ from wiretrace.claims.grouping import (
     strip_quotes,
     units_that_can_group,
 )
+from wiretrace.claims.settings import CLAIMS_DEFAULTS, ClaimsSettings
 from wiretrace.claims.sources import (
     ROLE_NOUNS,
     Speaker,
@@ -54,23 +55,31 @@ from wiretrace.model import (
 from wiretrace.text.normalize import fold
 
 __all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
-           "derivations", "REQUIRES", "ASSIGNS"]
+           "derivations", "ClaimsSettings", "REQUIRES", "ASSIGNS"]
 
 REQUIRES = ("article.analysis", "story.origins", "story.alignments")
 ASSIGNS = ("story.attributions", "story.claims", "story.conflicts", "article.analysis.parse")
 
-MIN_GROUP_SCORE = 0.5
 NO_PROVENANCE = "provenance not run: each article counted as its own origin"
 
 
 def _parser_name(nlp, ctx) -> str:
-    return ctx.config.spacy_model if nlp else "rules"
+    """What a stored parse was made with; another value means the article is parsed again. The settings that shape
+    the parse add a short digest of their values, only when they differ from the defaults (parses stored with the
+    defaults are kept)."""
+    name = ctx.config.spacy_model if nlp else "rules"
+    s = ctx.config.claims
+    shape = (s.min_words, s.max_words, s.attribution_weights)
+    if shape == (CLAIMS_DEFAULTS.min_words, CLAIMS_DEFAULTS.max_words, CLAIMS_DEFAULTS.attribution_weights):
+        return name
+    return f"{name}.s{hashlib.sha256(repr(shape).encode()).hexdigest()[:10]}"
 
 
 def parse_articles(articles: list[Article], ctx) -> None:
     """Claims' per-article part: parse each article once (attributions, statement sentences, places, speaker
     hints) and keep it on the article's analysis, so a story that grows never parses its old articles again."""
     nlp = ctx.nlp(ner=True)
+    settings = ctx.config.claims
     name = _parser_name(nlp, ctx)
     todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != name]
     if not todo:
@@ -79,7 +88,7 @@ def parse_articles(articles: list[Article], ctx) -> None:
     docs = list(nlp.pipe(texts)) if nlp else [None] * len(todo)
     for art, text, doc in zip(todo, texts, docs, strict=True):
         an = analysis_of(art)
-        weights = ctx.config.attribution_weights  # "" = the shipped taggers (from_doc's default)
+        weights = settings.attribution_weights  # "" = the shipped taggers (from_doc's default)
         raws = extract_attributions(text, nlp=False) if doc is None else (
             from_doc(doc, weights) if weights else from_doc(doc))
         parsed = [
@@ -97,11 +106,11 @@ def parse_articles(articles: list[Article], ctx) -> None:
         places: dict[int, list[str]] = {}
         for i, (start, end) in enumerate(an.sentences):
             if doc is None:
-                if len(text[start:end].split()) >= 6:
+                if len(text[start:end].split()) >= settings.min_words:
                     statements.append(i)
                 continue
             span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or not is_statement(span):
+            if span is None or not is_statement(span, settings):
                 continue
             statements.append(i)
             found = sorted({fold(e.text) for e in span.ents if e.label_ in ("GPE", "LOC", "FAC") and e.start > 0
@@ -117,6 +126,7 @@ def parse_articles(articles: list[Article], ctx) -> None:
 
 
 def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
+    settings = ctx.config.claims
     ids = [a for a in story.article_ids if a in articles]
     parse_articles([articles[a] for a in ids], ctx)
     texts = [articles[a].text or "" for a in ids]
@@ -163,18 +173,18 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             u.anonymous = att.anonymous
 
     embedder = ctx.embedder()
-    scorer = PairScorer(embedder)
+    scorer = PairScorer(embedder, ctx.config.align.weights)  # align's paraphrase classifier, as align loads it
     # MRPC's F1-best threshold favours recall on a set that is two-thirds paraphrases; one claim needs more.
-    threshold = max(scorer.threshold, MIN_GROUP_SCORE)
+    threshold = max(scorer.threshold, settings.min_group_score)
     # One article (most of a firehose): only units that could group need a vector (the same groups; see
     # units_that_can_group); a story of several articles compares every unit across articles.
-    only = units_that_can_group(units, scorer, threshold) if len(ids) == 1 else None
+    only = units_that_can_group(units, scorer, threshold, settings) if len(ids) == 1 else None
     scores = ClaimScores(units, unit_vectors(units, articles, embedder, only), _verbatim_pairs(story), scorer,
-                         [polarity(u.sentence) for u in units])
+                         [polarity(u.sentence) for u in units], settings)
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
         scores.set_zero(i, j)
-    clusters = group(units, scores, threshold)
+    clusters = group(units, scores, threshold, settings)
     claims: list[Claim] = []
     unit_claim: dict[int, str] = {}
     for members in clusters:

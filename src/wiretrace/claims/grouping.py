@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-MIN_WORDS = 6
-MAX_WORDS = 90
+from wiretrace.claims.settings import CLAIMS_DEFAULTS, ClaimsSettings
+
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}
 
 
@@ -50,35 +50,32 @@ def strip_quotes(text: str) -> str:
     return t
 
 
-def is_statement(sent_tokens) -> bool:
-    """Enough words and a finite verb: headlines, bylines and page junk are not claims."""
+def is_statement(sent_tokens, settings: ClaimsSettings = CLAIMS_DEFAULTS) -> bool:
+    """Enough words (`settings.min_words` to `max_words`) and a finite verb: headlines, bylines and page junk are
+    not claims."""
     n = sum(1 for t in sent_tokens if not t.is_punct and not t.is_space)
-    if n < MIN_WORDS or n > MAX_WORDS:
+    if n < settings.min_words or n > settings.max_words:
         return False
     return any(t.tag_ in _FINITE for t in sent_tokens)
 
 
-COS_FLOOR = 0.45  # below this embedding cosine two units are never one claim: no classifier needed
-BLOCK = 2048  # rows of the cosine matrix computed at once: memory stays bounded in a story of thousands
-MAX_DENSE = 3000  # units clustered together at most; a larger connected group is clustered by distinct text
-# Bounding every pair of an article's distinct unit texts lexically (~30 us a pair) is cheaper than encoding them
-# (~9 ms a text) up to a few hundred texts; past this many the vectors are computed as before.
-MAX_BOUND_TEXTS = 200
-COS_CEIL = 1.01  # cosines of stored (float16) unit vectors stay below this
+# The cosine floor, block and group sizes are `ClaimsSettings` (claims/settings.py).
+COS_CEIL = 1.01  # not a setting: cosines of stored (float16) unit vectors stay below this
 
 
 class ClaimScores:
     """"Same claim" scores between the units of a story, without a units x units matrix.
 
     Units with the same text share one vector and one classifier score, so a story of a thousand copies of one
-    wire costs what its distinct sentences cost. Only pairs of distinct texts with cosine >= COS_FLOOR are scored
+    wire costs what its distinct sentences cost. Only pairs of distinct texts with cosine >= `cos_floor` are scored
     by the classifier (kept in `pairs`); any other pair reads `max(cos, 0) * 0.5`, as if it had been computed. Unit
     pairs align marked verbatim read 1.0; pairs that state different numbers for one thing, or opposite assessments,
     read 0.0 (two versions that disagree are two claims).
     """
 
     def __init__(self, units: list[Unit], emb: np.ndarray, verbatim: set[tuple[tuple[str, int], tuple[str, int]]],
-                 scorer: PairScorer, polarity: list[int] | None = None) -> None:
+                 scorer: PairScorer, polarity: list[int] | None = None,
+                 settings: ClaimsSettings = CLAIMS_DEFAULTS) -> None:
         self.n = len(units)
         texts: dict[str, int] = {}
         self.text_of = np.fromiter((texts.setdefault(u.text, len(texts)) for u in units), dtype=np.int64,
@@ -98,9 +95,10 @@ class ClaimScores:
         self.pairs: dict[tuple[int, int], float] = {}
         uniq = list(texts)
         todo: list[tuple[int, int, float]] = []
-        for start in range(0, len(uniq), BLOCK):
-            cos = self.emb[start : start + BLOCK] @ self.emb.T
-            rows, cols = np.nonzero(cos >= COS_FLOOR)
+        block = settings.block
+        for start in range(0, len(uniq), block):
+            cos = self.emb[start : start + block] @ self.emb.T
+            rows, cols = np.nonzero(cos >= settings.cos_floor)
             for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
                 a = start + r
                 if a < c:
@@ -158,7 +156,7 @@ class ClaimScores:
         return out
 
     def partners(self, i: int, min_score: float) -> list[int]:
-        """Units scoring at least `min_score` with unit `i` (min_score above COS_FLOOR * 0.5: only scored pairs)."""
+        """Units scoring at least `min_score` with unit `i` (min_score above `cos_floor` * 0.5: only scored pairs)."""
         if self._partners is None:
             self._partners = {}
             for a, b in self.pairs:
@@ -207,13 +205,14 @@ class PairScorer:
     30 articles has ~20,000 candidate unit pairs, and per-pair preparation dominated the claims stage.
     """
 
-    def __init__(self, embedder) -> None:
+    def __init__(self, embedder, weights: str = "") -> None:
+        """`weights`: the paraphrase classifier's weights file (`AlignSettings.weights`; "" = shipped)."""
         self.threshold = 0.8
         self._clf = None
         try:
             from wiretrace.align.features import family_of, load_classifier, pair_features, prepare
 
-            self._clf = load_classifier(family_of(embedder))
+            self._clf = load_classifier(family_of(embedder), weights)
             self._pair_features, self._prepare = pair_features, prepare
             self.threshold = float(self._clf.threshold)
         except Exception:  # noqa: BLE001 - align is another stage; its absence must not stop claims
@@ -254,35 +253,38 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def units_that_can_group(units: list[Unit], scorer: PairScorer, threshold: float) -> set[int] | None:
+def units_that_can_group(units: list[Unit], scorer: PairScorer, threshold: float,
+                         settings: ClaimsSettings = CLAIMS_DEFAULTS) -> set[int] | None:
     """Units of one article that could join another unit at `threshold`, whatever their vectors turn out to be;
     None when that cannot be known without the vectors (too many texts to bound, or no classifier).
 
     In `ClaimScores` a pair of distinct texts scores the classifier's probability when its cosine is at least
-    COS_FLOOR and at most `COS_FLOOR * 0.5` otherwise, so a text pair whose classifier score cannot reach
-    `threshold` for any cosine in [COS_FLOOR, COS_CEIL] never links. A unit with no such link is a claim of its
+    `settings.cos_floor` and at most `cos_floor * 0.5` otherwise, so a text pair whose classifier score cannot
+    reach `threshold` for any cosine in [cos_floor, COS_CEIL] never links. A unit with no such link is a claim of its
     own and is never read by anything else of a one-article story (conflicts across units need two articles),
     so its vector is never needed. The grouping is exactly the one computed with every vector."""
-    if threshold <= COS_FLOOR * 0.5:
+    if threshold <= settings.cos_floor * 0.5:
         return None
     texts = list(dict.fromkeys(u.text for u in units))
-    if len(texts) > MAX_BOUND_TEXTS:
+    if len(texts) > settings.max_bound_texts:
         return None
     counts = Counter(u.text for u in units)
     pairs = [(texts[i], texts[j]) for i in range(len(texts)) for j in range(i + 1, len(texts))]
     pairs += [(t, t) for t in texts if counts[t] > 1]  # a repeated text is scored against itself
-    bounds = scorer.upper_bounds(pairs, COS_FLOOR, COS_CEIL)
+    bounds = scorer.upper_bounds(pairs, settings.cos_floor, COS_CEIL)
     if bounds is None:
         return None
     linked = {t for (x, y), b in zip(pairs, bounds.tolist(), strict=True) if b >= threshold for t in (x, y)}
     return {k for k, u in enumerate(units) if u.text in linked}
 
 
-def group(units: list[Unit], scores: ClaimScores, threshold: float) -> list[list[int]]:
+def group(units: list[Unit], scores: ClaimScores, threshold: float,
+          settings: ClaimsSettings = CLAIMS_DEFAULTS) -> list[list[int]]:
     """Average-linkage clusters of units whose mean pairwise score passes `threshold`.
 
     Clustered one connected group at a time: average linkage never merges across groups with no pair above the
-    threshold, so the clusters are those of the whole matrix.
+    threshold, so the clusters are those of the whole matrix. A group of more than `settings.max_dense` units is
+    clustered by distinct text.
     """
     if not units:
         return []
@@ -290,10 +292,10 @@ def group(units: list[Unit], scores: ClaimScores, threshold: float) -> list[list
     for comp in scores.components(threshold):
         if len(comp) == 1:
             clusters.append(comp)
-        elif len(comp) <= MAX_DENSE:
+        elif len(comp) <= settings.max_dense:
             clusters.extend([comp[k] for k in c] for c in _average_linkage(scores.submatrix(comp), threshold))
         else:
-            clusters.extend(_by_text(comp, scores, threshold))
+            clusters.extend(_by_text(comp, scores, threshold, settings.max_dense))
     return sorted((sorted(c) for c in clusters), key=lambda c: (-len({units[i].article_id for i in c}), c[0]))
 
 
@@ -312,12 +314,12 @@ def _average_linkage(sc: np.ndarray, threshold: float) -> list[list[int]]:
     return list(out.values())
 
 
-def _by_text(comp: list[int], scores: ClaimScores, threshold: float) -> list[list[int]]:
+def _by_text(comp: list[int], scores: ClaimScores, threshold: float, max_dense: int) -> list[list[int]]:
     """A connected group too large to cluster unit by unit (thousands of copies): cluster its distinct texts, each
     standing for all its units (text-level scores; the verbatim and conflict overrides are left out here)."""
     texts = sorted({int(scores.text_of[u]) for u in comp})
     reps = [next(u for u in comp if scores.text_of[u] == t) for t in texts]
-    if len(reps) > MAX_DENSE:
+    if len(reps) > max_dense:
         return [comp]  # nothing sensible left to compute at this size: one group, said plainly by its size
     parts = _average_linkage(scores.submatrix(reps), threshold) if len(reps) > 1 else [[0]]
     members = {t: [u for u in comp if scores.text_of[u] == t] for t in texts}

@@ -2,7 +2,7 @@
 
 `clean_articles` is the stage entry point (see `wiretrace.pipeline`). HTML goes through a replaceable extractor
 (`html.py`: trafilatura by default; optionally its candidates judged block by block by a learned classifier,
-`blocks.py`, see `Config.html_block_classifier`) and then the same line classifier as plain text (`lines.py`),
+`blocks.py`, see `CleanSettings.block_classifier`) and then the same line classifier as plain text (`lines.py`),
 which removes what the extractor let through (promo lines, "Read more" tails, teaser labels). Metadata comes
 from the page, the dateline, credit lines and the text (`meta.py`); cited sources from attribution patterns
 (`sources.py`). Never raises on bad input: problems go to `article.metadata["warnings"]`.
@@ -28,13 +28,14 @@ from wiretrace.clean.meta import (
     relative_date,
     resolve_date,
 )
+from wiretrace.clean.settings import CLEAN_DEFAULTS, CleanSettings
 from wiretrace.clean.sources import extract_cited_sources
 from wiretrace.model import Article, Removed
 from wiretrace.text.media import AGENCIES, CREDIT_LINE, canonical
 
 __all__ = [
-    "BlockExtractor", "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article", "clean_articles", "extract_cited_sources",
-    "extract_html",
+    "BlockExtractor", "CleanSettings", "Extracted", "HtmlExtractor", "TrafilaturaExtractor", "clean_article",
+    "clean_articles", "extract_cited_sources", "extract_html",
 ]
 
 _BY_LINE = re.compile(r"^By\s+(?P<names>[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,3}"
@@ -67,10 +68,11 @@ def clean_articles(articles: list[Article], ctx=None) -> list[Article]:  # noqa:
 
 
 def extractor_for(config=None) -> HtmlExtractor:  # noqa: ANN001 - wiretrace.config.Config
-    """The HTML extractor the config asks for: trafilatura (default) or the learned block classifier."""
-    if not getattr(config, "html_block_classifier", False):
+    """The HTML extractor `config.clean` asks for: trafilatura (default) or the learned block classifier."""
+    settings: CleanSettings = config.clean if config is not None else CLEAN_DEFAULTS
+    if not settings.block_classifier:
         return default_extractor()
-    return BlockExtractor(getattr(config, "html_blocks_weights", None))
+    return BlockExtractor(settings.blocks_weights or None, max_blocks=settings.max_blocks)
 
 
 def clean_article(art: Article, repeats: set[str] | None = None, extractor: HtmlExtractor | None = None,

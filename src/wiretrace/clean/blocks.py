@@ -45,7 +45,7 @@ _DATEISH = re.compile(r"\b(?:\d{1,2}:\d{2}|\d{4}|(?:jan|feb|mar|apr|may|jun|jul|
 _AGO = re.compile(r"\b(?:ago|posted|reply|replies|comments?|said\.\.\.|wrote|report abuse|permalink|login|log in|"
                   r"sign up|share|tweet|print|e-?mail|subscribe|advertisement|related|more from|read more|"
                   r"recommended|popular|trending|copyright|©|all rights reserved)\b", re.I)
-N_HASH = 128
+N_HASH = 128  # not a setting: the fitted weights (blocks.json) are laid out for features of this size
 
 
 @dataclass(slots=True)

@@ -10,8 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from wiretrace.clean.settings import CLEAN_DEFAULTS
+
+# A guard against pathological input, like Config.max_html_chars before it; the block classifier's page bound is
+# `CleanSettings.max_blocks`.
 MAX_HTML_CHARS = 5_000_000  # larger pages are reduced (scripts/styles dropped, then cut) before extraction
-MAX_BLOCKS = 30_000  # pages with more text blocks skip the block classifier (its features hold ~1 KB per block)
 
 
 @dataclass(slots=True)
@@ -119,12 +122,16 @@ class BlockExtractor:
     blocks trafilatura kept goes to `removed` with its label (comment, related content, boilerplate).
     """
 
-    def __init__(self, weights: str | None = None, mode: str = "classify") -> None:
+    def __init__(self, weights: str | None = None, mode: str = "classify",
+                 max_blocks: int = CLEAN_DEFAULTS.max_blocks) -> None:
+        """`weights`: a blocks JSON (None or "": the shipped one); `max_blocks`: pages with more text blocks keep
+        trafilatura's text (`CleanSettings`)."""
         from wiretrace.clean.blocks import load_model
 
         if mode not in ("classify", "filter"):
             raise ValueError(f"unknown block classifier mode {mode!r}: 'classify' or 'filter'")
-        self.model = load_model(weights)
+        self.model = load_model(weights or None)
+        self.max_blocks = max_blocks
         # classify: the text is the blocks labelled main; filter: only those trafilatura kept too.
         self.mode = mode
         self.last_variants: dict[str, str] = {}  # both modes' texts of the last page (for benchmarks)
@@ -140,8 +147,8 @@ class BlockExtractor:
             return Extracted(**meta)
         base = base_text(tree, url)
         blocks = segment(tree)
-        if len(blocks) > MAX_BLOCKS:  # bound the classifier's memory: such a page keeps trafilatura's text
-            return Extracted(text=base, warnings=[f"page has more than {MAX_BLOCKS} text blocks: block classifier "
+        if len(blocks) > self.max_blocks:  # bound the classifier's memory: such a page keeps trafilatura's text
+            return Extracted(text=base, warnings=[f"page has more than {self.max_blocks} text blocks: block classifier "
                                                   "skipped"], **meta)
         X = features(blocks, meta["title"], base)
         classify(blocks, X, self.model)
@@ -226,7 +233,7 @@ _DEFAULT: HtmlExtractor | None = None
 
 
 def default_extractor() -> HtmlExtractor:
-    """trafilatura, then the line rules (the block classifier is opt-in: `Config.html_block_classifier`)."""
+    """trafilatura, then the line rules (the block classifier is opt-in: `CleanSettings.block_classifier`)."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = TrafilaturaExtractor()

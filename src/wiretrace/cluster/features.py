@@ -19,6 +19,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from wiretrace.model import Article
 
+# Fingerprint sizes are versioned constants, not settings: they shape the per-article fingerprint that is stored and
+# reused across runs (analysis/ ANALYSIS_VERSION), so changing one is a new version. Tunable counts: ClusterSettings.
 TERM_BITS = 22  # term ids live in [0, 2**22): the document-frequency table is a flat array of that size
 TERM_MASK = (1 << TERM_BITS) - 1
 TOP_TERMS = 64  # most frequent content words kept per article

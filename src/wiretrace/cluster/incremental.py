@@ -30,6 +30,7 @@ import numpy as np
 from rensa import RMinHash
 
 from wiretrace.cluster.features import ArticleFeatures, featurize, xl_lead_of
+from wiretrace.cluster.settings import CLUSTER_DEFAULTS, ClusterSettings
 from wiretrace.cluster.state import NUM_PERM, StateView
 from wiretrace.cluster.state import POSTING_TAIL as POSTING_TAIL  # re-exported: the candidate step's constant
 from wiretrace.cluster.state import base_lang as base_lang  # re-exported: one home, used here and by the tail
@@ -42,17 +43,15 @@ FEATURES = ["cosine", "minhash", "entities", "numbers", "title", "embedding", "l
 # (digits normalised across scripts), Latin-script names and years survive translation. Same-language pairs keep
 # the models above unchanged. Fit by `benchmarks/fit_crosslingual.py` (NTREX development half).
 XL_FEATURES = ["xl_cosine", "xl_margin", "numbers", "entities", "year_same", "year_clash", "log_days"]
-XL_CANDIDATES = 8  # nearest other-language articles (by document vector) added to the candidates
-QUERY_TERMS = 24
-TERM_CANDIDATES = 40
-LSH_CANDIDATES = 20
-PREFETCH = 256  # articles whose store reads a state may batch ahead (`StateView.prefetch`; no effect on decisions)
+# Candidate counts are `ClusterSettings` (cluster/settings.py). The seed is not a setting: stored MinHash digests
+# (fingerprints, LSH buckets) were made with it, so changing it is a new fingerprint version.
 MINHASH_SEED = 42
 _WEIGHTS = Path(__file__).parent / "weights" / "cluster.json"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def load_weights(path: str | None = None) -> dict[str, Any]:
+    """The fitted pair model and its thresholds: `path` (`ClusterSettings.weights`), or the shipped JSON."""
     return json.loads(Path(path or _WEIGHTS).read_text())
 
 
@@ -126,30 +125,32 @@ def _xl_neighbours(state: StateView, f: ArticleFeatures, k: int) -> tuple[np.nda
     return idx[top], cos[top]
 
 
-def xl_candidates(state: StateView, f: ArticleFeatures, min_cos: float, k: int = XL_CANDIDATES) -> np.ndarray:
+def xl_candidates(state: StateView, f: ArticleFeatures, min_cos: float,
+                  k: int = CLUSTER_DEFAULTS.xl_candidates) -> np.ndarray:
     """The `k` recent articles in another language whose cross-lingual vector is nearest to `f`'s (cosine >= min)."""
     idx, cos = _xl_neighbours(state, f, k)
     return idx[cos >= min_cos]
 
 
 def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.ndarray | None = None,
-               weights: dict[str, Any] | None = None) -> np.ndarray:
+               weights: dict[str, Any] | None = None, settings: ClusterSettings = CLUSTER_DEFAULTS) -> np.ndarray:
     """Earlier articles worth scoring against `f`: TF-IDF inverted-index hits, LSH near-duplicates and, when a
-    cross-lingual model is fitted, the nearest articles in other languages by document vector."""
+    cross-lingual model is fitted, the nearest articles in other languages by document vector (how many of each:
+    `settings`)."""
     n = len(state)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     found: list[np.ndarray] = []
     xlw = (weights or {}).get("crosslingual")
     if xlw is not None and f.xl is not None:
-        near_xl = xl_candidates(state, f, float(xlw["min_cos"]))
+        near_xl = xl_candidates(state, f, float(xlw["min_cos"]), settings.xl_candidates)
         if near_xl.size:
             found.append(near_xl)
     if f.terms.size:
         df = state.df_of(f.terms)
         idf = _idf(state, f.terms, df)
         known = df > 0
-        order = np.argsort(-(f.tf * idf * known))[:QUERY_TERMS]
+        order = np.argsort(-(f.tf * idf * known))[: settings.query_terms]
         sel: list[int] = []
         for k in order.tolist():
             if not known[k]:
@@ -162,11 +163,11 @@ def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.nd
             uniq, inv = np.unique(ids, return_inverse=True)
             w = np.repeat(np.asarray(weights), [t.size for t in lists])
             score = np.bincount(inv, weights=w)
-            top = np.argsort(-score, kind="stable")[:TERM_CANDIDATES]
+            top = np.argsort(-score, kind="stable")[: settings.term_candidates]
             found.append(uniq[top].astype(np.int64))
     near = state.lsh_query(minhash, np.asarray(minhash.digest(), dtype=np.uint32) if digest is None else digest)
     if near:
-        found.append(np.asarray(sorted(near)[-LSH_CANDIDATES:], dtype=np.int64))
+        found.append(np.asarray(sorted(near)[-settings.lsh_candidates :], dtype=np.int64))
     if not found:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(found))
@@ -174,7 +175,7 @@ def candidates(state: StateView, f: ArticleFeatures, minhash: Any, digest: np.nd
 
 def pair_features(
     state: StateView, f: ArticleFeatures, digest: np.ndarray, emb: np.ndarray | None, cand: np.ndarray,
-    xl_out: list | None = None,
+    xl_out: list | None = None, settings: ClusterSettings = CLUSTER_DEFAULTS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows (len(cand) x len(FEATURES)) and a mask of rows where both sides have embeddings.
 
@@ -233,7 +234,7 @@ def pair_features(
             xr[:, 0] = np.stack([cxl[k] for k in rows]).astype(np.float32) @ f.xl.astype(np.float32)
             # Margin over the article's neighbourhood (as in margin-based bitext mining): e5 cosines of unrelated
             # texts are high and vary by language, a translation stands out from its source's other neighbours.
-            _nidx, ncos = _xl_neighbours(state, f, XL_CANDIDATES)
+            _nidx, ncos = _xl_neighbours(state, f, settings.xl_candidates)
             xr[:, 1] = xr[:, 0] - (float(ncos.mean()) if ncos.size else 0.0)
             xr[:, 2:7] = x[rows][:, [3, 2, 8, 9, 6]]
             xl_out.append((np.asarray(rows), xr))
@@ -391,9 +392,11 @@ def assign(
     `xl_texts`: article ids -> the texts their cross-lingual vectors are computed from (`xl_lead_of`). Given, a
     vector is computed only where it can change a decision (`LazyXl`: an article meets another language in the
     recent window or among its candidates), for stored articles too; without it every new article gets one first.
-    The decisions are the same either way.
+    The decisions are the same either way. Candidate counts and the fitted weights come from `ctx.config.cluster`
+    (defaults without a context); `weights`, given, replaces the weights file.
     """
-    weights = weights or load_weights()
+    settings = ctx.config.cluster if ctx is not None else CLUSTER_DEFAULTS
+    weights = weights or (load_weights(settings.weights) if settings.weights else load_weights())
     if prepared is not None and len(prepared) != len(new_articles):
         raise ValueError("prepared must be aligned with new_articles")
     aids = [a.id or a.compute_id() for a in new_articles]
@@ -429,16 +432,17 @@ def assign(
     assignments: dict[str, str] = {}
     events: list[dict] = []
     for k, ((a, pr), emb) in enumerate(zip(todo, embs, strict=True)):
-        if k % PREFETCH == 0:
-            state.prefetch([p for _a, p in todo[k : k + PREFETCH]])
+        if k % settings.prefetch == 0:
+            state.prefetch([p for _a, p in todo[k : k + settings.prefetch]])
         f, mh, digest = pr.features, pr.minhash, pr.digest
         if lazy is not None:
             lazy.before_candidates(a, f)
-        cand = candidates(state, f, mh, digest, weights)
+        cand = candidates(state, f, mh, digest, weights, settings)
         if lazy is not None:
             lazy.after_candidates(a, f, cand)
         xl_rows: list = []
-        x, both = pair_features(state, f, digest, emb, cand, xl_rows if "crosslingual" in weights else None)
+        x, both = pair_features(state, f, digest, emb, cand, xl_rows if "crosslingual" in weights else None,
+                                settings)
         p = score(x, both, weights)
         join, merge_t = threshold(weights, emb is not None)
         for rows, xr in xl_rows:

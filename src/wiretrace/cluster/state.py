@@ -28,6 +28,9 @@ from rensa import RMinHashLSH
 from wiretrace.analysis.language import base_language as base_lang
 from wiretrace.cluster.features import TERM_BITS
 
+# Stored-format constants, not settings (the tunable counts are `ClusterSettings`): stored digests, LSH buckets and
+# state rows are laid out by these, and the store (store/cluster_index.py) keeps and reads them, so a change is a
+# new format version (or, for the two tails, a rebuild of the store's tables), never a per-run setting.
 NUM_PERM = 64
 LSH_BANDS = 16
 LSH_THRESHOLD = 0.5

@@ -18,11 +18,12 @@ from wiretrace.analysis import analysis_of, sentence_texts
 from wiretrace.model import Alignment, Article, Evidence, Origin, Story
 from wiretrace.provenance.graph import PairInfo, direct
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
+from wiretrace.provenance.settings import ProvenanceSettings
 from wiretrace.provenance.sources import Profile, profile_article, story_agency_names, story_media_names
 from wiretrace.provenance.statements import PairKinds, quoted_report_edges, sort_pairs, statement_origins
 from wiretrace.text.normalize import comparable
 
-__all__ = ["run", "profiles", "REQUIRES", "ASSIGNS"]
+__all__ = ["run", "profiles", "ProvenanceSettings", "REQUIRES", "ASSIGNS"]
 
 REQUIRES = ("article.analysis", "story.alignments")
 ASSIGNS = ("story.reuse", "story.origins", "story.independent_origins", "story.independent_origin_chains",
@@ -44,6 +45,7 @@ def _label(article: Article) -> str:
 def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     if story.alignments is None:
         raise RuntimeError(f"story {story.id}: provenance requires story.alignments (run the align stage first)")
+    settings = ctx.config.provenance
     ids = [a for a in story.article_ids if a in articles]
     sentences = {a: sentence_texts(articles[a]) for a in ids}
     usable = {a: set(analysis_of(articles[a]).usable) for a in ids}
@@ -58,17 +60,17 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             continue
         # two outlets quoting one speaker share the speaker's words, not each other's text: reuse rests on reporting
         key = frozenset((al.a, al.b))
-        kinds[key], aligned[key] = sort_pairs(al, sentences, quoted, profs), al
+        kinds[key], aligned[key] = sort_pairs(al, sentences, quoted, profs, settings), al
         same = comparable(articles[al.a].text or "") == comparable(articles[al.b].text or "")
         infos[key] = PairInfo(al, kinds[key].reporting, len(usable[al.a]), len(usable[al.b]), identical=same)
 
     labels = {a: _label(articles[a]) for a in ids}
     agencies = story_agency_names([articles[a].text or "" for a in ids] + [articles[a].dateline or "" for a in ids])
-    origin_of, groups = resolve(ids, profs, infos, labels, agencies)
+    origin_of, groups = resolve(ids, profs, infos, labels, agencies, settings)
 
     edges = []
     for info in infos.values():
-        if not info.significant():
+        if not info.significant(settings):
             continue
         a, b = info.alignment.a, info.alignment.b
         shared = origin_of[a] if origin_of[a] == origin_of[b] else None
@@ -105,7 +107,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
         ev = list(g.evidence)
         for m in g.members:
             p = profs[m]
-            if p.primary() == name:
+            if p.primary(settings.min_primary) == name:
                 ev.append(Evidence("credit", f"{m} credits {name} ({p.weights[name]:.1f} weighted mentions)",
                                    float(p.weights[name])))
             elif g.kind != "article":

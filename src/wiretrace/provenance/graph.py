@@ -15,26 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wiretrace.model import Alignment, Evidence, ReuseEdge, SentencePair
+from wiretrace.provenance.settings import PROVENANCE_DEFAULTS, ProvenanceSettings
 from wiretrace.provenance.sources import Profile
 from wiretrace.text.quotes import quoted_words
 
-# Two independent reports of one event share a few loosely similar sentences (BASIL: 2-5 pairs scoring 0.5-0.65,
-# 5-15 % of the shorter text); reuse shows as a large share, or as several close pairs.
-MIN_PAIRS = 2
-MIN_SHARE = 0.3  # share of the shorter article's sentences, enough on its own
-STRONG_SCORE = 0.7
-MIN_STRONG = 3  # ...or this many close pairs (score >= STRONG_SCORE) covering at least STRONG_SHARE
-STRONG_SHARE = 0.15
-QUOTE_SHARE = 0.6  # a pair whose common words sit mostly inside quotation marks shares a quote, not a text
-def is_quote_pair(text_a: str, text_b: str) -> bool:
-    """Two outlets quoting the same speaker is not reuse of each other's text."""
+# When a pair is significant, and when it shares a quote: `ProvenanceSettings` (provenance/settings.py).
+
+
+def is_quote_pair(text_a: str, text_b: str, settings: ProvenanceSettings = PROVENANCE_DEFAULTS) -> bool:
+    """Two outlets quoting the same speaker is not reuse of each other's text (`settings.quote_share` of the
+    shared words quoted in both)."""
     from wiretrace.text.normalize import words
 
     shared = set(words(text_a)) & set(words(text_b))
     if not shared:
         return False
     quoted = quoted_words(text_a) & quoted_words(text_b) & shared
-    return len(quoted) / len(shared) >= QUOTE_SHARE
+    return len(quoted) / len(shared) >= settings.quote_share
 
 
 @dataclass(slots=True)
@@ -51,13 +48,14 @@ class PairInfo:
     def share_min(self) -> float:
         return len(self.reuse_pairs) / max(1, min(self.n_a, self.n_b))
 
-    def significant(self) -> bool:
+    def significant(self, settings: ProvenanceSettings) -> bool:
         """Enough shared reporting for an edge; an identical text is always a copy, however short."""
         k = len(self.reuse_pairs)
         if self.identical and k:
             return True
-        strong = sum(1 for p in self.reuse_pairs if p.score >= STRONG_SCORE)
-        return k >= MIN_PAIRS and (self.share_min >= MIN_SHARE or (strong >= MIN_STRONG and self.share_min >= STRONG_SHARE))
+        strong = sum(1 for p in self.reuse_pairs if p.score >= settings.strong_score)
+        return k >= settings.min_pairs and (self.share_min >= settings.min_share or (
+            strong >= settings.min_strong and self.share_min >= settings.strong_share))
 
 
 _ATTRIBUTION = re.compile(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from wiretrace.model import Addition, Alignment, Evidence, Origin, ReuseEdge
 from wiretrace.provenance.graph import PairInfo, style_score
+from wiretrace.provenance.settings import ProvenanceSettings
 from wiretrace.provenance.sources import AGENCIES, Profile
 
 _CONTINUES = re.compile(
@@ -80,13 +81,14 @@ def resolve(
     profs: dict[str, Profile],
     infos: dict[frozenset, PairInfo],
     labels: dict[str, str],
-    agencies: set[str] | None = None,
+    agencies: set[str] | None,
+    settings: ProvenanceSettings,
 ) -> tuple[dict[str, str], dict[str, Group]]:
     """Article id -> origin name, and the groups."""
     origin_of: dict[str, str] = {}
     groups: dict[str, Group] = {}
     for aid in ids:
-        prim = profs[aid].primary()
+        prim = profs[aid].primary(settings.min_primary)
         if prim:
             origin_of[aid] = prim
             groups.setdefault(prim, Group(prim, origin_kind(prim, profs, agencies))).members.append(aid)
@@ -101,7 +103,7 @@ def resolve(
                 if other == aid or other not in origin_of:
                     continue
                 info = infos.get(frozenset((aid, other)))
-                if info and info.significant():
+                if info and info.significant(settings):
                     if best is None or info.share_min > best[0]:
                         best = (info.share_min, other)
             if best:

@@ -164,9 +164,6 @@ def extra_cited(text: str) -> list[str]:
     return [canonical(n if isinstance(n, str) else str(getattr(n, "name", n))) for n in names]
 
 
-MIN_PRIMARY = 1.5
-
-
 @dataclass(slots=True)
 class Profile:
     """What one article says about where its text comes from."""
@@ -178,13 +175,14 @@ class Profile:
     weights: Counter = field(default_factory=Counter)
     credit_line: bool = False
 
-    def primary(self) -> str | None:
+    def primary(self, min_primary: float) -> str | None:
         """The most-credited medium (ties: the one credited earliest).
 
-        It needs MIN_PRIMARY: a credit in the title or lead, two credits, or the agency's own dateline. A single
-        passing "X reported" deep in the text makes X a secondary origin of that sentence, not the article's origin.
+        It needs `min_primary` weighted credits (`ProvenanceSettings.min_primary`): a credit in the title or lead,
+        two credits, or the agency's own dateline. A single passing "X reported" deep in the text makes X a
+        secondary origin of that sentence, not the article's origin.
         """
-        if not self.weights or max(self.weights.values()) < MIN_PRIMARY:
+        if not self.weights or max(self.weights.values()) < min_primary:
             return None
         first = {}
         for c in self.credits:

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 
 from wiretrace.model import Alignment, Evidence, Origin, ReuseEdge, SentencePair
 from wiretrace.provenance.graph import is_quote_pair
+from wiretrace.provenance.settings import ProvenanceSettings
 from wiretrace.provenance.sources import Profile
 from wiretrace.text.normalize import fold
 
-QUOTED = 0.5  # share of a sentence's letters inside quotation marks that makes it a quotation
+# What makes a sentence a quotation (`quoted`, `quote_share`): `ProvenanceSettings` (provenance/settings.py).
 
 _CUE_VERBS = (r"said|says|say|told|tells|wrote|writes|posted|tweeted|added|adds|stated|states|announced|declared|"
               r"insisted|argued|explained|claimed|warned|promised|noted|acknowledged|vowed|urged|asked|replied")
@@ -122,7 +123,7 @@ def reports_third_party(sentence: str, index: int, credited: set[int]) -> bool:
 
 
 def sort_pairs(al: Alignment, sentences: dict[str, list[str]], quoted: dict[str, list[float]],
-               profs: dict[str, Profile]) -> PairKinds:
+               profs: dict[str, Profile], settings: ProvenanceSettings) -> PairKinds:
     """Sort an alignment's pairs into reporting, statement and quoted-report pairs (see the module's rules)."""
     out = PairKinds()
     sa, sb = sentences[al.a], sentences[al.b]
@@ -130,8 +131,8 @@ def sort_pairs(al: Alignment, sentences: dict[str, list[str]], quoted: dict[str,
     a_names_b = bool(names_publisher(profs[al.a], profs[al.b]))
     b_names_a = bool(names_publisher(profs[al.b], profs[al.a]))
     for p in al.pairs:
-        qa, qb = quoted[al.a][p.a] >= QUOTED, quoted[al.b][p.b] >= QUOTED
-        if (qa and qb) or is_quote_pair(sa[p.a], sb[p.b]):
+        qa, qb = quoted[al.a][p.a] >= settings.quoted, quoted[al.b][p.b] >= settings.quoted
+        if (qa and qb) or is_quote_pair(sa[p.a], sb[p.b], settings):
             out.statement.append(p)
         elif qa and a_names_b:
             out.quoted_in_a.append(p)

@@ -425,7 +425,8 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
         else:
             from wiretrace.align import align_texts
 
-            alignment, _, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b)
+            alignment, _, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b,
+                                             settings=state.ctx.config.align)
             pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": p.score} for p in alignment.pairs]
             source = "computed"
         sa, sb = views.sentences(art_a.text), views.sentences(art_b.text)

@@ -101,7 +101,7 @@ def check_text(text: str, store: Any, index: ShingleIndex, ctx: Any, name: str =
         if other is None:
             continue
         # The same pair path as a story (stored sentence vectors of the stored article are reused).
-        found, _ = align_articles([query, other], ctx.embedder())
+        found, _ = align_articles([query, other], ctx.embedder(), settings=ctx.config.align)
         alignment = found[0] if found else None
         pairs = [] if alignment is None else [
             {"a": p.a, "b": p.b, "label": p.label, "score": round(float(p.score), 4)} for p in alignment.pairs]

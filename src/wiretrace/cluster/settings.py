@@ -1,0 +1,31 @@
+"""The clustering stage's tunable values, in one place (`Config.cluster`; a TOML file's `[cluster]` table).
+
+The fitted model's weights and its join/merge thresholds stay together in one JSON (`weights`). What stays a module
+constant shapes stored data: the fingerprint's feature sizes (`cluster/features.py`), the MinHash and LSH layout and
+the posting and cross-lingual tails the store keeps (`cluster/state.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    # Nearest other-language articles (by document vector) added to an article's candidates, and the neighbourhood
+    # whose mean cosine the cross-lingual margin is measured against.
+    xl_candidates: int = 8
+    # An article's highest TF-IDF terms looked up in the inverted index...
+    query_terms: int = 24
+    # ...and the best-scoring articles found through them kept as candidates.
+    term_candidates: int = 40
+    # Most recent MinHash LSH near-duplicates kept as candidates.
+    lsh_candidates: int = 20
+    # Articles whose store reads a state may batch ahead (`StateView.prefetch`; no effect on decisions).
+    prefetch: int = 256
+    # The fitted pair model with its join and merge thresholds (a JSON written by benchmarks/fit_cluster.py);
+    # "" = the shipped cluster/weights/cluster.json.
+    weights: str = ""
+
+
+CLUSTER_DEFAULTS = ClusterSettings()  # for public helpers' defaults (benchmarks and tests call them directly)
