@@ -30,14 +30,14 @@ CORPUS = ROOT / "src" / "wiretrace" / "samples" / "corpus"
 
 
 def build_store(db: Path, n_articles: int) -> None:
-    from wiretrace.model import Article
+    from wiretrace.model import Article, Story
     from wiretrace.pipeline import Context, analyze
     from wiretrace.store import Store
 
     with Store(db) as store:
         analyze([str(CORPUS)], store, Context())
         base = [(sid, store.get_story(sid)) for sid in store.story_ids()]
-        base = [(sid, s) for sid, s in base if s]
+        base = [(sid, s.to_report()) for sid, s in base if s]
         originals = store.get_articles([a for _, s in base for a in s["article_ids"]])
         total = store.count_articles()
         copy = 0
@@ -48,7 +48,6 @@ def build_store(db: Path, n_articles: int) -> None:
             stories: list[dict] = []
             for sid, story in base:
                 blob = json.dumps(story)
-                published = []
                 for aid in story["article_ids"]:
                     src = originals[aid]
                     art = Article.from_report(src.to_report())
@@ -58,19 +57,17 @@ def build_store(db: Path, n_articles: int) -> None:
                     art.compute_id()
                     new_articles.append(art)
                     blob = blob.replace(aid, art.id)
-                    published.append(art.published)
                 new_sid = f"{sid}-r{copy}"
                 data = json.loads(blob)
                 data["id"] = new_sid
                 data["title"] = f"{story.get('title', '')} (copy {copy})"
-                data["_published"] = published
                 for aid in data["article_ids"]:
                     assignments[aid] = new_sid
                 stories.append(data)
             store.add_articles(new_articles, None)
             store.apply_clustering(None, "bench", b"", assignments, [])
             for data in stories:
-                store.save_story(data, None)
+                store.save_story(Story.from_report(data), None)
             total += len(new_articles)
         print(f"store {db}: {store.count_articles()} articles, {len(store.story_ids())} stories", file=sys.stderr)
 

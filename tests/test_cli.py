@@ -250,3 +250,19 @@ def test_an_input_with_no_text_left_is_named_once(tmp_path):
     named = [ln for ln in res.output.splitlines() if "junk.txt" in ln]
     assert len(named) == 1 and named[0].startswith("error:") and "no article text" in named[0], res.output
     assert "1 articles read" in res.output
+
+
+def test_a_settings_file_reaches_the_stages_and_a_bad_one_is_one_usage_error(tmp_path):
+    """`wiretrace --config FILE`: the align command aligns by the file's thresholds; an unknown key is named."""
+    a, b = str(corpus_path() / "meridian-wire.txt"), str(corpus_path() / "northgate-rewrite.txt")
+    default = runner.invoke(app, ["align", a, b, "--json"])
+    assert default.exit_code == 0 and json.loads(default.stdout)["pairs"]
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[align]\nstory_threshold = 1.01\nstory_cos = 2.0\nverbatim_ratio = 100.1\n", encoding="utf-8")
+    result = runner.invoke(app, ["--config", str(strict), "align", a, b, "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["pairs"] == []
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[align]\nstory_treshold = 0.4\n", encoding="utf-8")
+    result = runner.invoke(app, ["--config", str(bad), "align", a, b, "--json"])
+    assert result.exit_code == 2 and "bad.toml" in result.stderr and "align.story_treshold" in result.stderr
+    assert result.stdout == ""

@@ -51,9 +51,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", metavar="FILE", help="Settings file (TOML): thresholds, candidate counts and weight paths per "
+        "stage; docs/settings.example.toml lists every key with its default.")] = None,
 ) -> None:
     """wiretrace: who copied whom in the news."""
+    from wiretrace.commands.settings import use_config_file
+    from wiretrace.config import ConfigError
+
     _log_to_stderr()
+    try:
+        use_config_file(config)
+    except ConfigError as exc:
+        error(exc)
+        raise typer.Exit(USAGE) from None
 
 
 def _log_to_stderr() -> None:
@@ -122,8 +133,9 @@ def read_url_list(path: Path) -> list[str]:
 def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2,
                 singleton_claims: bool = True, fetch_options: dict | None = None, crosslingual: bool = True) -> int:
     """Shared by `analyze` and `demo`; returns the exit code (0 all read, 1 some inputs failed, 2 nothing read)."""
-    from wiretrace.pipeline import Context, report_for
+    from wiretrace.commands.settings import new_context
     from wiretrace.pipeline import analyze as run
+    from wiretrace.pipeline import report_for
     from wiretrace.report.html_report import write_html
     from wiretrace.report.json_report import validate, write_json
     from wiretrace.store import Store
@@ -133,7 +145,7 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
     if suffix not in {".json", ".html", ".htm"}:
         error(f"{output}: the report must end in .json or .html")
         return USAGE
-    ctx = Context()
+    ctx = new_context()
     ctx.config.singleton_claims = singleton_claims
     if not crosslingual:
         ctx.config.crosslingual_embedder = "none"
@@ -241,11 +253,12 @@ def extract(
 
     Example: wiretrace extract page.html story.txt --json
     """
+    from wiretrace.commands.settings import new_context
     from wiretrace.fetch.read import read_inputs
     from wiretrace.ingest import ReadError
-    from wiretrace.pipeline import Context, clean_batch
+    from wiretrace.pipeline import clean_batch
 
-    ctx = Context()
+    ctx = new_context()
     n_ok = n_failed = 0
     for item in read_inputs(files, None, ctx.config.fetch, max_bytes=ctx.config.max_file_bytes):
         if isinstance(item, ReadError):
@@ -297,20 +310,20 @@ def _print_summary(db: Path, output: Path) -> None:
 
     with Store(db) as store:
         for row in store.list_stories():
-            story = store.get_story(row["id"]) or {}
+            story = store.get_story(row["id"])
             parts = [_plural(row["n_articles"], "article")]
-            if story.get("independent_origins") is not None:
-                origins = [o["name"] for o in story.get("origins", []) if not o.get("secondary")]
-                parts.append(_plural(story["independent_origins"], "independent origin") + f" ({', '.join(origins)})")
-            secondary = [o for o in story.get("origins", []) if o.get("secondary")]
-            media = [o["name"] for o in secondary if o.get("kind") != "statement"]
-            statements = [o["name"] for o in secondary if o.get("kind") == "statement"]
+            origins = (story.origins if story is not None else None) or []
+            if story is not None and story.independent_origins is not None:
+                primary = [o.name for o in origins if not o.secondary]
+                parts.append(_plural(story.independent_origins, "independent origin") + f" ({', '.join(primary)})")
+            media = [o.name for o in origins if o.secondary and o.kind != "statement"]
+            statements = [o.name for o in origins if o.secondary and o.kind == "statement"]
             if media:
                 parts.append("secondary: " + ", ".join(media))
             if statements:
                 parts.append("statements quoted: " + ", ".join(statements))
-            if story.get("conflicts") is not None:
-                parts.append(_plural(len(story["conflicts"]), "conflict"))
+            if story is not None and story.conflicts is not None:
+                parts.append(_plural(len(story.conflicts), "conflict"))
             out.print(for_terminal(f"- {row['title']}  [{'; '.join(parts)}]"))
     out.print(for_terminal(f"HTML report: {output.resolve()}"))
 

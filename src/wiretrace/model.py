@@ -415,7 +415,65 @@ class Story:
     claims: list[Claim] | None = None
     conflicts: list[Conflict] | None = None
     timeline: list[TimelineEvent] | None = None
+    # Each member's reference date and time expressions (timeline's per-article part, shown beside the timeline).
+    times: dict[str, ArticleTimes] | None = None
     entities: list[Entity] | None = None
+    stages: list[str] = field(default_factory=list)  # the story stages that ran on it, in order
+
+    def to_report(self) -> dict[str, Any]:
+        """The report's `stories[]` item (docs/report-format.md), which is also how a story is stored: a field
+        whose stage has not run is left out, never faked; `pair_results` are stored per article pair, not here."""
+        out: dict[str, Any] = {"id": self.id, "title": self.title, "summary": self.summary,
+                               "article_ids": list(self.article_ids), "stages": list(self.stages)}
+        if self.alignments is not None:
+            out["alignments"] = [asdict(a) for a in self.alignments]
+        if self.reuse is not None:
+            out["reuse"] = [_edge_to_report(e) for e in self.reuse]
+        for name in ("origins", "additions"):
+            if (items := getattr(self, name)) is not None:
+                out[name] = [asdict(x) for x in items]
+        if self.independent_origins is not None:
+            out["independent_origins"] = self.independent_origins
+        if self.independent_origin_chains is not None:
+            out["independent_origin_chains"] = self.independent_origin_chains
+        if self.attributions is not None:
+            out["attributions"] = [_attribution_to_report(a) for a in self.attributions]
+        for name in ("claims", "conflicts", "timeline"):
+            if (items := getattr(self, name)) is not None:
+                out[name] = [asdict(x) for x in items]
+        if self.times is not None:
+            out["times"] = {aid: asdict(t) for aid, t in self.times.items()}
+        if self.entities is not None:
+            out["entities"] = [asdict(e) for e in self.entities]
+        return out
+
+    @classmethod
+    def from_report(cls, data: dict[str, Any]) -> Story:
+        """The typed story back from its stored (report) form; `from_report(s.to_report()).to_report()` is the same
+        dict. Keys a later version added and this one does not know are ignored, missing ones take their defaults."""
+
+        def many(name: str, build: Any) -> list[Any] | None:
+            items = data.get(name)
+            return None if items is None else [build(x) for x in items]
+
+        times = data.get("times")
+        return cls(
+            id=data["id"], article_ids=list(data.get("article_ids", [])), title=data.get("title", ""),
+            summary=data.get("summary", ""), stages=list(data.get("stages", [])),
+            alignments=many("alignments", _alignment_from_report),
+            reuse=many("reuse", _edge_from_report),
+            origins=many("origins", lambda d: _typed(Origin, d, evidence=[_typed(Evidence, e)
+                                                                             for e in d.get("evidence", [])])),
+            independent_origins=data.get("independent_origins"),
+            independent_origin_chains=data.get("independent_origin_chains"),
+            additions=many("additions", lambda d: _typed(Addition, d)),
+            attributions=many("attributions", _attribution_from_report),
+            claims=many("claims", lambda d: _typed(Claim, d)),
+            conflicts=many("conflicts", lambda d: _typed(Conflict, d)),
+            timeline=many("timeline", lambda d: _typed(TimelineEvent, d)),
+            times=None if times is None else {aid: _times_from_report(t) for aid, t in times.items()},
+            entities=many("entities", lambda d: _typed(Entity, d)),
+        )
 
 
 @dataclass(slots=True)
@@ -444,6 +502,47 @@ class Entity:
     aliases: list[str]
     article_ids: list[str]
     mentions: list[dict[str, Any]] = field(default_factory=list)  # {article_id, start, end, text}
+
+
+def _typed(cls: type, data: dict[str, Any], **nested: Any) -> Any:
+    """`cls` from a stored dict: the fields it knows, nested objects given already built."""
+    names = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    return cls(**{k: v for k, v in data.items() if k in names and k not in nested}, **nested)
+
+
+def _alignment_from_report(d: dict[str, Any]) -> Alignment:
+    return _typed(Alignment, d, pairs=[_typed(SentencePair, p) for p in d.get("pairs", [])],
+                  passages=[_typed(Passage, p) for p in d.get("passages", [])])
+
+
+def _edge_to_report(edge: ReuseEdge) -> dict[str, Any]:
+    d = asdict(edge)
+    d["from"] = d.pop("source")
+    d["to"] = d.pop("target")
+    return d
+
+
+def _edge_from_report(d: dict[str, Any]) -> ReuseEdge:
+    return _typed(ReuseEdge, d, source=d["from"], target=d["to"],
+                  pairs=[_typed(SentencePair, p) for p in d.get("pairs", [])],
+                  evidence=[_typed(Evidence, e) for e in d.get("evidence", [])])
+
+
+def _attribution_to_report(att: Attribution) -> dict[str, Any]:
+    d = asdict(att)
+    for key in ("source", "cue", "content"):
+        if d[key] is not None:
+            d[key] = list(d[key])
+    return d
+
+
+def _attribution_from_report(d: dict[str, Any]) -> Attribution:
+    spans = {k: (None if d.get(k) is None else (d[k][0], d[k][1])) for k in ("source", "cue", "content")}
+    return _typed(Attribution, d, **spans)
+
+
+def _times_from_report(d: dict[str, Any]) -> ArticleTimes:
+    return _typed(ArticleTimes, d, mentions=[_typed(TimeMention, m) for m in d.get("mentions", [])])
 
 
 def normalise_url(url: str | None) -> str | None:

@@ -274,7 +274,7 @@ class StoryWork:
 class StoryResult:
     """What one story task gives back to the driver to store."""
 
-    report: dict[str, Any]
+    story: Story | None  # the story with its stages' results (None when they failed)
     new_pairs: dict[tuple[str, str], Any]
     analyses: dict[str, Any]  # article id -> ArticleAnalysis that changed (new vectors, a parse)
     story_id: str = ""
@@ -299,24 +299,25 @@ def analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
         with deadline(seconds):
             return _analyse_story(work, ctx)
     except OverTime:
-        return StoryResult({}, {}, {}, story_id=work.story_id,
+        return StoryResult(None, {}, {}, story_id=work.story_id,
                            error=f"story stages took over {seconds:.0f} s (the per-story budget)")
     except Exception:  # noqa: BLE001 - a failed story is reported and marked, the run goes on
-        return StoryResult({}, {}, {}, story_id=work.story_id, error=f"story stages failed: {_last_line()}")
+        return StoryResult(None, {}, {}, story_id=work.story_id, error=f"story stages failed: {_last_line()}")
 
 
 def _analyse_story(work: StoryWork, ctx: Context) -> StoryResult:
     from wiretrace import cluster
-    from wiretrace.report.json_report import story_to_report
 
     members = [work.articles[i] for i in work.article_ids if i in work.articles]
     title, summary = cluster.describe_story(members)
     story = Story(id=work.story_id, article_ids=[a.id for a in members], title=title, summary=summary,
                   pair_results=dict(work.pair_results))
     story, ran = run_story_stages(story, work.articles, ctx)
+    story.stages = ran
     new_pairs = {k: v for k, v in (story.pair_results or {}).items() if k not in work.pair_results}
     changed = {a.id: a.analysis for a in members if a.analysis is not None and a.analysis.dirty}
-    return StoryResult(story_to_report(story, ran, work.articles), new_pairs, changed, story_id=work.story_id)
+    story.pair_results = None  # stored per article pair (new_pairs), never with the story
+    return StoryResult(story, new_pairs, changed, story_id=work.story_id)
 
 
 # -- the driver -----------------------------------------------------------------------------------------------------
@@ -448,12 +449,12 @@ def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, execut
             yield StoryWork(sid, ids, arts, store.load_pair_results(ids, version))
 
     for res in executor.map(analyse_story, items(), ctx):
-        if res.error is not None:
-            store.mark_story_failed(res.story_id, res.error, run_id)
+        if res.error is not None or res.story is None:
+            store.mark_story_failed(res.story_id, res.error or "no result", run_id)
             if result is not None:
-                result.errors.append(ReadError(f"story {res.story_id}", res.error))
+                result.errors.append(ReadError(f"story {res.story_id}", res.error or "no result"))
         else:
-            store.save_story_results(res.report, run_id, res.new_pairs, version, res.analyses)
+            store.save_story_results(res.story, run_id, res.new_pairs, version, res.analyses)
         progress("stories", 1, len(todo))
     if outdated and result is not None:
         result.warnings.append(f"{store.path}: {outdated} stored articles had no current analysis (a store from an "
@@ -526,10 +527,10 @@ def stored_report(store, story_ids: Iterable[str], run: dict[str, Any],
     stories = []
     article_ids: dict[str, None] = {}  # ordered, deduplicated
     for sid in story_ids:
-        data = store.get_story(sid)
-        if data:
-            stories.append(data)
-            article_ids.update(dict.fromkeys(data["article_ids"]))
+        story = store.get_story(sid)
+        if story is not None:
+            stories.append(story)
+            article_ids.update(dict.fromkeys(story.article_ids))
     articles = store.get_articles(article_ids, analyses=False)
     run.setdefault("counts", {})["stories"] = len(stories)
     return build_report([articles[i] for i in article_ids if i in articles], stories, errors or [], run)

@@ -66,7 +66,7 @@ def _copy_corpus(tmp_path: Path, names: list[str]) -> Path:
 def _shape(store: Store) -> dict:
     stories = {}
     for sid in store.story_ids():
-        data = store.get_story(sid)
+        data = store.get_story(sid).to_report()
         edges = sorted((e["from"], e["to"], e["relation"], round(e["share"], 3)) for e in data.get("reuse", []))
         als = sorted((a["a"], a["b"], tuple((p["a"], p["b"], p["label"]) for p in a["pairs"]))
                      for a in data.get("alignments", []))

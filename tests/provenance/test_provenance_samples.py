@@ -97,9 +97,10 @@ def test_independent_report_has_no_reuse(analysed):
 
 def test_report_contract(analysed):
     story, _, amap = analysed
-    from wiretrace.report.json_report import build_report, story_to_report, validate
+    from wiretrace.report.json_report import build_report, validate
 
-    report = build_report(list(amap.values()), [story_to_report(story, ["align", "provenance"], amap)], [],
+    story.stages = ["align", "provenance"]
+    report = build_report(list(amap.values()), [story], [],
                           {"id": None, "inputs": [], "counts": {}, "stages": ["align", "provenance"]})
     validate(report)
     (st,) = report["stories"]

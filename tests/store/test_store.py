@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from wiretrace.model import Article, Removed
+from wiretrace.model import Article, Removed, Story
 from wiretrace.store import Store
 from wiretrace.store.repository import StoreError
 from wiretrace.store.schema import MIGRATIONS
@@ -66,9 +66,9 @@ def test_story_results_and_invalidation(tmp_path):
         store.add_articles([a], None)
         store.apply_clustering(None, "cluster", b"v", {a.id: "s1"}, [])
         assert store.stories_needing_analysis() == ["s1"]
-        store.save_story({"id": "s1", "title": "Alpha", "article_ids": [a.id], "conflicts": [], "_published": []}, None)
+        store.save_story(Story("s1", [a.id], title="Alpha", conflicts=[]), None)
         assert store.stories_needing_analysis() == []
-        assert store.get_story("s1")["title"] == "Alpha"
+        assert store.get_story("s1").title == "Alpha"
         store.invalidate_stories(["s1"])
         assert store.stories_needing_analysis() == ["s1"]
 
@@ -101,7 +101,7 @@ def test_clustering_resets_results_in_the_same_transaction(tmp_path):
         a, b = make("Alpha."), make("Beta.")
         store.add_articles([a, b], None)
         store.apply_clustering(None, "cluster", b"v1", {a.id: "s1"}, [])
-        store.save_story({"id": "s1", "title": "Alpha", "article_ids": [a.id], "_published": []}, None)
+        store.save_story(Story("s1", [a.id], title="Alpha"), None)
         assert store.stories_needing_analysis() == []
         # b joins s1: its old results must be gone as soon as the assignment commits
         store.apply_clustering(None, "cluster", b"v2", {b.id: "s1"}, [])

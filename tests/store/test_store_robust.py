@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from wiretrace.model import Article
+from wiretrace.model import Article, Story
 from wiretrace.pipeline import Context, analyze
 from wiretrace.samples import corpus_path
 from wiretrace.store import Store
@@ -243,9 +243,9 @@ def test_results_for_a_story_changed_meanwhile_are_not_kept(tmp_path):
     with Store(tmp_path / "w.db") as store:
         store.add_articles([a, b], None)
         store.apply_clustering(None, "cluster", b"v1", {a.id: "s1"}, [])
-        report_of_a = {"id": "s1", "title": "A", "article_ids": [a.id], "conflicts": [], "_published": []}
+        story_of_a = Story("s1", [a.id], title="A", conflicts=[])
         store.apply_clustering(None, "cluster", b"v2", {b.id: "s1"}, [])  # run B, meanwhile
-        store.save_story_results(report_of_a, None, {}, "v", {})  # run A's late save
+        store.save_story_results(story_of_a, None, {}, "v", {})  # run A's late save
         assert store.stories_needing_analysis() == ["s1"]
-        store.save_story_results({**report_of_a, "article_ids": [a.id, b.id]}, None, {}, "v", {})
+        store.save_story_results(Story("s1", [a.id, b.id], title="A", conflicts=[]), None, {}, "v", {})
         assert store.stories_needing_analysis() == []

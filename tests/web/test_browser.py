@@ -311,7 +311,7 @@ def _story_pages(pg: Any, url: str, db: Path, story_ids: list[str]) -> list[dict
     from wiretrace.store import Store
 
     with Store(db) as store:
-        stories = [store.get_story(sid) or {} for sid in story_ids]
+        stories = [story.to_report() for sid in story_ids if (story := store.get_story(sid)) is not None]
     seen = []
     for story in stories:
         pg.goto(f"{url}/stories/{story['id']}")

@@ -21,16 +21,17 @@ class UnreadableFile(Exception):
 
 def _read_article(path: str | Path):
     """Read and clean one file like `analyze` does; an unreadable file is an error, never guessed at."""
+    from wiretrace.commands.settings import new_context
     from wiretrace.fetch.read import read_inputs
     from wiretrace.ingest import ReadError
-    from wiretrace.pipeline import Context, clean_batch
+    from wiretrace.pipeline import clean_batch
 
     items = list(read_inputs([str(path)], None))
     articles = [i for i in items if not isinstance(i, ReadError)]
     if not articles:
         errors = [str(i) for i in items if isinstance(i, ReadError)] or [f"{path}: no article found"]
         raise UnreadableFile("; ".join(errors))
-    return clean_batch(articles[:1], Context(), through="analyse")[0]
+    return clean_batch(articles[:1], new_context(), through="analyse")[0]
 
 
 def alignment_json(
@@ -45,14 +46,14 @@ def alignment_json(
 
     from wiretrace.align import align_texts
     from wiretrace.align.pairs import base_language
+    from wiretrace.commands.settings import new_context, run_config
 
     multilingual = None
     lang_a, lang_b = (base_language(lang) for lang in languages)
     if lang_a and lang_b and lang_a != lang_b:  # the multilingual model is loaded only for two languages
-        from wiretrace.pipeline import Context
-
-        multilingual = Context().multilingual_embedder()
-    al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual)
+        multilingual = new_context().multilingual_embedder()
+    al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual,
+                                              settings=run_config().align)
     used = f"{embedder.name} + {multilingual.name} (across languages)" if cross else embedder.name
     return {
         "a": id_a,
@@ -114,10 +115,10 @@ def align_command(
       wiretrace align a.txt b.html --json
       wiretrace align --pairs pairs.tsv
     """
+    from wiretrace.commands.settings import new_context
     from wiretrace.fetch import is_url
-    from wiretrace.pipeline import Context
 
-    embedder = Context().embedder()
+    embedder = new_context().embedder()
     if pairs is not None:
         if not pairs.exists():
             error(f"{pairs}: no such file")

@@ -25,9 +25,9 @@ def attributions_command(
     """
     from wiretrace.claims.attributions import extract_attributions
     from wiretrace.commands.output import error, exit_code, for_terminal, out, write_stdout
-    from wiretrace.pipeline import Context
+    from wiretrace.commands.settings import new_context
 
-    nlp = Context().nlp(ner=False)
+    nlp = new_context().nlp(ner=False)
     n_ok = n_failed = 0
     for path in files:
         try:

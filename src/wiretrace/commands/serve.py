@@ -29,7 +29,7 @@ def serve_command(
     import uvicorn
 
     from wiretrace.commands.output import USAGE, error, note, warning
-    from wiretrace.config import Config
+    from wiretrace.commands.settings import run_config
     from wiretrace.store import Store
     from wiretrace.store.repository import StoreError
     from wiretrace.web.app import create_app, is_loopback
@@ -51,13 +51,13 @@ def serve_command(
         warning(f"{db}: read-only here; serving it for viewing ('add to store' is off)")
     token = None
     if not is_loopback(host):
-        token = Config().web_token or secrets.token_urlsafe(24)
+        token = run_config().web_token or secrets.token_urlsafe(24)
         shown = "localhost" if host in {"0.0.0.0", "::", ""} else host
         warning(f"serving on {host}, reachable beyond this machine; every request needs the token. "
                 f"Open http://{shown}:{port}/?token={token} once (or send 'Authorization: Bearer {token}'); set "
                 "WIRETRACE_TOKEN to choose it. There is no TLS: put a proxy with HTTPS in front for real use.")
     try:
-        app = create_app(db, host=host, token=token)
+        app = create_app(db, host=host, token=token, config=run_config())
     except StoreError as exc:
         error(exc)
         raise typer.Exit(USAGE) from None

@@ -71,9 +71,9 @@ def watch_command(
       wiretrace watch https://example.org/rss.xml https://example.com/sitemap.xml --every 15m --db news.db
       wiretrace watch https://example.org/rss.xml --once --db news.db   (from cron)
     """
+    from wiretrace.commands.settings import new_context
     from wiretrace.fetch import is_url
     from wiretrace.fetch.watch import Watcher, parse_duration
-    from wiretrace.pipeline import Context
     from wiretrace.store import Store
     from wiretrace.store.repository import StoreError
 
@@ -86,7 +86,7 @@ def watch_command(
     if bad:
         error(f"{bad[0]}: not an http(s) URL (watch follows feeds and sitemaps on the web)")
         raise typer.Exit(USAGE)
-    ctx = Context()
+    ctx = new_context()
     ctx.config.singleton_claims = singleton_claims
     if not crosslingual:
         ctx.config.crosslingual_embedder = "none"

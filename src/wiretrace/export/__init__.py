@@ -268,7 +268,8 @@ def export_store(store, fmt: str, out_dir: Path, tables: list[str] | None = None
         story_tables = [(writers[n], fn) for n, fn in STORY_ROWS.items() if n in writers]
         if story_tables:
             for row in store.list_stories():
-                story = store.get_story(row["id"]) or {}
+                typed = store.get_story(row["id"])
+                story = typed.to_report() if typed is not None else {}
                 for writer, fn in story_tables:
                     for out_row in fn(row, story):
                         writer.add(out_row)

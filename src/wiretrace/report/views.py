@@ -523,24 +523,32 @@ def select_stories(rows: Iterable[Mapping[str, Any]], words: str = "", keep: set
     return rows
 
 
+def report_entry(store: Any, story_id: str | None) -> dict[str, Any] | None:
+    """A stored story in its report form (the JSON report's `stories[]` item), which every view renders; None when
+    there is no such story or its stages have not run."""
+    story = store.get_story(story_id) if story_id else None
+    return story.to_report() if story is not None else None
+
+
 def entity_index(store: Any) -> dict[str, set[str]]:
     """entity -> ids of the stories that name it: the entities stage's actors (label, aliases and key), origins,
     speakers, and the capitalised names of titles, summaries and article leads (for stories stored before it)."""
     by_story: dict[str, set[str]] = {}
     for sid in store.story_ids():
-        story = store.get_story(sid) or {}
-        ents = entities(f"{story.get('title', '')}. {story.get('summary', '')}")
-        for o in story.get("origins") or []:
-            ents.add(" ".join(str(o.get("name", "")).lower().split()))
-        for c in story.get("claims") or []:
-            if c.get("speaker"):
-                ents.add(speaker_name(c["speaker"]))
-        for e in story.get("entities") or []:
-            names = [e.get("label", ""), *(e.get("aliases") or [])]
-            ents.update(" ".join(str(n).lower().split()) for n in names if n)
-            key = str(e.get("key", ""))
-            if ":" in key:
-                ents.add(key.split(":", 1)[1])
+        story = store.get_story(sid)
+        if story is None:  # stages not run (yet): only its articles' leads name it (below)
+            by_story[sid] = set()
+            continue
+        ents = entities(f"{story.title}. {story.summary}")
+        for o in story.origins or []:
+            ents.add(" ".join(o.name.lower().split()))
+        for c in story.claims or []:
+            if c.speaker:
+                ents.add(speaker_name(c.speaker))
+        for e in story.entities or []:
+            ents.update(" ".join(n.lower().split()) for n in [e.label, *e.aliases] if n)
+            if ":" in e.key:
+                ents.add(e.key.split(":", 1)[1])
         by_story[sid] = ents
     rows = store.conn.execute(
         "SELECT sa.story_id, a.title, substr(json_extract(a.data, '$.text'), 1, 1500) FROM story_articles sa "

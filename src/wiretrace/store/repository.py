@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wiretrace.ingest.errors import printable
-from wiretrace.model import Alignment, Article, Passage, SentencePair
+from wiretrace.model import Alignment, Article, Passage, SentencePair, Story
 from wiretrace.store.pages import PagesMixin
 from wiretrace.store.schema import MIGRATIONS
 
@@ -637,32 +637,34 @@ class Store(PagesMixin):
             for sid in story_ids:
                 c.execute("UPDATE stories SET data='{}', failed=NULL WHERE id=?", (sid,))
 
-    def save_story(self, story: dict[str, Any], run_id: int | None) -> None:
-        """Store one story's report entry (the JSON report's `stories[]` item)."""
+    def save_story(self, story: Story, run_id: int | None) -> None:
+        """Store one story (its report form) and the summary columns listings read."""
         with self.transaction() as c:
             self._save_story(c, story, run_id)
 
     @staticmethod
-    def _save_story(c: sqlite3.Connection, story: dict[str, Any], run_id: int | None) -> None:
-        published = [p for p in story.get("_published", []) if p]
+    def _save_story(c: sqlite3.Connection, story: Story, run_id: int | None) -> None:
+        first, last = c.execute(
+            "SELECT MIN(a.published), MAX(a.published) FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+            " WHERE sa.story_id=? AND a.published IS NOT NULL AND a.published != ''", (story.id,)).fetchone()
         c.execute(
             "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
             " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
             (
-                story.get("title", ""),
-                story.get("summary", ""),
-                len(story.get("article_ids", [])),
-                story.get("independent_origins"),
-                len(story["conflicts"]) if story.get("conflicts") is not None else None,
-                min(published) if published else None,
-                max(published) if published else None,
-                json.dumps({k: v for k, v in story.items() if not k.startswith("_")}, ensure_ascii=False),
+                story.title,
+                story.summary,
+                len(story.article_ids),
+                story.independent_origins,
+                len(story.conflicts) if story.conflicts is not None else None,
+                first,
+                last,
+                json.dumps(story.to_report(), ensure_ascii=False),
                 run_id,
-                story["id"],
+                story.id,
             ),
         )
 
-    def save_story_results(self, story: dict[str, Any], run_id: int | None,
+    def save_story_results(self, story: Story, run_id: int | None,
                            new_pairs: dict[tuple[str, str], Alignment], version: str,
                            analyses: dict[str, Any]) -> None:
         """A story's results, the pair alignments it computed and the analyses it extended, in one transaction.
@@ -672,8 +674,8 @@ class Store(PagesMixin):
         stay for good). Pair alignments and analyses hold whatever the membership."""
         with self.transaction() as c:
             members = {r[0] for r in c.execute("SELECT article_id FROM story_articles WHERE story_id=?",
-                                                (story["id"],))}
-            if members == set(story.get("article_ids", [])):
+                                                (story.id,))}
+            if members == set(story.article_ids):
                 self._save_story(c, story, run_id)
             for (a, b), al in new_pairs.items():
                 c.execute(
@@ -684,12 +686,13 @@ class Store(PagesMixin):
             for aid, analysis in analyses.items():
                 self._put_analysis(c, aid, analysis)
 
-    def get_story(self, story_id: str) -> dict[str, Any] | None:
+    def get_story(self, story_id: str) -> Story | None:
+        """The stored story, typed; None when there is none or its stages have not run (yet, or since it changed)."""
         row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
         if not row:
             return None
         data = json.loads(row[0])
-        return data or None
+        return Story.from_report(data) if data else None
 
     def list_stories(self) -> list[dict[str, Any]]:
         """Summary rows for every story (for listings; full data via get_story)."""

@@ -23,7 +23,7 @@ from wiretrace.timeline.times import PROXY_YEAR, find_times, parse_reference, sh
 __all__ = ["REQUIRES", "ASSIGNS", "run", "ensure_times", "reference_of", "find_times", "build_timeline"]
 
 REQUIRES = ("article.analysis", "story.claims")
-ASSIGNS = ("story.timeline", "story.conflicts", "article.analysis.times")
+ASSIGNS = ("story.timeline", "story.times", "story.conflicts", "article.analysis.times")
 
 
 def reference_of(article: Article) -> tuple[str | None, str | None]:
@@ -69,6 +69,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:  # noqa: A
     times = {a.id: analysis_of(a).times for a in members}
     events, conflicts = build_timeline(story.claims or [], times, story.conflicts or [])
     story.timeline = events
+    story.times = {aid: t for aid, t in times.items() if t is not None}
     if story.conflicts is not None:
         story.conflicts = list(story.conflicts) + conflicts
     return story

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from wiretrace import __version__
+from wiretrace.config import Config
 from wiretrace.report import views
 from wiretrace.report.html_report import TEMPLATES as REPORT_TEMPLATES
 from wiretrace.report.html_report import environment
@@ -155,7 +156,7 @@ class State:
     """The store, opened twice over: one writer connection (the "add" of check, serialised by `write_lock`) and one
     read connection per server thread (WAL: a page never waits behind a write), plus lazy caches."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, config: Config | None = None):
         from wiretrace.pipeline import Context
         from wiretrace.store import Store
 
@@ -165,7 +166,7 @@ class State:
         self.write_lock = threading.RLock()
         self.lock = threading.RLock()  # the caches below
         self._local = threading.local()
-        self.ctx = Context()
+        self.ctx = Context(config=config) if config is not None else Context()
         self.index = ShingleIndex()
         self._entities: tuple[Any, dict[str, set[str]]] | None = None
         self._listing: tuple[Any, list[dict[str, Any]]] | None = None
@@ -274,17 +275,17 @@ def _cross_site(request: Request) -> bool:
 
 
 def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None,
-               allowed_hosts: tuple[str, ...] = ()) -> FastAPI:
+               allowed_hosts: tuple[str, ...] = (), config: Config | None = None) -> FastAPI:
     """The web app over the store at `db` (created empty if missing), as served on `host`.
 
     Requests whose Host header names neither this machine's loopback names, nor `host`, nor one of
     `allowed_hosts` are refused (a DNS-rebinding page calls itself by its own name). With `token` (required by
     `serve` when bound beyond loopback) every request must carry it: `Authorization: Bearer TOKEN`, or the cookie
-    set by opening any page once with `?token=TOKEN`.
+    set by opening any page once with `?token=TOKEN`. `config`: the settings its "add" and compare run with.
     """
     import hmac
 
-    state = State(Path(db))
+    state = State(Path(db), config)
     names = set(LOOPBACK_NAMES) | {h.lower().strip("[]") for h in allowed_hosts}
     any_host = host in WILDCARD_HOSTS
     if not any_host:
@@ -399,7 +400,7 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, summary="Story page")
     def story_page(story_id: str) -> HTMLResponse:
-        story = state.reader().get_story(story_id)
+        story = views.report_entry(state.reader(), story_id)
         if story is None:
             return not_found("story")
         articles = articles_dict(story["article_ids"])
@@ -417,7 +418,7 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
         if a not in arts or b not in arts:
             return not_found("article")
         sid_a, sid_b = store.story_of(a), store.story_of(b)
-        story = store.get_story(sid_a) if sid_a else None
+        story = views.report_entry(store, sid_a)
         art_a, art_b = arts[a], arts[b]
         stored = views.story_pairs(story, a, b) if sid_a and sid_a == sid_b else None
         if stored is not None:
@@ -445,7 +446,7 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
         if art is None:
             return not_found("article")
         sid = store.story_of(article_id)
-        story = store.get_story(sid) if sid else None
+        story = views.report_entry(store, sid)
         others = articles_dict([i for i in (story or {}).get("article_ids", []) if i != article_id])
         atts = [x for x in (story or {}).get("attributions") or [] if x.get("article_id") == article_id]
         segments = views.highlight(art.text, atts)
@@ -543,7 +544,7 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
     @app.get("/api/stories/{story_id}", summary="One story's report entry (see docs/report-format.md)",
              responses={404: {"description": "No such story"}})
     def api_story(story_id: str) -> dict[str, Any]:
-        story = state.reader().get_story(story_id)
+        story = views.report_entry(state.reader(), story_id)
         if story is None:
             raise HTTPException(404, "no such story")
         return story

@@ -118,7 +118,7 @@ def check_text(text: str, store: Any, index: ShingleIndex, ctx: Any, name: str =
             "outlet": other.outlet,
             "published": other.published,
             "story_id": sid,
-            "story_title": (story or {}).get("title"),
+            "story_title": story.title if story is not None else None,
             "containment": round(containment, 4),
             "copied_share": round(len({p["a"] for p in pairs}) / len(sents), 4) if sents else 0.0,
             "verbatim": sum(1 for p in pairs if p["label"] == "verbatim"),
