@@ -527,10 +527,10 @@ def stored_report(store, story_ids: Iterable[str], run: dict[str, Any],
     stories = []
     article_ids: dict[str, None] = {}  # ordered, deduplicated
     for sid in story_ids:
-        story = store.get_story(sid)
+        story = store.story_report(sid)
         if story is not None:
             stories.append(story)
-            article_ids.update(dict.fromkeys(story.article_ids))
+            article_ids.update(dict.fromkeys(story["article_ids"]))
     articles = store.get_articles(article_ids, analyses=False)
     run.setdefault("counts", {})["stories"] = len(stories)
     return build_report([articles[i] for i in article_ids if i in articles], stories, errors or [], run)

@@ -20,6 +20,7 @@ def test_stored_stories_come_back_typed_and_serialise_as_stored(tmp_path):
             assert isinstance(story, Story)
             raw = json.loads(store.conn.execute("SELECT data FROM stories WHERE id=?", (sid,)).fetchone()[0])
             assert story.to_report() == raw  # nothing lost or added by the round trip
+            assert store.story_report(sid) == raw  # what the views render without building the objects
             assert story.pair_results is None  # pair results live per article pair, not in the story
             assert story.stages[:2] == ["align", "provenance"]
         rows = {r["id"]: r for r in store.list_stories()}

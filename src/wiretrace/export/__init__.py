@@ -268,8 +268,7 @@ def export_store(store, fmt: str, out_dir: Path, tables: list[str] | None = None
         story_tables = [(writers[n], fn) for n, fn in STORY_ROWS.items() if n in writers]
         if story_tables:
             for row in store.list_stories():
-                typed = store.get_story(row["id"])
-                story = typed.to_report() if typed is not None else {}
+                story = store.story_report(row["id"]) or {}
                 for writer, fn in story_tables:
                     for out_row in fn(row, story):
                         writer.add(out_row)

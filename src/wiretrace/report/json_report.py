@@ -21,18 +21,19 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 def build_report(
     articles: list[Article],
-    stories: list[Story],
+    stories: list[Story | dict[str, Any]],
     errors: list[dict[str, str]],
     run: dict[str, Any],
 ) -> dict[str, Any]:
-    """The JSON report: articles and stories as the model serialises them (`Article.to_report`, `Story.to_report`)."""
+    """The JSON report: articles and stories as the model serialises them (`Article.to_report`, `Story.to_report`);
+    a story may come already in that form (`Store.story_report`, what the store keeps)."""
     return {
         "wiretrace_version": __version__,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "run": run,
         "errors": errors,
         "articles": [a.to_report() for a in articles],
-        "stories": [s.to_report() for s in stories],
+        "stories": [s.to_report() if isinstance(s, Story) else s for s in stories],
     }
 
 

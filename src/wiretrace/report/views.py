@@ -526,8 +526,7 @@ def select_stories(rows: Iterable[Mapping[str, Any]], words: str = "", keep: set
 def report_entry(store: Any, story_id: str | None) -> dict[str, Any] | None:
     """A stored story in its report form (the JSON report's `stories[]` item), which every view renders; None when
     there is no such story or its stages have not run."""
-    story = store.get_story(story_id) if story_id else None
-    return story.to_report() if story is not None else None
+    return store.story_report(story_id) if story_id else None
 
 
 def entity_index(store: Any) -> dict[str, set[str]]:

@@ -688,11 +688,16 @@ class Store(PagesMixin):
 
     def get_story(self, story_id: str) -> Story | None:
         """The stored story, typed; None when there is none or its stages have not run (yet, or since it changed)."""
+        data = self.story_report(story_id)
+        return Story.from_report(data) if data is not None else None
+
+    def story_report(self, story_id: str) -> dict[str, Any] | None:
+        """The stored story in its report form, `Story.to_report()` as saved, for views that render it (the web
+        pages, export, the JSON report): the same dict `get_story(...).to_report()` gives, without building the
+        objects and serialising them again (three times the JSON parse on a large story)."""
         row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
-        if not row:
-            return None
-        data = json.loads(row[0])
-        return Story.from_report(data) if data else None
+        data = json.loads(row[0]) if row else None
+        return data or None
 
     def list_stories(self) -> list[dict[str, Any]]:
         """Summary rows for every story (for listings; full data via get_story)."""

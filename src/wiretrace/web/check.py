@@ -111,14 +111,14 @@ def check_text(text: str, store: Any, index: ShingleIndex, ctx: Any, name: str =
             if p["label"] == "verbatim" or p["a"] not in covered:
                 covered[p["a"]] = p["label"]
         sid = store.story_of(aid)
-        story = store.get_story(sid) if sid else None
+        story = store.story_report(sid) if sid else None
         matches.append({
             "article_id": aid,
             "title": other.title,
             "outlet": other.outlet,
             "published": other.published,
             "story_id": sid,
-            "story_title": story.title if story is not None else None,
+            "story_title": story["title"] if story is not None else None,
             "containment": round(containment, 4),
             "copied_share": round(len({p["a"] for p in pairs}) / len(sents), 4) if sents else 0.0,
             "verbatim": sum(1 for p in pairs if p["label"] == "verbatim"),
