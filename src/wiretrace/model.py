@@ -429,13 +429,14 @@ class Story:
             out["alignments"] = [asdict(a) for a in self.alignments]
         if self.reuse is not None:
             out["reuse"] = [_edge_to_report(e) for e in self.reuse]
-        for name in ("origins", "additions"):
-            if (items := getattr(self, name)) is not None:
-                out[name] = [asdict(x) for x in items]
+        if self.origins is not None:
+            out["origins"] = [asdict(o) for o in self.origins]
         if self.independent_origins is not None:
             out["independent_origins"] = self.independent_origins
         if self.independent_origin_chains is not None:
             out["independent_origin_chains"] = self.independent_origin_chains
+        if self.additions is not None:
+            out["additions"] = [asdict(a) for a in self.additions]
         if self.attributions is not None:
             out["attributions"] = [_attribution_to_report(a) for a in self.attributions]
         for name in ("claims", "conflicts", "timeline"):
