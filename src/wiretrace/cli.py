@@ -133,11 +133,11 @@ def read_url_list(path: Path) -> list[str]:
 def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local", workers: int = 2,
                 singleton_claims: bool = True, fetch_options: dict | None = None, crosslingual: bool = True) -> int:
     """Shared by `analyze` and `demo`; returns the exit code (0 all read, 1 some inputs failed, 2 nothing read)."""
+    from jsonschema import ValidationError
+
     from wiretrace.commands.settings import new_context
     from wiretrace.pipeline import analyze as run
-    from wiretrace.pipeline import report_for
-    from wiretrace.report.html_report import write_html
-    from wiretrace.report.json_report import validate, write_json
+    from wiretrace.pipeline import report_parts_for
     from wiretrace.store import Store
     from wiretrace.store.repository import StoreError
 
@@ -167,19 +167,19 @@ def run_analyze(paths: list[str], output: Path, db: Path, executor: str = "local
                 error(e)
             for w in result.warnings:
                 warning(w)
-            report = report_for(store, result, ctx)
+            report = report_parts_for(store, result, ctx)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with store.snapshot():
+                report.write(output)  # streamed from the store, checked on the way
         except StoreError as exc:  # the disk filled or a page broke mid-run: what was committed stays; one line
             error(exc)
             return USAGE
+        except ValidationError as exc:  # stored results this version cannot report: the run itself is stored
+            error(f"{output}: not written: {db} holds results that break the report format: {exc.message}")
+            return 1
         finally:
             runner.close()
-    validate(report)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".json":
-        write_json(report, output)
-    else:
-        write_html(report, output)
-    counts = report["run"]["counts"]
+    counts = report.head["run"]["counts"]
     note(
         f"{counts['articles_read']} articles read ({counts['articles_new']} new), {counts['stories']} stories, "
         f"{counts['errors']} errors; report: {output}; store: {db}"

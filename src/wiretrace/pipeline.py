@@ -506,7 +506,12 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
 
 
 def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:
-    """The JSON report for the stories holding this run's articles."""
+    """The JSON report for the stories holding this run's articles, held whole (small runs, tests)."""
+    return report_parts_for(store, result, ctx).as_dict()
+
+
+def report_parts_for(store, result: AnalyzeResult, ctx: Context) -> StoredReport:
+    """The report for the stories holding this run's articles, read from the store as it is written."""
     run = {
         "id": result.run_id,
         "inputs": next((r["inputs"] for r in store.runs() if r["id"] == result.run_id), []),
@@ -516,21 +521,81 @@ def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:
         "stages": ["clean", "cluster"] + [st.name for st in story_stages()],
         "embedder": ctx.embedder().name,
     }
-    return stored_report(store, result.story_ids, run, [{"source": e.source, "reason": e.reason} for e in result.errors])
+    return StoredReport(store, result.story_ids, run, [{"source": e.source, "reason": e.reason}
+                                                       for e in result.errors])
 
 
 def stored_report(store, story_ids: Iterable[str], run: dict[str, Any],
                   errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """The JSON report for some stored stories, as stored (nothing re-run); `run["counts"]["stories"]` is filled."""
-    from wiretrace.report.json_report import build_report
+    """The JSON report for some stored stories, as stored (nothing re-run), held whole."""
+    return StoredReport(store, story_ids, run, errors).as_dict()
 
-    stories = []
-    article_ids: dict[str, None] = {}  # ordered, deduplicated
-    for sid in story_ids:
-        story = store.story_report(sid)
-        if story is not None:
-            stories.append(story)
-            article_ids.update(dict.fromkeys(story["article_ids"]))
-    articles = store.get_articles(article_ids, analyses=False)
-    run.setdefault("counts", {})["stories"] = len(stories)
-    return build_report([articles[i] for i in article_ids if i in articles], stories, errors or [], run)
+
+class StoredReport:
+    """The report over some stored stories, as stored (nothing re-run), read from the store part by part while it
+    is written: a report over a 100,000-article store is written in the memory of one chunk of stories. Stories
+    without stored results (pending after an interrupted run) are left out; `run["counts"]["stories"]` is filled.
+    Read inside `store.snapshot()` when another run may write meanwhile."""
+
+    def __init__(self, store, story_ids: Iterable[str], run: dict[str, Any],
+                 errors: list[dict[str, str]] | None = None) -> None:
+        from wiretrace.report.json_report import report_head
+
+        self.store = store
+        self.story_ids = store.stories_with_results(story_ids)
+        run.setdefault("counts", {})["stories"] = len(self.story_ids)
+        self.head = report_head(run, errors or [])
+        self._article_ids: list[str] | None = None
+
+    @property
+    def article_ids(self) -> list[str]:
+        """Every article of the stories, story by story, each once."""
+        if self._article_ids is None:
+            self._article_ids = self.store.story_member_ids(self.story_ids)
+        return self._article_ids
+
+    def stories(self) -> Iterator[dict[str, Any]]:
+        return self.store.iter_story_reports(self.story_ids)
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        return (a.to_report() for a in self.store.iter_articles_by_id(self.article_ids))
+
+    def stories_with_articles(self, chunk: int = 100) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+        """Each story with its own articles (what one story's view reads), a chunk of stories at a time."""
+        for start in range(0, len(self.story_ids), chunk):
+            stories = list(self.store.iter_story_reports(self.story_ids[start : start + chunk]))
+            ids = list(dict.fromkeys(aid for s in stories for aid in s["article_ids"]))
+            articles = {a.id: a.to_report() for a in self.store.iter_articles_by_id(ids)}
+            for story in stories:
+                yield story, {aid: articles[aid] for aid in story["article_ids"] if aid in articles}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.head, "articles": list(self.articles()), "stories": list(self.stories())}
+
+    def write(self, path: Path) -> tuple[int, int]:
+        """Write the report to `path` (.json, else HTML), checked against the report's schema on the way (a
+        report that breaks it raises `jsonschema.ValidationError` and nothing is written); returns (articles,
+        stories) written."""
+        from wiretrace.report.html_report import render_parts, write_html_parts
+        from wiretrace.report.json_report import ReportChecker, write_json_parts
+
+        if path.suffix.lower() == ".json":
+            return write_json_parts(path, self.head, self.articles(), self.stories())
+        checker = ReportChecker(self.head)
+        counts = [0, 0]
+
+        def stories() -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+            for story, articles in self.stories_with_articles():
+                checker.story(story, known=articles)
+                counts[1] += 1
+                yield story, articles
+
+        def texts() -> Iterator[dict[str, Any]]:
+            for article in self.articles():
+                checker.article(article)
+                counts[0] += 1
+                yield article
+
+        nav = self.store.story_summaries(self.story_ids)  # the rows `nav_row` makes, read without the stories
+        write_html_parts(path, render_parts(self.head, nav, stories(), texts()))
+        return counts[0], counts[1]

@@ -124,15 +124,15 @@ def report_command(
       wiretrace report --db news.db -o news.html
       wiretrace report --db news.db --story 3f2a9c1d0b7e4a55 -o story.json
     """
-    from wiretrace.pipeline import stored_report, story_stages
-    from wiretrace.report.html_report import write_html
-    from wiretrace.report.json_report import validate, write_json
+    from jsonschema import ValidationError
+
+    from wiretrace.pipeline import StoredReport, story_stages
 
     suffix = output.suffix.lower()
     if suffix not in {".json", ".html", ".htm"}:
         error(f"{output}: the report must end in .json or .html")
         raise typer.Exit(USAGE)
-    with open_existing(db) as store:
+    with open_existing(db) as store, store.snapshot():
         ids = store.story_ids()
         if story:
             unknown = [s for s in story if s not in set(ids)]
@@ -145,15 +145,18 @@ def report_command(
                "inputs": [i for r in runs for i in r["inputs"]][:1000],
                "counts": {"articles_read": 0, "articles_new": 0, "errors": 0},
                "stages": ["clean", "cluster"] + [st.name for st in story_stages()], "embedder": None}
-        report = stored_report(store, ids, run)
-        run["counts"]["articles_read"] = len(report["articles"])
-    pending = [s for s in ids if s not in {x["id"] for x in report["stories"]}]
-    validate(report)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    (write_json if suffix == ".json" else write_html)(report, output)
-    note(f"{len(report['stories'])} stories, {len(report['articles'])} articles; report: {output}")
+        report = StoredReport(store, ids, run)
+        run["counts"]["articles_read"] = len(report.article_ids)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            n_articles, n_stories = report.write(output)  # streamed from the store, checked on the way
+        except ValidationError as exc:
+            error(f"{output}: not written: {db} holds results that break the report format: {exc.message}")
+            raise typer.Exit(1) from None
+    pending = len(dict.fromkeys(ids)) - n_stories
+    note(f"{n_stories} stories, {n_articles} articles; report: {output}")
     if pending:
-        error(f"{len(pending)} stories have no stored results yet (an interrupted run): run `wiretrace analyze` "
+        error(f"{pending} stories have no stored results yet (an interrupted run): run `wiretrace analyze` "
               f"again on {db} to finish them")
         raise typer.Exit(1)
     raise typer.Exit(OK)

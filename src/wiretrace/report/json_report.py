@@ -7,7 +7,7 @@ The contract is documented in docs/report-format.md; fields are only ever added.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,16 @@ from wiretrace.model import Article, Story
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
+def report_head(run: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
+    """Everything of the report but its articles and stories, in the report's key order."""
+    return {
+        "wiretrace_version": __version__,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": run,
+        "errors": errors,
+    }
+
+
 def build_report(
     articles: list[Article],
     stories: list[Story | dict[str, Any]],
@@ -28,10 +38,7 @@ def build_report(
     """The JSON report: articles and stories as the model serialises them (`Article.to_report`, `Story.to_report`);
     a story may come already in that form (`Store.story_report`, what the store keeps)."""
     return {
-        "wiretrace_version": __version__,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run": run,
-        "errors": errors,
+        **report_head(run, errors),
         "articles": [a.to_report() for a in articles],
         "stories": [s.to_report() if isinstance(s, Story) else s for s in stories],
     }
@@ -42,34 +49,117 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def _compiled() -> Callable[[Any], Any]:
+def _part_schema(part: str) -> dict[str, Any]:
+    """The schema of one part: the whole report with empty lists ("head"), or one `articles[]`/`stories[]` item."""
+    full = schema()
+    if part == "head":
+        return full
+    return {"$schema": full["$schema"], "$id": full["$id"], "$defs": full["$defs"], "$ref": f"#/$defs/{part}"}
+
+
+@lru_cache(maxsize=4)
+def _compiled(part: str) -> Callable[[Any], Any]:
     import fastjsonschema
 
-    return fastjsonschema.compile(schema())
+    return fastjsonschema.compile(_part_schema(part))
 
 
-def validate(report: dict[str, Any]) -> None:
-    """Raise jsonschema.ValidationError when the report breaks the contract.
+def _check(part: str, value: Any) -> None:
+    """Raise jsonschema.ValidationError when `value` breaks its part of the contract.
 
     Checked by the schema compiled to Python (fastjsonschema: 0.17 s for a 1,000-article report where jsonschema
-    takes 2.3 s); only a report it refuses goes through jsonschema, for its clearer message."""
+    takes 2.3 s); only a value it refuses goes through jsonschema, for its clearer message."""
     import fastjsonschema
     import jsonschema
 
     try:
-        _compiled()(report)
+        _compiled(part)(value)
     except fastjsonschema.JsonSchemaException as exc:
-        jsonschema.validate(report, schema())
+        jsonschema.validate(value, _part_schema(part))
         raise jsonschema.ValidationError(str(exc)) from exc  # jsonschema found nothing: the refusal stands
-    ids = {a["id"] for a in report["articles"]}
-    for story in report["stories"]:
-        missing = [aid for aid in story["article_ids"] if aid not in ids]
+
+
+def _named_check(part: str, value: Any, index: int) -> None:
+    """`_check` of one article or story; the error names which one (its place in the report and its id)."""
+    import jsonschema
+
+    try:
+        _check(part, value)
+    except jsonschema.ValidationError as exc:
+        name = value.get("id") if isinstance(value, dict) else None
+        raise jsonschema.ValidationError(f"{part}s[{index}] ({name!r}): {exc.message}") from exc
+
+
+class ReportChecker:
+    """Checks a report part by part as it is written (head, then each article, then each story), so a report too
+    large to hold is checked as fully as one held whole: the schema, and every story's articles in the report."""
+
+    def __init__(self, head: dict[str, Any]) -> None:
+        _check("head", {**head, "articles": [], "stories": []})
+        self.article_ids: set[str] = set()
+        self.n_stories = 0
+
+    def article(self, article: dict[str, Any]) -> None:
+        _named_check("article", article, len(self.article_ids))
+        self.article_ids.add(article["id"])
+
+    def story(self, story: dict[str, Any], known: Container[str] | None = None) -> None:
+        """Check a story, and that its articles are in the report: among the articles checked so far, or in
+        `known` (a page that shows stories before the article texts checks each against its own articles)."""
+        import jsonschema
+
+        _named_check("story", story, self.n_stories)
+        self.n_stories += 1
+        known = self.article_ids if known is None else known
+        missing = [aid for aid in story["article_ids"] if aid not in known]
         if missing:
             raise jsonschema.ValidationError(f"story {story['id']} names articles not in the report: {missing}")
 
 
-def write_json(report: dict[str, Any], path: Path) -> None:
+def validate(report: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when the report breaks the contract."""
+    checker = ReportChecker({k: v for k, v in report.items() if k not in {"articles", "stories"}})
+    for article in report["articles"]:
+        checker.article(article)
+    for story in report["stories"]:
+        checker.story(story)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_json_parts(path: Path, head: dict[str, Any], articles: Iterable[dict[str, Any]],
+                     stories: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """Write the report as its parts come (checked on the way), one article or story a line, so a report of any
+    size is written in the memory of one story; returns (articles, stories) written.
+
+    The file is the report object the schema describes (`json.load` reads it whole; a line-by-line reader finds
+    each article and story on its own line). Written to a temporary file and moved into place only when complete
+    and valid: a failed or killed run never leaves a half report under the name."""
+    checker = ReportChecker(head)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    n_articles = n_stories = 0
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(_dumps(head)[:-1] + ',\n"articles":[')
+            for article in articles:
+                checker.article(article)
+                out.write((",\n" if n_articles else "\n") + _dumps(article))
+                n_articles += 1
+            out.write('\n],\n"stories":[')
+            for story in stories:
+                checker.story(story)
+                out.write((",\n" if n_stories else "\n") + _dumps(story))
+                n_stories += 1
+            out.write("\n]}\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n_articles, n_stories
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    """Write (and check) a report held whole."""
+    head = {k: v for k, v in report.items() if k not in {"articles", "stories"}}
+    write_json_parts(path, head, report["articles"], report["stories"])

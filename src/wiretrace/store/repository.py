@@ -271,6 +271,20 @@ class Store(PagesMixin):
                     self.conn.execute("ROLLBACK")
                 raise StoreError(f"{self.path}: {describe_error(exc)}") from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: everything read inside sees the store as it was when it began, even while another
+        run writes (WAL), so a report read over many queries is one consistent state. Joins an open transaction."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")  # nothing was written: ending the read is all this does
+
     def schema_version(self) -> int:
         try:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -698,6 +712,63 @@ class Store(PagesMixin):
         row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
         data = json.loads(row[0]) if row else None
         return data or None
+
+    def stories_with_results(self, story_ids: Iterable[str]) -> list[str]:
+        """The given stories that have stored results, in the order given, each once (a story still pending after
+        an interrupted run is left out)."""
+        wanted = list(dict.fromkeys(story_ids))
+        done: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            done.update(r[0] for r in self.conn.execute(
+                f"SELECT id FROM stories WHERE id IN ({marks}) AND data != '{{}}'", chunk))
+        return [sid for sid in wanted if sid in done]
+
+    def iter_story_reports(self, story_ids: list[str], chunk: int = 100) -> Iterator[dict[str, Any]]:
+        """Stored stories in their report form (`story_report`), in the order given, read a chunk of rows at a
+        time: a report over a large store never holds every story at once. Stories without results are skipped."""
+        for start in range(0, len(story_ids), chunk):
+            part = story_ids[start : start + chunk]
+            marks = ",".join("?" * len(part))
+            rows = dict(self.conn.execute(f"SELECT id, data FROM stories WHERE id IN ({marks})", part).fetchall())
+            for sid in part:
+                data = json.loads(rows[sid]) if sid in rows else None
+                if data:
+                    yield data
+
+    def story_member_ids(self, story_ids: list[str]) -> list[str]:
+        """The articles of these stories: story by story in the order given, each story's in the order it lists
+        them (`story_article_ids`: by arrival), each article once."""
+        members: dict[str, list[str]] = {}
+        for start in range(0, len(story_ids), 500):
+            chunk = story_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, sid in self.conn.execute(
+                "SELECT sa.article_id, sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+                f"WHERE sa.story_id IN ({marks}) ORDER BY a.rowid", chunk
+            ):
+                members.setdefault(sid, []).append(aid)
+        return list(dict.fromkeys(aid for sid in story_ids for aid in members.get(sid, ())))
+
+    def iter_articles_by_id(self, ids: list[str], chunk: int = 500) -> Iterator[Article]:
+        """Articles (text only, with their inputs) in the order given, read a chunk at a time; unknown ids skipped."""
+        for start in range(0, len(ids), chunk):
+            part = self.get_articles(ids[start : start + chunk], analyses=False)
+            yield from (part[aid] for aid in ids[start : start + chunk] if aid in part)
+
+    def story_summaries(self, story_ids: list[str]) -> list[dict[str, Any]]:
+        """The listing columns (id, title, n_articles, n_conflicts) of these stories, in the order given, without
+        reading the stories themselves (a report's table of contents)."""
+        rows: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(story_ids), 500):
+            chunk = story_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT id, title, n_articles, n_conflicts FROM stories WHERE id IN ({marks})", chunk
+            ):
+                rows[r[0]] = {"id": r[0], "title": r[1] or "", "n_articles": r[2], "n_conflicts": r[3] or 0}
+        return [rows[sid] for sid in story_ids if sid in rows]
 
     def list_stories(self) -> list[dict[str, Any]]:
         """Summary rows for every story (for listings; full data via get_story)."""
