@@ -472,9 +472,7 @@ def _claim(story: Story, members: list[Unit], scores: ClaimScores, idx: list[int
     pool = [p for p in range(len(idx)) if members[p].kind == "quote"]
     if len(pool) * 2 < len(members):
         pool = list(range(len(idx)))
-    sub = scores.submatrix(idx)
-    sums = sub.sum(axis=1)
-    rep_pos = max(pool, key=lambda p: float(sums[p]))
+    rep_pos, rep_row = scores.medoid(idx, pool)
     rep = members[rep_pos]
     article_ids = list(dict.fromkeys(u.article_id for u in members))
     mentions: list[dict[str, Any]] = []
@@ -482,7 +480,7 @@ def _claim(story: Story, members: list[Unit], scores: ClaimScores, idx: list[int
     for pos, u in enumerate(members):
         m: dict[str, Any] = {
             # Why this sentence is in the group: its "same claim" score against the representative.
-            "score": round(float(sub[rep_pos, pos]), 3),
+            "score": round(float(rep_row[pos]), 3),
             "article_id": u.article_id,
             "sentence_index": u.index,
             "sentence": u.sentence,

@@ -77,6 +77,7 @@ class ClaimScores:
                  scorer: PairScorer, polarity: list[int] | None = None,
                  settings: ClaimsSettings = CLAIMS_DEFAULTS) -> None:
         self.n = len(units)
+        self.max_dense = settings.max_dense
         texts: dict[str, int] = {}
         self.text_of = np.fromiter((texts.setdefault(u.text, len(texts)) for u in units), dtype=np.int64,
                                    count=self.n)
@@ -154,6 +155,55 @@ class ClaimScores:
                 out[local[i], local[j]] = out[local[j], local[i]] = 0.0
         np.fill_diagonal(out, 1.0)
         return out
+
+    def medoid(self, idx: list[int], pool: list[int]) -> tuple[int, np.ndarray]:
+        """The position in `idx` of the unit of `pool` (positions) whose scores against all of `idx` sum highest,
+        and its scores against each of `idx`: the row sums and that row of `submatrix(idx)`. A claim carried by
+        more than `max_dense` units (thousands of copies of one wire) is summed by distinct text and polarity
+        instead, so its memory follows its distinct texts, not the square of its units."""
+        if len(idx) <= self.max_dense:
+            sub = self.submatrix(idx)
+            sums = sub.sum(axis=1)
+            rep = max(pool, key=lambda k: float(sums[k]))
+            return rep, sub[rep]
+        sums = self._row_sums(idx)
+        rep = max(pool, key=lambda k: float(sums[k]))
+        unit = idx[rep]
+        return rep, np.array([self[unit, j] for j in idx], dtype=np.float64)
+
+    def _row_sums(self, idx: list[int]) -> np.ndarray:
+        """`submatrix(idx).sum(axis=1)` from a texts x texts matrix: units of one text and polarity sign have the
+        same row but for the diagonal and the verbatim/conflict overrides, which are added back one by one."""
+        t = self.text_of[idx]
+        sign = np.sign(self.pol[idx])
+        texts, inv = np.unique(t, return_inverse=True)
+        emb = self.emb[texts].astype(np.float64)
+        text_scores = np.maximum(emb @ emb.T, 0.0) * 0.5
+        at = {int(x): k for k, x in enumerate(texts.tolist())}
+        for (a, b), sc in self.pairs.items():
+            if a in at and b in at:
+                text_scores[at[a], at[b]] = text_scores[at[b], at[a]] = sc
+        counts = np.zeros((3, len(texts)))  # units per (sign + 1, text)
+        np.add.at(counts, (sign + 1, inv), 1.0)
+        against = {-1: counts[0] + counts[1], 0: counts.sum(axis=0), 1: counts[1] + counts[2]}  # signs not opposite
+        by_sign = {s: text_scores @ c for s, c in against.items()}
+        sums = np.select([sign < 0, sign > 0], [by_sign[-1][inv], by_sign[1][inv]], by_sign[0][inv])
+        sums += 1.0 - text_scores[inv, inv]  # a unit with itself scores 1
+        local = {u: k for k, u in enumerate(idx)}
+
+        def base(i: int, j: int) -> float:
+            return 0.0 if sign[i] * sign[j] < 0 else float(text_scores[inv[i], inv[j]])
+
+        for a, b in self.forced:
+            i, j = local.get(a), local.get(b)
+            if i is not None and j is not None and (a, b) not in self.zero and sign[i] * sign[j] >= 0:
+                sums[[i, j]] += 1.0 - base(i, j)
+        for a, b in self.zero:
+            i, j = local.get(a), local.get(b)
+            if i is not None and j is not None and i != j:
+                now = 0.0 if sign[i] * sign[j] < 0 else (1.0 if (a, b) in self.forced else base(i, j))
+                sums[[i, j]] -= now
+        return sums
 
     def partners(self, i: int, min_score: float) -> list[int]:
         """Units scoring at least `min_score` with unit `i` (min_score above `cos_floor` * 0.5: only scored pairs)."""
