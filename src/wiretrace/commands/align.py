@@ -44,14 +44,10 @@ def alignment_json(
     """
     from dataclasses import asdict
 
-    from wiretrace.align import align_texts
-    from wiretrace.align.pairs import base_language
+    from wiretrace.align import across_languages, align_texts
     from wiretrace.commands.settings import new_context, run_config
 
-    multilingual = None
-    lang_a, lang_b = (base_language(lang) for lang in languages)
-    if lang_a and lang_b and lang_a != lang_b:  # the multilingual model is loaded only for two languages
-        multilingual = new_context().multilingual_embedder()
+    multilingual = new_context().multilingual_embedder() if across_languages(languages) else None
     al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual,
                                               settings=run_config().align)
     used = f"{embedder.name} + {multilingual.name} (across languages)" if cross else embedder.name

@@ -424,12 +424,14 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
         if stored is not None:
             pairs, source = stored
         else:
-            from wiretrace.align import align_texts
+            from wiretrace.align import across_languages, align_texts
 
-            alignment, _, _, _ = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b,
-                                             settings=state.ctx.config.align)
+            languages = (art_a.language, art_b.language)
+            multilingual = state.ctx.multilingual_embedder() if across_languages(languages) else None
+            alignment, _, _, cross = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b, languages,
+                                                 multilingual, settings=state.ctx.config.align)
             pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": p.score} for p in alignment.pairs]
-            source = "computed"
+            source = "computed across languages" if cross else "computed"
         sa, sb = views.sentences(art_a.text), views.sentences(art_b.text)
         rows = views.compare_rows(sa, sb, pairs, views.added_indexes(story, a), views.added_indexes(story, b))
         counts = {lab: sum(1 for r in rows if r.label == lab) for lab in ("verbatim", "paraphrase")}
