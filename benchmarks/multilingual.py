@@ -11,7 +11,10 @@ Reported per half, wiretrace (the whole pipeline, in process) and the baseline s
 - translations linked: share of non-original versions joined to their English original by a reuse edge (any
   relation) in the report;
 - false edges: reuse edges between articles of different stories (0 expected);
-- one origin: share of stories held whole by one report story whose `independent_origins` is 1.
+- one origin: share of stories held whole by one report story whose `independent_origins` is 1;
+- claims across languages: share of the sentence pairs aligned by a reuse edge between two languages whose two
+  sentences are mentions of one claim; claims whose mentions span several languages (and how many have a speaker);
+  conflicts reported (a translation states no conflict with its source).
 Baseline: multilingual document vectors (mean of title + first 8 sentence vectors, USE v3 as the issue names it,
 and the same with e5) + average-link agglomerative clustering, distance threshold fit on the development half.
 
@@ -104,12 +107,27 @@ def score_report(report: dict, rows: list[dict]) -> dict:
             s = by_story[holders.pop()]
             one_origin += s.get("independent_origins") == 1
     langs = Counter(a.get("language") for a in report["articles"])
+    # Claims across languages: of the sentence pairs a reuse edge between two languages aligns, how many are two
+    # mentions of one claim (a sentence that is no claim unit on either side counts as not joined).
+    lang_of = {a["id"]: a.get("language") for a in report["articles"]}
+    claim_of = {(m["article_id"], m["sentence_index"]): c["id"] for s in report["stories"]
+                for c in s.get("claims") or [] for m in c["mentions"]}
+    xl_pairs = [((e["from"], p["a"]), (e["to"], p["b"])) for s in report["stories"] for e in s.get("reuse", [])
+                if lang_of.get(e["from"]) != lang_of.get(e["to"]) for p in e.get("pairs", [])]
+    one_claim = sum(x in claim_of and claim_of[x] == claim_of.get(y) for x, y in xl_pairs)
+    multilingual_claims = [c for s in report["stories"] for c in s.get("claims") or []
+                           if len({lang_of.get(m["article_id"]) for m in c["mentions"]}) > 1]
     return {"articles": len(rows), "stories": len(members), "b3_precision": round(p, 4), "b3_recall": round(rc, 4),
             "b3_f1": round(f, 4), "translations": len(trans), "translations_linked": linked,
             "translations_linked_share": round(linked / max(1, len(trans)), 4),
             "relations": dict(Counter(r for _a, _b, r in edges)), "false_edges": len(false_edges),
             "one_origin": one_origin, "one_origin_share": round(one_origin / max(1, len(members)), 4),
-            "languages_reported": dict(langs)}
+            "languages_reported": dict(langs),
+            "xl_aligned_pairs": len(xl_pairs), "xl_pairs_in_one_claim": one_claim,
+            "xl_pairs_in_one_claim_share": round(one_claim / max(1, len(xl_pairs)), 4),
+            "claims_in_several_languages": len(multilingual_claims),
+            "claims_in_several_languages_with_speaker": sum(bool(c.get("speaker")) for c in multilingual_claims),
+            "conflicts": sum(len(s.get("conflicts") or []) for s in report["stories"])}
 
 
 # -- baseline: document vectors + agglomerative clustering ------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.analysis import analysis_of, vector_key
+from wiretrace.analysis.language import base_language
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
 from wiretrace.claims.grouping import (
@@ -52,7 +53,7 @@ from wiretrace.model import (
     SpeakerHint,
     Story,
 )
-from wiretrace.text.normalize import fold
+from wiretrace.text.normalize import fold, word_count
 
 __all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
            "derivations", "ClaimsSettings", "REQUIRES", "ASSIGNS"]
@@ -63,11 +64,26 @@ ASSIGNS = ("story.attributions", "story.claims", "story.conflicts", "article.ana
 NO_PROVENANCE = "provenance not run: each article counted as its own origin"
 
 
-def _parser_name(nlp, ctx) -> str:
+# The attribution parser and statement test are English (spaCy's English model, taggers fit on PolNeAR): an
+# article in another language keeps the parse's entities, while its statements are its sentences of enough words
+# and it has no attributions of its own; its claims join the English ones through the translation alignment and
+# take their speakers from there.
+PARSED_LANGUAGES = {"en"}
+
+
+def parsed_in_full(article: Article) -> bool:
+    """Attributions and the statement test apply: the article is English, or its language is unknown."""
+    lang = base_language(article.language)
+    return lang is None or lang in PARSED_LANGUAGES
+
+
+def _parser_name(nlp, ctx, article: Article | None = None) -> str:
     """What a stored parse was made with; another value means the article is parsed again. The settings that shape
     the parse add a short digest of their values, only when they differ from the defaults (parses stored with the
     defaults are kept)."""
     name = ctx.config.spacy_model if nlp else "rules"
+    if article is not None and not parsed_in_full(article):
+        name += "/statements-by-length"
     s = ctx.config.claims
     shape = (s.min_words, s.max_words, s.attribution_weights)
     if shape == (CLAIMS_DEFAULTS.min_words, CLAIMS_DEFAULTS.max_words, CLAIMS_DEFAULTS.attribution_weights):
@@ -80,8 +96,8 @@ def parse_articles(articles: list[Article], ctx) -> None:
     hints) and keep it on the article's analysis, so a story that grows never parses its old articles again."""
     nlp = ctx.nlp(ner=True)
     settings = ctx.config.claims
-    name = _parser_name(nlp, ctx)
-    todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != name]
+    names = {a.id: _parser_name(nlp, ctx, a) for a in articles}
+    todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != names[a.id]]
     if not todo:
         return
     texts = [a.text or "" for a in todo]
@@ -89,8 +105,13 @@ def parse_articles(articles: list[Article], ctx) -> None:
     for art, text, doc in zip(todo, texts, docs, strict=True):
         an = analysis_of(art)
         weights = settings.attribution_weights  # "" = the shipped taggers (from_doc's default)
-        raws = extract_attributions(text, nlp=False) if doc is None else (
-            from_doc(doc, weights) if weights else from_doc(doc))
+        full = parsed_in_full(art)
+        if not full:
+            raws = []
+        elif doc is None:
+            raws = extract_attributions(text, nlp=False)
+        else:
+            raws = from_doc(doc, weights) if weights else from_doc(doc)
         parsed = [
             ParsedAttribution(
                 source=(r.source.start, r.source.end) if r.source else None,
@@ -105,6 +126,10 @@ def parse_articles(articles: list[Article], ctx) -> None:
         statements: list[int] = []
         places: dict[int, list[str]] = {}
         for i, (start, end) in enumerate(an.sentences):
+            if not full:  # another language: a sentence of enough words (CJK counted by characters)
+                if settings.min_words <= word_count(text[start:end]) <= settings.max_words:
+                    statements.append(i)
+                continue
             if doc is None:
                 if len(text[start:end].split()) >= settings.min_words:
                     statements.append(i)
@@ -120,7 +145,7 @@ def parse_articles(articles: list[Article], ctx) -> None:
         # The entities stage's per-article part, from the same parse (spaCy runs once per article).
         ents = [] if doc is None else [(e.start_char, e.end_char, e.label_) for e in doc.ents
                                        if e.label_ in _ENTITY_LABELS]
-        an.parse = ArticleParse(parser=name, attributions=parsed, statements=statements, places=places,
+        an.parse = ArticleParse(parser=names[art.id], attributions=parsed, statements=statements, places=places,
                                 entities=ents)
         an.dirty = True
 
@@ -179,7 +204,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     # One article (most of a firehose): only units that could group need a vector (the same groups; see
     # units_that_can_group); a story of several articles compares every unit across articles.
     only = units_that_can_group(units, scorer, threshold, settings) if len(ids) == 1 else None
-    scores = ClaimScores(units, unit_vectors(units, articles, embedder, only), _verbatim_pairs(story), scorer,
+    scores = ClaimScores(units, unit_vectors(units, articles, embedder, only), _forced_pairs(story, articles), scorer,
                          [polarity(u.sentence) for u in units], settings)
     # Versions that disagree are two claims, not one: the conflict then names both.
     for i, _qa, j, _qb in number_clashes(units):
@@ -416,13 +441,23 @@ def _order(att: Attribution) -> tuple[int, int, int]:
     return (len(att.content_text.split()) < 4, att.content[0], att.content[1] - att.content[0])
 
 
-def _verbatim_pairs(story: Story) -> set[tuple[tuple[str, int], tuple[str, int]]]:
+def _forced_pairs(story: Story, articles: Mapping[str, Article]) -> set[tuple[tuple[str, int], tuple[str, int]]]:
+    """Sentence pairs that are one statement whatever their vectors say: those align marked verbatim, and every
+    pair align found between articles of two languages (a translation states what its source states; the English
+    sentence vectors cannot see it)."""
     out: set[tuple[tuple[str, int], tuple[str, int]]] = set()
     for al in story.alignments or []:
+        a, b = articles.get(al.a), articles.get(al.b)
+        across = a is not None and b is not None and _languages_differ(a, b)
         for p in al.pairs:
-            if p.label == "verbatim":
+            if across or p.label == "verbatim":
                 out.add(((al.a, p.a), (al.b, p.b)))
     return out
+
+
+def _languages_differ(a: Article, b: Article) -> bool:
+    la, lb = base_language(a.language), base_language(b.language)
+    return bool(la and lb and la != lb)
 
 
 def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:
