@@ -18,6 +18,7 @@ missing, so a run killed at any point is completed by the next one. Each step co
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -577,10 +578,12 @@ class StoredReport:
         report that breaks it raises `jsonschema.ValidationError` and nothing is written); returns (articles,
         stories) written."""
         from wiretrace.report.html_report import render_parts, write_html_parts
-        from wiretrace.report.json_report import ReportChecker, write_json_parts
+        from wiretrace.report.json_report import PARALLEL_CHECK_MIN_STORIES, ReportChecker, write_json_parts
 
         if path.suffix.lower() == ".json":
-            return write_json_parts(path, self.head, self.articles(), self.stories())
+            workers = min(os.cpu_count() or 1, 4) if len(self.story_ids) >= PARALLEL_CHECK_MIN_STORIES else 1
+            return write_json_parts(path, self.head, self.articles(), self.store.iter_story_texts(self.story_ids),
+                                    workers)
         checker = ReportChecker(self.head)
         counts = [0, 0]
 

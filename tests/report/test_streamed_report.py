@@ -95,3 +95,19 @@ def test_the_writer_holds_one_article_at_a_time(tmp_path):
         tracemalloc.stop()
     assert (tmp_path / "big.json").stat().st_size > 40_000_000
     assert peak < 5_000_000, peak  # held whole, the articles alone would be 40 MB
+
+
+def test_stories_checked_in_worker_processes_give_the_same_file(store_path, tmp_path):
+    with Store(store_path) as store:
+        report = StoredReport(store, store.story_ids(), RUN())
+        texts = list(store.iter_story_texts(report.story_ids))
+        one = write_json_parts(tmp_path / "one.json", report.head, report.articles(), texts, workers=1)
+        two = write_json_parts(tmp_path / "two.json", report.head, report.articles(), texts, workers=2)
+        broken = json.loads(texts[1])
+        broken["claims"] = "not a list"
+        with pytest.raises(jsonschema.ValidationError, match=r"stories\[1\]"):
+            write_json_parts(tmp_path / "bad.json", report.head, report.articles(), [texts[0], json.dumps(broken)],
+                             workers=2)
+    assert one == two == (6, 2)
+    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+    assert not (tmp_path / "bad.json").exists()

@@ -728,14 +728,19 @@ class Store(PagesMixin):
     def iter_story_reports(self, story_ids: list[str], chunk: int = 100) -> Iterator[dict[str, Any]]:
         """Stored stories in their report form (`story_report`), in the order given, read a chunk of rows at a
         time: a report over a large store never holds every story at once. Stories without results are skipped."""
+        for text in self.iter_story_texts(story_ids, chunk):
+            yield json.loads(text)
+
+    def iter_story_texts(self, story_ids: list[str], chunk: int = 100) -> Iterator[str]:
+        """`iter_story_reports` as the stored JSON text (a report writes it as it is)."""
         for start in range(0, len(story_ids), chunk):
             part = story_ids[start : start + chunk]
             marks = ",".join("?" * len(part))
             rows = dict(self.conn.execute(f"SELECT id, data FROM stories WHERE id IN ({marks})", part).fetchall())
             for sid in part:
-                data = json.loads(rows[sid]) if sid in rows else None
-                if data:
-                    yield data
+                text = rows.get(sid)
+                if text and text != "{}":
+                    yield text
 
     def story_member_ids(self, story_ids: list[str]) -> list[str]:
         """The articles of these stories: story by story in the order given, each story's in the order it lists
