@@ -187,7 +187,11 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
                 labels_seen.setdefault(speaker.key, []).append(speaker.label)
             art_atts.append(len(attributions))
             attributions.append(att)
-        units.extend(_units(aid, sents, parse, attributions, art_atts))
+        art_units = _units(aid, sents, parse, attributions, art_atts)
+        if not parsed_in_full(articles[aid]):
+            for u in art_units:
+                u.readable = False
+        units.extend(art_units)
 
     labels = _unify_speakers(attributions, labels_seen)
     for u in units:

@@ -225,10 +225,13 @@ def _denial_conflicts(units: list[Unit], unit_claim: dict[int, str], claims: dic
         else:
             continue  # "X denied that ...": the denied content is this unit itself
         denied_claim = unit_claim[target]
-        others = [k for k, cid in unit_claim.items() if cid == denied_claim and units[k].article_id != u.article_id]
+        # Only articles whose denials the word list can read can be said to repeat the claim without one.
+        others = [k for k, cid in unit_claim.items()
+                  if cid == denied_claim and units[k].article_id != u.article_id and units[k].readable]
         if not others:
             # Not grouped: the closest statement elsewhere that the paraphrase score still links.
-            cands = [k for k in scores.partners(target, 0.3) if units[k].article_id != u.article_id]
+            cands = [k for k in scores.partners(target, 0.3) if units[k].article_id != u.article_id
+                     and units[k].readable]
             others = sorted(cands, key=lambda k: (-scores[target, k], k))[:1]
         if not others:
             continue

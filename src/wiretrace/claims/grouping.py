@@ -40,6 +40,9 @@ class Unit:
     spans: dict[str, Any] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)  # folded places the sentence puts the event "in" or "at"
     content: int | None = None  # index of the article's parsed attribution whose content is `text` (else the sentence)
+    # In a language the English word lists (denials, assessments) can read: a translation's mention is no evidence
+    # that its article repeats a claim "without the denial".
+    readable: bool = True
 
 
 def strip_quotes(text: str) -> str:
