@@ -182,3 +182,19 @@ def test_html_report_draws_the_timeline_and_actors_escaped():
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
     assert "<script" not in html.split("<body>")[1]  # no script, no CDN
+
+
+def test_a_mention_that_also_gives_the_shared_time_is_no_date_conflict():
+    # "sent back in July, and leaked earlier in September" and a translation where only "September" was read
+    # (an inflected month name the tagger missed): they share September, so no conflict; July against September
+    # alone is one.
+    shared = [_claim("leak", [("en", 0), ("uk", 0)])]
+    times = {"en": _times("2018-09-17", (0, "2018-07-01", "2018-07-31", "month"), (0, "2018-09-01", "2018-09-30",
+                                                                                     "month")),
+             "uk": _times("2018-09-17", (0, "2018-09-01", "2018-09-30", "month"))}
+    events, conflicts = build_timeline(shared, times, [])
+    assert not conflicts and not events[0].date_conflict
+    apart = [_claim("leak", [("en", 1), ("uk", 0)])]
+    times["en"].mentions.append(TimeMention(0, 1, "July", 1, "month", "2018-07-01", "2018-07-31"))
+    _, conflicts = build_timeline(apart, times, [])
+    assert len(conflicts) == 1 and conflicts[0].article_ids == ["en", "uk"]

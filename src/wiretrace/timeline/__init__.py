@@ -107,17 +107,18 @@ def _width(m: TimeMention) -> int:
     return (hi - lo).days
 
 
-def _dated(claim: Claim, times: Mapping[str, ArticleTimes | None]) -> list[tuple[dict, TimeMention]]:
-    """Each mention of the claim with the first resolved time of its sentence (news put the main event's time
-    first: "In July, Turkey helped broker a deal ... since Russia invaded on Feb. 24")."""
-    out: list[tuple[dict, TimeMention]] = []
+def _sentence_times(claim: Claim, times: Mapping[str, ArticleTimes | None]
+                    ) -> list[tuple[dict, list[TimeMention]]]:
+    """Each mention of the claim with every resolved time of its sentence, in the order written."""
+    out: list[tuple[dict, list[TimeMention]]] = []
     for m in claim.mentions:
         at = times.get(m["article_id"])
         if at is None:
             continue
-        sent = [t for t in at.mentions if t.sentence == m["sentence_index"] and t.earliest and t.latest]
+        sent = sorted((t for t in at.mentions if t.sentence == m["sentence_index"] and t.earliest and t.latest),
+                      key=lambda t: t.start)
         if sent:
-            out.append((m, min(sent, key=lambda t: t.start)))
+            out.append((m, sent))
     return out
 
 
@@ -134,7 +135,8 @@ def build_timeline(claims: list[Claim], times: Mapping[str, ArticleTimes | None]
     events: list[TimelineEvent] = []
     conflicts: list[Conflict] = []
     for claim in claims:
-        dated = _dated(claim, times)
+        all_times = _sentence_times(claim, times)
+        dated = [(m, sent[0]) for m, sent in all_times]
         if not dated:
             continue
         rows = [{"article_id": m["article_id"], "sentence_index": m["sentence_index"], "text": t.text,
@@ -143,7 +145,12 @@ def build_timeline(claims: list[Claim], times: Mapping[str, ArticleTimes | None]
         # The bounds most mentions agree on: start from the first, keep the mentions that overlap it.
         base = (dated[0][1].earliest or "", dated[0][1].latest or "")
         agree = [t for _, t in dated if overlap(base, (t.earliest or "", t.latest or ""))]
-        clash = [(m, t) for m, t in dated if not overlap(base, (t.earliest or "", t.latest or ""))]
+        # A mention contradicts the first only when no time of its sentence meets a time of the first one's (as
+        # claims' own date rule compares the sets): its first time may be another event's, or the only one a time
+        # tagger read where it missed the shared one (an inflected month name in a translation).
+        base_times = [(t.earliest or "", t.latest or "") for t in all_times[0][1]]
+        clash = [(m, sent[0]) for m, sent in all_times
+                 if not any(overlap(b, (t.earliest or "", t.latest or "")) for b in base_times for t in sent)]
         clash_articles = {m["article_id"] for m, _ in clash} - {dated[0][0]["article_id"]}
         lo, hi = _intersection(agree)
         narrowest = min(agree, key=_width)
