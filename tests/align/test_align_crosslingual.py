@@ -13,12 +13,12 @@ from wiretrace.align.features import prepare
 from wiretrace.align.pairs import (
     Doc,
     align_cross_lingual,
-    base_language,
     digit_numbers,
     embed_multilingual,
     is_cross_lingual,
     monotone_chain,
 )
+from wiretrace.analysis.language import base_language, languages_differ
 from wiretrace.model import Article, Sentence, SentencePair, Story
 from wiretrace.pipeline import Context
 from wiretrace.text.embed import HashingEmbedder, get_multilingual_embedder
@@ -145,6 +145,7 @@ def test_monotone_chain_drops_out_of_order_pairs():
 
 def test_language_guards():
     assert base_language("en-GB") == base_language("EN_us") == "en" and base_language("") is None
+    assert languages_differ("en", "fr") and not languages_differ("en-GB", "EN_us") and not languages_differ("en", None)
     en = _article_doc("a", (DATA / "wire.txt").read_text(encoding="utf-8"))
     en2 = _article_doc("b", (DATA / "independent.txt").read_text(encoding="utf-8"))
     en.language, en2.language = "en", "de"  # a misdetected language: both texts still read as English

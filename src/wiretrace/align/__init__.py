@@ -34,7 +34,7 @@ from wiretrace.align.pairs import (
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import ANALYSIS_VERSION, analysis_of, ensure_vectors, sentence_texts, vector_rows
-from wiretrace.analysis.language import base_language
+from wiretrace.analysis.language import languages_differ
 from wiretrace.model import Alignment, Article, Passage, Sentence, SentencePair, Story
 
 __all__ = ["run", "align_articles", "align_texts", "article_doc", "pair_version", "flip", "AlignSettings", "REQUIRES",
@@ -229,8 +229,7 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
 def across_languages(languages: tuple[str | None, str | None]) -> bool:
     """Two known, different languages: the pair takes the cross-lingual alignment, and only then is the
     multilingual model worth loading (`wiretrace align`, the web app's compare page)."""
-    lang_a, lang_b = (base_language(lang) for lang in languages)
-    return bool(lang_a and lang_b and lang_a != lang_b)
+    return languages_differ(*languages)
 
 
 def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b",

@@ -28,7 +28,7 @@ from wiretrace.align.features import (
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import MIN_WORDS
-from wiretrace.analysis.language import base_language
+from wiretrace.analysis.language import languages_differ
 from wiretrace.model import Alignment, Sentence, SentencePair
 from wiretrace.text.normalize import text_length
 
@@ -181,8 +181,7 @@ def english_share(doc: Doc) -> float:
 def is_cross_lingual(x: Doc, y: Doc, settings: AlignSettings = ALIGN_DEFAULTS) -> bool:
     """Both languages known and different, and not two texts that both read as English (a misdetected language
     must not turn two English reports into a translation)."""
-    lx, ly = base_language(x.language), base_language(y.language)
-    if not lx or not ly or lx == ly:
+    if not languages_differ(x.language, y.language):
         return False
     return not (english_share(x) >= settings.english_share and english_share(y) >= settings.english_share)
 

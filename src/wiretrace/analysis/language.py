@@ -71,6 +71,12 @@ def base_language(lang: str | None) -> str | None:
     return (lang or "").replace("_", "-").split("-")[0].strip().lower() or None
 
 
+def languages_differ(a: str | None, b: str | None) -> bool:
+    """Both languages known and different ('en-GB' and 'en' are one): a pair across languages."""
+    la, lb = base_language(a), base_language(b)
+    return bool(la and lb and la != lb)
+
+
 def script_of(sample: str) -> str | None:
     """The writing system most of the sample's letters belong to (None: no letters)."""
     counts = {name: len(rx.findall(sample)) for name, rx in _SCRIPT_RE.items()}

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace.analysis import analysis_of, vector_key
-from wiretrace.analysis.language import base_language
+from wiretrace.analysis.language import base_language, languages_differ
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
 from wiretrace.claims.grouping import (
@@ -452,16 +452,12 @@ def _forced_pairs(story: Story, articles: Mapping[str, Article]) -> set[tuple[tu
     out: set[tuple[tuple[str, int], tuple[str, int]]] = set()
     for al in story.alignments or []:
         a, b = articles.get(al.a), articles.get(al.b)
-        across = a is not None and b is not None and _languages_differ(a, b)
+        across = a is not None and b is not None and languages_differ(a.language, b.language)
         for p in al.pairs:
             if across or p.label == "verbatim":
                 out.add(((al.a, p.a), (al.b, p.b)))
     return out
 
-
-def _languages_differ(a: Article, b: Article) -> bool:
-    la, lb = base_language(a.language), base_language(b.language)
-    return bool(la and lb and la != lb)
 
 
 def origins_for(story: Story, article_id: str, sentence: int) -> list[Origin]:

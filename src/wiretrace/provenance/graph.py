@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from wiretrace.analysis.language import languages_differ
 from wiretrace.model import Alignment, Evidence, ReuseEdge, SentencePair
 from wiretrace.provenance.settings import PROVENANCE_DEFAULTS, ProvenanceSettings
 from wiretrace.provenance.sources import Profile
@@ -199,7 +200,7 @@ def direct(
         for e in ev:  # weights read as support for the chosen direction
             e.weight = -e.weight
     relation = "copy" if copy else "rewrite"
-    if lang_a and lang_b and lang_a.split("-")[0] != lang_b.split("-")[0]:
+    if languages_differ(lang_a, lang_b):
         relation = "translation"
     ev.insert(
         0,
