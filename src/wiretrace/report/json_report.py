@@ -150,18 +150,11 @@ def _check_story_texts(texts: list[str]) -> list[tuple[str, list[str], str | Non
 def _checked_story_texts(texts: Iterable[str], workers: int) -> Iterator[tuple[str, str, list[str], str | None]]:
     """Each story text with its check (`_check_story_texts`), in order, checked in `workers` processes (spawned:
     the caller may hold model threads that a fork would copy) or in this one."""
-    chunks = _chunked(texts, _CHECK_CHUNK)
-    if workers <= 1:
-        for chunk in chunks:
-            for text, checked in zip(chunk, _check_story_texts(chunk), strict=True):
-                yield (text, *checked)
-        return
-    import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    broken = False
+    broken = False  # set when the pool cannot take work: the rest is checked here
 
     def submitted(pool: ProcessPoolExecutor, chunk: list[str]) -> Future | None:
         nonlocal broken
@@ -184,6 +177,13 @@ def _checked_story_texts(texts: Iterable[str], workers: int) -> Iterator[tuple[s
             results = _check_story_texts(chunk)
         for text, one in zip(chunk, results, strict=True):
             yield (text, *one)
+
+    chunks = _chunked(texts, _CHECK_CHUNK)
+    if workers <= 1:
+        for chunk in chunks:
+            yield from checked(chunk, None)
+        return
+    import multiprocessing
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque = deque()

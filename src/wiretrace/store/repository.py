@@ -285,6 +285,13 @@ class Store(PagesMixin):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")  # nothing was written: ending the read is all this does
 
+    def _rows_in(self, sql: str, ids: list[str], size: int = 500) -> Iterator[tuple]:
+        """Rows of `sql`, whose `{marks}` is an `IN (...)` list, over `ids` a chunk at a time (SQLite's variable
+        limit; a report's thousands of ids)."""
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
     def schema_version(self) -> int:
         try:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -407,15 +414,9 @@ class Store(PagesMixin):
     def article_inputs(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """Every input where each article was seen, in the order first seen."""
         out: dict[str, list[str]] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(
-                f"SELECT article_id, source FROM article_sources WHERE article_id IN ({marks}) "
-                "ORDER BY COALESCE(run_id, 0), rowid", chunk
-            ):
-                out.setdefault(row[0], []).append(row[1])
+        for aid, source in self._rows_in("SELECT article_id, source FROM article_sources WHERE article_id IN "
+                                         "({marks}) ORDER BY COALESCE(run_id, 0), rowid", list(ids)):
+            out.setdefault(aid, []).append(source)
         return out
 
     # -- per-article analyses ------------------------------------------------------------------------------------
@@ -490,13 +491,10 @@ class Store(PagesMixin):
     def get_articles(self, ids: Iterable[str], analyses: bool = True) -> dict[str, Article]:
         """Articles by id, each with its stored analysis attached when current (`analyses=False`: text only)."""
         out: dict[str, Article] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, data, publication FROM articles WHERE id IN ({marks})", chunk):
-                out[row[0]] = art = Article.from_report(json.loads(row[1]))
-                art.publication = row[2] or ""
+        for aid, data, publication in self._rows_in("SELECT id, data, publication FROM articles WHERE id IN ({marks})",
+                                                    list(ids)):
+            out[aid] = art = Article.from_report(json.loads(data))
+            art.publication = publication or ""
         for aid, inputs in self.article_inputs(out).items():
             out[aid].inputs = inputs
         if analyses and out:
@@ -709,20 +707,13 @@ class Store(PagesMixin):
         """The stored story in its report form, `Story.to_report()` as saved, for views that render it (the web
         pages, export, the JSON report): the same dict `get_story(...).to_report()` gives, without building the
         objects and serialising them again (three times the JSON parse on a large story)."""
-        row = self.conn.execute("SELECT data FROM stories WHERE id=?", (story_id,)).fetchone()
-        data = json.loads(row[0]) if row else None
-        return data or None
+        return next(self.iter_story_reports([story_id]), None)
 
     def stories_with_results(self, story_ids: Iterable[str]) -> list[str]:
         """The given stories that have stored results, in the order given, each once (a story still pending after
         an interrupted run is left out)."""
         wanted = list(dict.fromkeys(story_ids))
-        done: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            done.update(r[0] for r in self.conn.execute(
-                f"SELECT id FROM stories WHERE id IN ({marks}) AND data != '{{}}'", chunk))
+        done = {r[0] for r in self._rows_in("SELECT id FROM stories WHERE id IN ({marks}) AND data != '{{}}'", wanted)}
         return [sid for sid in wanted if sid in done]
 
     def iter_story_reports(self, story_ids: list[str], chunk: int = 100) -> Iterator[dict[str, Any]]:
@@ -735,8 +726,7 @@ class Store(PagesMixin):
         """`iter_story_reports` as the stored JSON text (a report writes it as it is)."""
         for start in range(0, len(story_ids), chunk):
             part = story_ids[start : start + chunk]
-            marks = ",".join("?" * len(part))
-            rows = dict(self.conn.execute(f"SELECT id, data FROM stories WHERE id IN ({marks})", part).fetchall())
+            rows = dict(self._rows_in("SELECT id, data FROM stories WHERE id IN ({marks})", part))
             for sid in part:
                 text = rows.get(sid)
                 if text and text != "{}":
@@ -746,14 +736,11 @@ class Store(PagesMixin):
         """The articles of these stories: story by story in the order given, each story's in the order it lists
         them (`story_article_ids`: by arrival), each article once."""
         members: dict[str, list[str]] = {}
-        for start in range(0, len(story_ids), 500):
-            chunk = story_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for aid, sid in self.conn.execute(
-                "SELECT sa.article_id, sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
-                f"WHERE sa.story_id IN ({marks}) ORDER BY a.rowid", chunk
-            ):
-                members.setdefault(sid, []).append(aid)
+        for aid, sid in self._rows_in(
+            "SELECT sa.article_id, sa.story_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+            "WHERE sa.story_id IN ({marks}) ORDER BY a.rowid", story_ids
+        ):
+            members.setdefault(sid, []).append(aid)
         return list(dict.fromkeys(aid for sid in story_ids for aid in members.get(sid, ())))
 
     def iter_articles_by_id(self, ids: list[str], chunk: int = 500) -> Iterator[Article]:
@@ -765,14 +752,9 @@ class Store(PagesMixin):
     def story_summaries(self, story_ids: list[str]) -> list[dict[str, Any]]:
         """The listing columns (id, title, n_articles, n_conflicts) of these stories, in the order given, without
         reading the stories themselves (a report's table of contents)."""
-        rows: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(story_ids), 500):
-            chunk = story_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT id, title, n_articles, n_conflicts FROM stories WHERE id IN ({marks})", chunk
-            ):
-                rows[r[0]] = {"id": r[0], "title": r[1] or "", "n_articles": r[2], "n_conflicts": r[3] or 0}
+        rows = {r[0]: {"id": r[0], "title": r[1] or "", "n_articles": r[2], "n_conflicts": r[3] or 0}
+                for r in self._rows_in("SELECT id, title, n_articles, n_conflicts FROM stories WHERE id IN ({marks})",
+                                       story_ids)}
         return [rows[sid] for sid in story_ids if sid in rows]
 
     def list_stories(self) -> list[dict[str, Any]]:
