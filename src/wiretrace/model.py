@@ -9,6 +9,7 @@ without a framework in between.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -337,6 +338,29 @@ class Origin:
     secondary: bool = False
     sentences: dict[str, list[int]] = field(default_factory=dict)
     in_corpus: bool = False
+
+
+def independent_count(names: Iterable[str], rests_on: Mapping[str, Iterable[str]]) -> int:
+    """How many of `names` rest on no other name of the set.
+
+    Origins that rest on one another (translations whose direction the evidence cannot settle, two origins that
+    supplied the same sentences of a third) form a cycle; a cycle that rests on nothing outside it is one
+    independent origin, never none. On an acyclic relation this is the number of names that rest on nothing.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index = {n: i for i, n in enumerate(dict.fromkeys(names))}
+    if not index:
+        return 0
+    edges = [(index[a], index[b]) for a, bs in rests_on.items() if a in index for b in bs if b in index and b != a]
+    if not edges:
+        return len(index)
+    rows, cols = zip(*edges, strict=True)
+    graph = csr_matrix((np.ones(len(edges)), (rows, cols)), shape=(len(index), len(index)))
+    _n, component = connected_components(graph, directed=True, connection="strong")
+    resting = {component[a] for a, b in edges if component[a] != component[b]}
+    return len(set(component.tolist()) - resting)
 
 
 @dataclass(slots=True)

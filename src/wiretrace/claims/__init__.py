@@ -52,6 +52,7 @@ from wiretrace.model import (
     Sentence,
     SpeakerHint,
     Story,
+    independent_count,
 )
 from wiretrace.text.normalize import fold, word_count
 
@@ -481,8 +482,12 @@ def derivations(story: Story) -> dict[str, set[str]]:
     names = {o.name for o in story.origins or []}
     for o in story.origins or []:
         for ev in o.evidence:
-            if ev.kind == "derived_from":
+            if ev.kind in ("derived_from", "same_text"):
                 out.setdefault(o.name, set()).update(n for n in ev.origins if n != o.name and n in names)
+            if ev.kind == "same_text":  # the same sentences of a third article: each rests on the other
+                for n in ev.origins:
+                    if n != o.name and n in names:
+                        out.setdefault(n, set()).add(o.name)
     return out
 
 
@@ -494,10 +499,12 @@ def _derived(a: Origin, b: Origin, known: dict[str, set[str]]) -> bool:
 
 
 def independent(origins: list[Origin], known: dict[str, set[str]] | None = None) -> int:
-    """Distinct origins not derived from another origin of the same set."""
+    """Distinct origins not derived from another origin of the same set (origins resting on each other count once)."""
     known = known or {}
     uniq = {o.name: o for o in origins}
-    return sum(1 for o in uniq.values() if not any(_derived(o, p, known) for p in uniq.values() if p.name != o.name))
+    rests_on = {o.name: [p.name for p in uniq.values() if p.name != o.name and _derived(o, p, known)]
+                for o in uniq.values()}
+    return independent_count(uniq, rests_on)
 
 
 def _claim(story: Story, members: list[Unit], scores: ClaimScores, idx: list[int]) -> Claim:

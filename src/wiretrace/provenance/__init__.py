@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiretrace.analysis import analysis_of, sentence_texts
-from wiretrace.model import Alignment, Article, Evidence, Origin, Story
+from wiretrace.model import Alignment, Article, Evidence, Origin, Story, independent_count
 from wiretrace.provenance.graph import PairInfo, direct
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.settings import ProvenanceSettings
@@ -100,6 +100,11 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
                     p.b for p in info.alignment.pairs}
 
     derived = _derived_groups(groups, origin_of, edges)
+    same_text = _same_text(groups, origin_of, edges, derived, settings)
+    rests_on: dict[str, set[str]] = {name: {up} for name, (up, _e) in derived.items()}
+    for name, other, _e, _first in same_text:
+        rests_on.setdefault(name, set()).add(other)
+        rests_on.setdefault(other, set()).add(name)
     origins: list[Origin] = []
     chains = []
     for name, g in sorted(groups.items(), key=lambda kv: (-len(kv[1].members), kv[0])):
@@ -117,6 +122,12 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             ev.append(Evidence("derived_from", f"{name}'s witness {e.target} reuses {up}'s text from {e.source} "
                                f"({e.relation}, {e.share:.0%})", e.confidence, articles=[e.source, e.target],
                                origins=[name, up]))
+        for mine, other, e, first in same_text:
+            if mine == name:
+                shared = len({p.b for p in e.pairs} & {p.b for p in first.pairs})
+                ev.append(Evidence("same_text", f"{e.target} carries the same {shared} sentences from {e.source} "
+                                   f"({name}) and from {first.source} ({other}): the two are not independent",
+                                   e.confidence, articles=[e.source, first.source, e.target], origins=[name, other]))
         origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
                               evidence=ev, in_corpus=in_corpus))
         chains.append(_chain(g, edges))
@@ -132,7 +143,10 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             up, e = derived[c["origin"]]
             c["derived_from"] = up
             c["links"].insert(0, {"from": e.source, "to": e.target, "relation": e.relation, "share": e.share})
-    story.independent_origins = len(groups) - len(derived)
+        shares = sorted(rests_on.get(c["origin"], set()) - {derived.get(c["origin"], (None,))[0]})
+        if shares:
+            c["same_text_as"] = shares  # origins it rests on through the same sentences of a third (`same_text` evidence)
+    story.independent_origins = independent_count(groups, rests_on)
     story.independent_origin_chains = chains
     story.additions = additions(groups, infos, sentences, usable)
     for c in chains:  # edges left out because the common origin explains them, kept for the reader
@@ -158,20 +172,60 @@ def _published_by(article: Article, name: str) -> bool:
     return bool(key) and key in host.replace(".", "").replace("-", "")
 
 
+REUSE_RELATIONS = ("copy", "rewrite", "translation")
+
+
 def _derived_groups(groups, origin_of, edges) -> dict:
     """Origins resting on another: their closest witness reuses (copy/rewrite) a member of another origin.
 
-    Returns {origin name: (upstream origin name, edge)}; a pair of origins never derives both ways.
+    Returns {origin name: (upstream origin name, edge)}; the strongest edge decides, and an edge that would close a
+    cycle (an origin resting, through others, on itself) is skipped, so the relation is a forest.
     """
     out: dict = {}
     for e in sorted(edges, key=lambda e: -e.confidence):
-        if e.relation not in ("copy", "rewrite", "translation"):
+        if e.relation not in REUSE_RELATIONS:
             continue
         x, y = origin_of.get(e.target), origin_of.get(e.source)
-        if not x or not y or x == y or x in out or out.get(y, (None,))[0] == x:
+        if not x or not y or x == y or x in out or _rests_on(y, x, out):
             continue
         if groups[x].witness == e.target:
             out[x] = (y, e)
+    return out
+
+
+def _rests_on(name: str, other: str, derived: dict) -> bool:
+    """`name` rests on `other` through the derivations found so far."""
+    seen = set()
+    while name in derived and name not in seen:
+        seen.add(name)
+        name = derived[name][0]
+        if name == other:
+            return True
+    return False
+
+
+def _same_text(groups, origin_of, edges, derived, settings: ProvenanceSettings) -> list[tuple[str, str, object, object]]:
+    """Pairs of origins that supplied the same sentences of one derived origin's witness: (origin, other, edge, other's edge).
+
+    A derived origin keeps one upstream (its strongest edge). Another origin's edge into the same witness over the same
+    sentences (at least `min_pairs` of them, and `same_text_share` of the smaller edge) means those two texts share
+    them too, whichever way they went: they are not independent. An edge over other sentences (an article combining
+    two reports) says nothing about the two.
+    """
+    out = []
+    for e in edges:
+        if e.relation not in REUSE_RELATIONS:
+            continue
+        x, y = origin_of.get(e.target), origin_of.get(e.source)
+        if x not in derived or not y or y == x or groups[x].witness != e.target:
+            continue
+        upstream, first = derived[x]
+        if y == upstream or e is first:
+            continue
+        mine, theirs = {p.b for p in e.pairs}, {p.b for p in first.pairs}
+        shared = len(mine & theirs)  # one sentence is not reuse between two texts (`min_pairs`), nor through a third
+        if shared >= settings.min_pairs and shared >= settings.same_text_share * min(len(mine), len(theirs)):
+            out.append((y, upstream, e, first))
     return out
 
 

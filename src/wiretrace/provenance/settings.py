@@ -28,6 +28,11 @@ class ProvenanceSettings:
     # credits, or the agency's own dateline. A single passing "X reported" deep in the text makes X a secondary
     # origin of that sentence, not the article's origin.
     min_primary: float = 1.5
+    # Two origins that both supplied one article's text rest on each other when their edges into it align at least
+    # this share of the smaller edge's sentences of that article: the same sentences cannot come from two independent
+    # texts (translations of one original reach its other translations this way). Below it, an article that combines
+    # two reports (part from each) leaves them independent.
+    same_text_share: float = 0.5
 
 
 PROVENANCE_DEFAULTS = ProvenanceSettings()  # for public helpers' defaults (benchmarks and tests call them directly)
