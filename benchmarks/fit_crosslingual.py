@@ -11,6 +11,16 @@ minus 0.05. The held-out half is never read here.
 
     python benchmarks/fit_crosslingual.py            # writes the weights
     python benchmarks/fit_crosslingual.py --dry-run  # prints them
+
+`--align` chooses align's ratio-margin path and split-aware coverage for cross-lingual pairs
+(`AlignSettings.xl_floor_e5`, `xl_margin`, `xl_split_min_pairs`) on the same development half: every pair of development articles in different languages is aligned
+as the align stage would (`align_cross_lingual`) under each (floor, margin) of a grid; a pair of one story (a
+translation and its original, or two translations of one original) should align, a pair of two stories never.
+The grid point kept aligns the most same-story pairs with no cross-story pair, ties to the higher floor (the
+floor is what kept every cross-story pair out across the grid), then the lower margin, then more pairs. It
+prints the table; the settings are written into `align/settings.py` by hand, with the figures.
+
+    python benchmarks/fit_crosslingual.py --align
 """
 
 from __future__ import annotations
@@ -89,13 +99,62 @@ def fit(x: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
+def align_grid(dev: list[dict]) -> dict:
+    """Same-story and cross-story pairs aligned under each (floor, margin); see the module's docstring."""
+    import dataclasses
+
+    from wiretrace.align import article_doc
+    from wiretrace.align.pairs import align_cross_lingual, xl_min_cos
+    from wiretrace.analysis import ensure_vectors, vector_rows
+    from wiretrace.analysis.language import languages_differ
+    from wiretrace.model import Article
+    from wiretrace.pipeline import Context, clean_batch
+
+    ctx = Context()
+    ml = ctx.multilingual_embedder()
+    arts = clean_batch([Article(source=r["id"], title=r["title"], raw_text=r["text"], external_id=r["id"]) for r in dev],
+                       ctx)
+    gold = {a.id: r["story"] for a, r in zip(arts, dev, strict=True)}
+    docs = {a.id: article_doc(a) for a in arts}
+    ensure_vectors(arts, {a.id: set(docs[a.id].usable) for a in arts}, ml)
+    for a in arts:
+        docs[a.id].xemb = vector_rows(a, ml.name, docs[a.id].usable, 384)
+    pairs = [(a, b) for i, a in enumerate(arts) for b in arts[i + 1:] if languages_differ(a.language, b.language)]
+    base = ctx.config.align
+    table = []
+    off = dataclasses.replace(base, xl_margin=99.0, xl_split_min_pairs=10**6)
+    grid = [(None, 99.0, 10**6)] + [(f, m, k) for f in (0.78, 0.8, 0.82) for m in (99.0, 1.02, 1.04, 1.06)
+                                    for k in (3, 4)]
+    for floor, margin, min_pairs in grid:
+        st = off if floor is None else dataclasses.replace(base, xl_margin=margin, xl_split_min_pairs=min_pairs)
+        same = cross = same_total = 0
+        for a, b in pairs:
+            one = gold[a.id] == gold[b.id]
+            same_total += one
+            al = align_cross_lingual(docs[a.id], docs[b.id], xl_min_cos(ml.name, st), settings=st, floor=floor)
+            if al.pairs:
+                same += one
+                cross += not one
+        table.append({"floor": floor, "margin": None if margin > 10 else margin, "split_min_pairs": min_pairs,
+                      "same_story_aligned": same, "same_story_pairs": same_total, "cross_story_aligned": cross})
+        print(json.dumps(table[-1]), flush=True)
+    ok = [t for t in table[1:] if t["cross_story_aligned"] == 0]
+    best = max(ok, key=lambda t: (t["same_story_aligned"], t["floor"], -(t["margin"] or 99),
+                                   t["split_min_pairs"])) if ok else None
+    return {"model": ml.name, "absolute_threshold_only": table[0], "chosen": best, "cross_language_pairs": len(pairs)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--align", action="store_true", help="choose align's cross-lingual margin (prints; writes nothing)")
     args = ap.parse_args()
     from wiretrace.pipeline import Context
 
     dev = halves(load())["dev"]
+    if args.align:
+        print(json.dumps(align_grid(dev), indent=1))
+        return
     x, y = rows_of(dev)
     w = fit(x, y)
     w["model"] = Context().config.crosslingual_embedder

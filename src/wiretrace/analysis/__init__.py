@@ -46,8 +46,9 @@ __all__ = [
 # 2: the parse keeps named entities, time expressions (timeline) stored; 3: attributions by the CRF taggers;
 # 4: language from `language.identify` for short texts, cross-lingual fingerprint fields; 5: quoted shares read
 # German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py), and
-# sentences end at a Devanagari danda (text/sentences.py); a CJK sentence's words are counted by its characters
-ANALYSIS_VERSION = 5
+# sentences end at a Devanagari danda (text/sentences.py); a CJK sentence's words are counted by its characters;
+# 6: clustering's numbers next to Han, kana or Hangul letters ("在36小时", "1987年") count (cluster/features.py)
+ANALYSIS_VERSION = 6
 SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 

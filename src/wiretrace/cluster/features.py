@@ -133,9 +133,14 @@ def entities(text: str) -> list[str]:
 _DIGITS = {ord(c): str(int(c)) for c in map(chr, range(0x660, 0x10000)) if c.isdecimal()}
 
 
+# Scripts written without spaces between words (Han, kana, Hangul syllables) attach numbers to their words
+# ("在36小时", "1987年", "3명"): such a letter next to a number does not make it part of a word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
 def numbers(text: str) -> list[str]:
     if not text.isascii():
-        text = text.translate(_DIGITS)
+        text = _UNSPACED.sub(" ", text.translate(_DIGITS))
     out = []
     for raw in _NUMBER.findall(text):  # no groups in the pattern: findall gives the whole match
         n = raw.replace(",", "").rstrip(".") if "," in raw or raw[-1] == "." else raw
