@@ -94,3 +94,55 @@ def test_polnear_heldout_sample_beats_rules(nlp, models):
     assert model["source"]["exact"][2] >= rules["source"]["exact"][2] - 0.01
     assert model["content"]["overlap"][2] >= rules["content"]["overlap"][2] - 0.01
     assert model["source"]["exact"][2] > 0.6
+
+
+def _tagged_for(doc, att: A.RawAttribution, p_source: list[float]) -> M.Tagged:
+    return M.Tagged(att, 1.0, 0, p_source)
+
+
+def _span_of(doc, i: int, j: int) -> A.Span:
+    return A._span(doc, doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text))
+
+
+def test_combination_settings_read_from_json():
+    comb = M.Combination.from_json({"extra_threshold": 0.7, "source_add": 0.9, "source_drop": None, "chosen_on": "x"})
+    assert comb == M.Combination(extra_threshold=0.7, source_add=0.9, source_drop=None, source_swap=None)
+    shipped = M.load_models().combination
+    assert 0.0 <= shipped.extra_threshold <= 1.01
+
+
+def test_tagger_source_fills_a_missing_rules_source(nlp):
+    doc = nlp("The minister then revealed the talks had failed.")
+    cue, content, minister = _span_of(doc, 3, 4), _span_of(doc, 4, 8), _span_of(doc, 0, 2)
+    rule = A.RawAttribution(None, cue, content)
+    mine = A.RawAttribution(minister, cue, content)
+    t = _tagged_for(doc, mine, [0.95, 0.95] + [0.0] * (len(doc) - 2))
+    assert M._choose_source(doc, rule, t, M.Combination(source_add=0.9)).source == minister
+    assert M._choose_source(doc, rule, t, M.Combination(source_add=None)).source is None
+    unsure = _tagged_for(doc, mine, [0.6, 0.6] + [0.0] * (len(doc) - 2))
+    assert M._choose_source(doc, rule, unsure, M.Combination(source_add=0.9)).source is None
+
+
+def test_rules_source_dropped_where_the_tagger_sees_none(nlp):
+    # "The deal appeared to collapse": PolNeAR gives "appeared" no source.
+    doc = nlp("The deal appeared to collapse on Monday.")
+    cue, content, deal = _span_of(doc, 2, 3), _span_of(doc, 3, 5), _span_of(doc, 0, 2)
+    rule = A.RawAttribution(deal, cue, content)
+    t = _tagged_for(doc, A.RawAttribution(None, cue, content), [0.01] * len(doc))
+    assert M._choose_source(doc, rule, t, M.Combination(source_drop=0.05)).source is None
+    assert M._choose_source(doc, rule, t, M.Combination(source_drop=None)).source == deal
+    sure = _tagged_for(doc, A.RawAttribution(None, cue, content), [0.3] * len(doc))
+    assert M._choose_source(doc, rule, sure, M.Combination(source_drop=0.05)).source == deal
+
+
+def test_tagger_source_replaces_the_rules_one_by_a_margin(nlp):
+    doc = nlp("WASHINGTON - Senator Smith said the bill would pass.")
+    cue, content = _span_of(doc, 4, 5), _span_of(doc, 5, 9)
+    ruled, tagged_src = _span_of(doc, 0, 4), _span_of(doc, 2, 4)
+    rule = A.RawAttribution(ruled, cue, content)
+    p = [0.1, 0.1, 0.9, 0.9] + [0.0] * (len(doc) - 4)
+    t = _tagged_for(doc, A.RawAttribution(tagged_src, cue, content), p)
+    assert M._choose_source(doc, rule, t, M.Combination(source_swap=0.3)).source == tagged_src
+    assert M._choose_source(doc, rule, t, M.Combination(source_swap=0.5)).source == ruled
+    assert M._choose_source(doc, rule, t, M.Combination(source_swap=None)).source == ruled
+

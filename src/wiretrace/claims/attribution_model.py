@@ -291,13 +291,34 @@ def cue_spans(labels: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """How the rules' and the taggers' answers are combined (`attribution_crf.json`, chosen on the development fifth
+    of the training split by `benchmarks/fit_attribution_crf.py --dev`); None switches a step off."""
+
+    # The cue confidence a tagger-only attribution needs.
+    extra_threshold: float = 0.5
+    # Around a cue both found: the span tagger's mean probability of "source" over its own source that replaces a
+    # missing source of the rules ...
+    source_add: float | None = None
+    # ... the probability under which the rules' source is dropped when the tagger gives none ...
+    source_drop: float | None = None
+    # ... and the margin by which the tagger's source must beat the rules' (same measure) to replace it.
+    source_swap: float | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> Combination:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: (None if v is None else float(v)) for k, v in data.items() if k in names})
+
+
 @dataclass(slots=True)
 class Models:
     cue: object  # pycrfsuite.Tagger
     span: object
     rates: dict[str, float]
     lexicon_model: dict | None  # the rules' cue classifier, whose verb margin is a feature
-    extra_threshold: float  # the cue confidence a tagger-only attribution needs (attribution_crf.json)
+    combination: Combination  # attribution_crf.json
     buffers: tuple[bytes, bytes]  # the models' bytes, which the taggers read in place
 
 
@@ -325,10 +346,10 @@ def load_models(weights_dir: str | None = None) -> Models | None:
     except (OSError, ValueError):
         rates = {}
     try:
-        extra = float(json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8"))["extra_threshold"])
-    except (OSError, ValueError, KeyError):
-        extra = 0.5
-    return Models(cue, span, rates, rules.cue_model(), extra, buffers)
+        combination = Combination.from_json(json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        combination = Combination()
+    return Models(cue, span, rates, rules.cue_model(), combination, buffers)
 
 
 def _sent_ranges(doc) -> list[tuple[int, int]]:
@@ -339,12 +360,30 @@ def _overlaps(a: Span | None, b: Span | None) -> bool:
     return a is not None and b is not None and a.start < b.end and b.start < a.end
 
 
-def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[RawAttribution, float]]:
-    """Attributions by the two taggers alone (cue tagger, then source/content per cue), the rules' answer stacked;
-    each with the cue tagger's confidence (the lowest marginal probability of its cue's labels)."""
+@dataclass(slots=True)
+class Tagged:
+    """One attribution of the taggers, with what the combination weighs: the cue tagger's confidence (the lowest
+    marginal of its cue's labels) and the span tagger's per-token probability of "source" over the cue's sentence."""
+
+    att: RawAttribution
+    conf: float
+    start: int  # the sentence's first token
+    p_source: list[float]
+
+    def source_prob(self, doc, span: Span | None) -> float | None:
+        """Mean probability of "source" over a span's tokens; None when the span is absent or leaves the sentence."""
+        rng = _tok_range(doc, span)
+        if rng is None or rng[0] < self.start or rng[1] > self.start + len(self.p_source):
+            return None
+        ps = self.p_source[rng[0] - self.start : rng[1] - self.start]
+        return sum(ps) / len(ps)
+
+
+def tag_all(doc, models: Models, rule_atts: list[RawAttribution]) -> list[Tagged]:
+    """Attributions by the two taggers alone (cue tagger, then source/content per cue), the rules' answer stacked."""
     text = rules._text(doc)
     df = doc_features(doc, models.rates, models.lexicon_model, rule_atts)
-    out: list[tuple[RawAttribution, float]] = []
+    out: list[Tagged] = []
     seen: set[tuple] = set()
     for start, end in _sent_ranges(doc):
         if end - start < 2:
@@ -361,33 +400,74 @@ def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[R
             key = (att.cue.start, att.cue.end, att.content.start, att.content.end)
             if key not in seen:
                 seen.add(key)
-                out.append((att, p))
+                p_source = [models.span.marginal("S", k) for k in range(end - start)]
+                out.append(Tagged(att, p, start, p_source))
     return out
 
 
-def from_doc(doc, models: Models, extra_threshold: float | None = None) -> list[RawAttribution]:
-    """Attributions in a parsed spaCy Doc: the rules' attributions with the cue tagger's verb group as their cue,
-    and the taggers' own attributions around the cues the rules miss.
+def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[RawAttribution, float]]:
+    """Attributions by the two taggers alone, each with the cue tagger's confidence (see `tag_all`)."""
+    return [(t.att, t.conf) for t in tag_all(doc, models, rule_atts)]
+
+
+def from_doc(doc, models: Models, combination: Combination | None = None) -> list[RawAttribution]:
+    """Attributions in a parsed spaCy Doc: the rules' attributions with the cue tagger's verb group as their cue
+    (and the span tagger's source where it is the more probable one), and the taggers' own attributions around the
+    cues the rules miss.
 
     Why this combination: on a development fifth of the training split the taggers alone found more cues, with
     better cue boundaries, but built fewer exact sources than the rules around the cues both found (see
     benchmarks/RESULTS-claims.md); each part is kept where it measured better."""
     rule_atts = rules.rules_from_doc(doc)
-    mine = tagged(doc, models, rule_atts)
+    mine = tag_all(doc, models, rule_atts)
+    return combine(doc, rule_atts, mine, models.combination if combination is None else combination)
+
+
+def combine(doc, rule_atts: list[RawAttribution], mine: list[Tagged], comb: Combination) -> list[RawAttribution]:
+    """The combination of `from_doc`, apart so that its settings can be swept without running the taggers again."""
     out: list[RawAttribution] = []
     for r in rule_atts:
-        same = [a for a, _p in mine if _overlaps(a.cue, r.cue)]
+        same = [t for t in mine if _overlaps(t.att.cue, r.cue)]
         if len(same) == 1:
             # The rules' spans, the tagger's verb group. (Taking the tagger's covering content for quotes split
             # around their cue measured worse on the development fifth: content exact 0.481 against 0.487.)
-            cue = same[0].cue
+            cue = same[0].att.cue
             if not _overlaps(cue, r.content) and not _overlaps(cue, r.source):
                 r = replace(r, cue=cue)
+            r = _choose_source(doc, r, same[0], comb)
         out.append(r)
-    threshold = models.extra_threshold if extra_threshold is None else extra_threshold
-    out += [a for a, p in mine if p >= threshold and not any(_overlaps(a.cue, r.cue) for r in rule_atts)
-            and not _quotes_as_saying(doc, a, rule_atts)]
+    out += [t.att for t in mine if t.conf >= comb.extra_threshold
+            and not any(_overlaps(t.att.cue, r.cue) for r in rule_atts)
+            and not _quotes_as_saying(doc, t.att, rule_atts)]
     return out
+
+
+def _choose_source(doc, r: RawAttribution, t: Tagged, comb: Combination) -> RawAttribution:
+    """The rules' source or the span tagger's, around one cue both found, by the tagger's probability of "source"
+    over each: the rules miss subjects of participles and coordinated verbs ("..., then revealed"), attach datelines
+    and relative clauses the annotators leave out, and give a source to "appeared" and "asked", which PolNeAR leaves
+    without one."""
+    mine = t.att.source
+    if mine is not None and (_overlaps(mine, r.content) or _overlaps(mine, r.cue)):
+        return r
+    if r.source is None:
+        p = t.source_prob(doc, mine)
+        if comb.source_add is not None and p is not None and p >= comb.source_add:
+            return replace(r, source=mine, antecedent=t.att.antecedent)
+        return r
+    p_rule = t.source_prob(doc, r.source)
+    if p_rule is None:
+        return r
+    if mine is None:
+        if comb.source_drop is not None and p_rule < comb.source_drop:
+            return replace(r, source=None, antecedent=None)
+        return r
+    if (mine.start, mine.end) == (r.source.start, r.source.end):
+        return r
+    p = t.source_prob(doc, mine)
+    if comb.source_swap is not None and p is not None and p - p_rule >= comb.source_swap:
+        return replace(r, source=mine, antecedent=t.att.antecedent)
+    return r
 
 
 def _quotes_as_saying(doc, att: RawAttribution, rule_atts: list[RawAttribution]) -> bool:
