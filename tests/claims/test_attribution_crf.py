@@ -146,3 +146,15 @@ def test_tagger_source_replaces_the_rules_one_by_a_margin(nlp):
     assert M._choose_source(doc, rule, t, M.Combination(source_swap=0.5)).source == ruled
     assert M._choose_source(doc, rule, t, M.Combination(source_swap=None)).source == ruled
 
+
+def test_cue_features_see_subject_prepositions_and_quotes(nlp):
+    doc = nlp("“We will win,” she said. Voters voiced support for the plan.")
+    df = M.doc_features(doc, {}, None, [])
+    sent1, sent2 = list(doc.sents)[:2]
+    feats = M.cue_sequence(df, sent1.start, sent1.end)
+    said = next(t.i for t in sent1 if t.text == "said") - sent1.start
+    assert "sj=she" in feats[said]
+    assert any(f.startswith("ql=") and f != "ql=-" for f in feats[said])
+    feats2 = M.cue_sequence(df, sent2.start, sent2.end)
+    support = next(t.i for t in sent2 if t.text == "support") - sent2.start
+    assert "gv=prep:for" in feats2[support]

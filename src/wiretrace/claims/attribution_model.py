@@ -165,7 +165,22 @@ def doc_features(doc, rates: dict[str, float], cue_model: dict | None = None,
 
 
 def cue_sequence(df: DocFeatures, start: int, end: int) -> list[list[str]]:
-    """Features of one sentence's tokens for the cue tagger: own features and the neighbours' words and tags."""
+    """Features of one sentence's tokens for the cue tagger: own features, the neighbours' words and tags, and what
+    the token governs (its subject, the words of its prepositions: "support for", "criticism of") and how far the
+    nearest quotation mark is on each side ("...,” he said")."""
+    subj: dict[int, str] = {}
+    preps: dict[int, list[str]] = {}
+    for j in range(start, end):
+        h = df.heads[j]
+        if h == j or not (start <= h < end):
+            continue
+        if df.deps[j] in ("nsubj", "nsubjpass"):
+            tag = df.base[j][2][2:]
+            subj[h] = df.lower[j] if tag == "PRP" else tag
+        elif df.deps[j] in ("prep", "dobj", "ccomp"):
+            preps.setdefault(h, []).append(df.deps[j] + ":" + (df.lower[j] if df.deps[j] == "prep" else
+                                                                df.base[j][2][2:]))
+    marks = [j for j in range(start, end) if df.lower[j] in _QUOTES]
     out = []
     for i in range(start, end):
         f = list(df.base[i])
@@ -174,12 +189,22 @@ def cue_sequence(df: DocFeatures, start: int, end: int) -> list[list[str]]:
             if start <= j < end:
                 f.append(name + "w=" + df.lower[j])
                 f.append(name + "t=" + df.base[j][2][2:])
+                f.append(name + "rc=" + df.rule_cue[j])
             else:
                 f.append(name + "w=<b>")
         if start < i:
             f.append("bg=" + df.lower[i - 1] + "|" + df.lower[i])
+        if i + 1 < end:
+            f.append("fg=" + df.lower[i] + "|" + df.lower[i + 1])
         f.append("rc=" + df.rule_cue[i])
         f.append("rcw=" + df.rule_cue[i] + "|" + df.lower[i])
+        if i in subj:
+            f.append("sj=" + subj[i])
+        f += ["gv=" + g for g in preps.get(i, ())]
+        left = [i - j for j in marks if j < i]
+        right = [j - i for j in marks if j > i]
+        f.append("ql=" + (_dist(min(left)) if left else "-"))
+        f.append("qr=" + (_dist(min(right)) if right else "-"))
         out.append(f)
     return out
 
