@@ -158,3 +158,17 @@ def test_cue_features_see_subject_prepositions_and_quotes(nlp):
     feats2 = M.cue_sequence(df, sent2.start, sent2.end)
     support = next(t.i for t in sent2 if t.text == "support") - sent2.start
     assert "gv=prep:for" in feats2[support]
+
+
+def test_rules_cue_inside_a_quotation_is_dropped_unless_the_tagger_finds_it(nlp):
+    doc = nlp("“I guess the voters know what they want,” he said.")
+    guess, content = _span_of(doc, 2, 3), _span_of(doc, 3, 9)
+    inner = A.RawAttribution(_span_of(doc, 1, 2), guess, content)
+    assert M.quotation_state(doc)[0][2]  # "guess" sits inside the quotation
+    assert M.combine(doc, [inner], [], M.Combination(drop_quoted=True)) == []
+    assert M.combine(doc, [inner], [], M.Combination(drop_quoted=False)) == [inner]
+    confirmed = _tagged_for(doc, inner, [0.0] * len(doc))
+    assert M.combine(doc, [inner], [confirmed], M.Combination(drop_quoted=True, extra_threshold=2.0)) == [inner]
+    # A cue outside the quotation stays.
+    said = A.RawAttribution(_span_of(doc, 11, 12), _span_of(doc, 12, 13), _span_of(doc, 0, 11))
+    assert M.combine(doc, [said], [], M.Combination(drop_quoted=True)) == [said]
