@@ -213,7 +213,8 @@ def dev_report(docs, sdocs, folder: str) -> None:
     best = shipped
     line("shipped settings", combined(shipped))
     sweeps = {"extra_threshold": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01), "source_add": (None, 0.5, 0.7, 0.9),
-              "source_drop": (None, 0.05, 0.1, 0.2), "source_swap": (None, 0.3, 0.5, 0.7), "drop_quoted": (False, True)}
+              "source_drop": (None, 0.05, 0.1, 0.2), "source_swap": (None, 0.3, 0.5, 0.7), "drop_quoted": (False, True),
+              "drop_nested": (False, True)}
     for name, values in sweeps.items():
         scores = [(line(f"{name}={v}", combined(replace(best, **{name: v}))), v) for v in values]
         best = replace(best, **{name: max(scores, key=lambda sv: sv[0])[1]})

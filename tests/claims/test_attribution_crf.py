@@ -172,3 +172,16 @@ def test_rules_cue_inside_a_quotation_is_dropped_unless_the_tagger_finds_it(nlp)
     # A cue outside the quotation stays.
     said = A.RawAttribution(_span_of(doc, 11, 12), _span_of(doc, 12, 13), _span_of(doc, 0, 11))
     assert M.combine(doc, [said], [], M.Combination(drop_quoted=True)) == [said]
+
+
+def test_rules_attribution_inside_another_content_is_dropped_unless_the_tagger_finds_it(nlp):
+    doc = nlp("The senator said the polls show a close race.")
+    said = A.RawAttribution(_span_of(doc, 0, 2), _span_of(doc, 2, 3), _span_of(doc, 3, 9))
+    show = A.RawAttribution(_span_of(doc, 3, 5), _span_of(doc, 5, 6), _span_of(doc, 6, 9))
+    confirmed_said = _tagged_for(doc, said, [0.0] * len(doc))
+    got = M.combine(doc, [said, show], [confirmed_said], M.Combination(drop_nested=True, extra_threshold=2.0))
+    assert got == [said]
+    assert M.combine(doc, [said, show], [confirmed_said], M.Combination(extra_threshold=2.0)) == [said, show]
+    confirmed_show = _tagged_for(doc, show, [0.0] * len(doc))
+    assert M.combine(doc, [said, show], [confirmed_said, confirmed_show],
+                     M.Combination(drop_nested=True, extra_threshold=2.0)) == [said, show]
