@@ -185,3 +185,7 @@ def test_rules_attribution_inside_another_content_is_dropped_unless_the_tagger_f
     confirmed_show = _tagged_for(doc, show, [0.0] * len(doc))
     assert M.combine(doc, [said, show], [confirmed_said, confirmed_show],
                      M.Combination(drop_nested=True, extra_threshold=2.0)) == [said, show]
+    # The tagger's own attribution inside the rules' content goes the same way.
+    extra_show = M.Tagged(show, 1.0, 0, [0.0] * len(doc))
+    assert M.combine(doc, [said], [confirmed_said, extra_show], M.Combination(drop_nested=True)) == [said]
+    assert M.combine(doc, [said], [confirmed_said, extra_show], M.Combination()) == [said, show]
