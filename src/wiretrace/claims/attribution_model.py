@@ -574,15 +574,10 @@ def _build(doc, text: str, df: DocFeatures, start: int, cue: tuple[int, int],
     cue_span = rules._span(doc, cue_first.idx, cue_last.idx + len(cue_last.text))
     # Quotes opened earlier in the paragraph or running on after the sentence (PolNeAR keeps the marks).
     c_end = rules._balance_quotes(text, c_start, c_end, rules._paragraph_end(text, c_end))
-    if text[c_end - 1 : c_end] in "”\"" and c_end < cue_span.start:
-        # "“Q1,” X said. “Q2.”": the quote goes on after the speaker's sentence.
-        sent_end = doc[start].sent.end_char
-        more = rules._continued_quote(text, sent_end)
-        if more > sent_end:
-            c_end = more
-    elif text[c_end - 1 : c_end] in "”\"":
-        c_end = rules._continued_quote(text, c_end)
+    sent_end = doc[start].sent.end_char
+    c_end = rules._follow_quote(text, c_end, cue_span.start, sent_end)
     c_start, c_end = rules._quote_edges(text, c_start, c_end, cue_span.start)
+    c_end = rules._follow_quote(text, c_end, cue_span.start, sent_end)  # again: the closing mark is known only now
     if c_end - c_start < 2:
         return None
     content = rules._span(doc, c_start, c_end)
