@@ -189,3 +189,15 @@ def test_rules_attribution_inside_another_content_is_dropped_unless_the_tagger_f
     extra_show = M.Tagged(show, 1.0, 0, [0.0] * len(doc))
     assert M.combine(doc, [said], [confirmed_said, extra_show], M.Combination(drop_nested=True)) == [said]
     assert M.combine(doc, [said], [confirmed_said, extra_show], M.Combination()) == [said, show]
+
+
+def test_tagger_content_drops_a_leading_separator(nlp):
+    text = "The mayor said on Monday, “we will rebuild the bridge.”"
+    doc = nlp(text)
+    df = M.doc_features(doc, {}, None, [])
+    said = next(t.i for t in doc if t.text == "said")
+    comma = next(t.i for t in doc if t.text == ",")
+    labels = ["S" if t.i < said else "C" if t.i >= comma else "O" for t in doc]
+    att = M._build(doc, text, df, 0, (said, said + 1), labels)
+    assert att.source.text == "The mayor"
+    assert att.content.text == "“we will rebuild the bridge.”"

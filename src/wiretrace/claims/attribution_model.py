@@ -569,7 +569,10 @@ def _build(doc, text: str, df: DocFeatures, start: int, cue: tuple[int, int],
         if all(labels[k] != "O" or (cue_s <= k < cue_e) or doc[start + k].is_punct for k in between):
             lo, hi = min(lo, a), max(hi, b)
     first, last = doc[start + lo], doc[start + hi - 1]
-    c_start, c_end = first.idx, last.idx + len(last.text)
+    # Separators and a sentence-final period at the edges are not content (PolNeAR's convention, as the rules trim).
+    c_start, c_end = rules._trim(text, first.idx, last.idx + len(last.text))
+    if c_end - c_start < 2:
+        return None
     cue_first, cue_last = doc[cue[0]], doc[cue[1] - 1]
     cue_span = rules._span(doc, cue_first.idx, cue_last.idx + len(cue_last.text))
     # Quotes opened earlier in the paragraph or running on after the sentence (PolNeAR keeps the marks).
