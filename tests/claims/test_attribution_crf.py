@@ -201,3 +201,26 @@ def test_tagger_content_drops_a_leading_separator(nlp):
     att = M._build(doc, text, df, 0, (said, said + 1), labels)
     assert att.source.text == "The mayor"
     assert att.content.text == "“we will rebuild the bridge.”"
+
+
+def test_direct_quote_before_its_cue_is_kept_inside_another_content(nlp):
+    # "“Q,” said X, ..., Y added": the rules' content for "added" runs back over the whole sentence; the direct
+    # quote next to its cue is the attribution PolNeAR marks (the seeds' "Russia wants ..." sentence).
+    doc = nlp("“We will win,” said the mayor, the aide added.")
+    said = A.RawAttribution(_span_of(doc, 7, 9), _span_of(doc, 6, 7), _span_of(doc, 0, 6), "direct")
+    added = A.RawAttribution(_span_of(doc, 10, 12), _span_of(doc, 12, 13), _span_of(doc, 0, 9))
+    confirmed_added = _tagged_for(doc, added, [0.0] * len(doc))
+    comb = M.Combination(drop_nested=True, extra_threshold=2.0)
+    assert M.combine(doc, [said, added], [confirmed_added], comb) == [said, added]
+    indirect = A.RawAttribution(said.source, said.cue, said.content, "indirect")
+    assert M.combine(doc, [indirect, added], [confirmed_added], comb) == [added]
+
+
+def test_tagger_cue_inside_a_kept_source_is_no_second_attribution(nlp):
+    doc = nlp("According to a senior official quoted by AP, the talks failed.")
+    content = _span_of(doc, 9, 12)
+    according = A.RawAttribution(_span_of(doc, 2, 8), _span_of(doc, 0, 2), content, "according_to")
+    quoted = A.RawAttribution(_span_of(doc, 0, 5), _span_of(doc, 5, 6), content)
+    confirmed = _tagged_for(doc, according, [0.0] * len(doc))
+    extra = M.Tagged(quoted, 0.9, 0, [0.0] * len(doc))
+    assert M.combine(doc, [according], [confirmed, extra], M.Combination(extra_threshold=0.5)) == [according]
