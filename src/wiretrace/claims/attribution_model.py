@@ -37,6 +37,10 @@ from wiretrace.claims.attributions import RawAttribution, Span
 
 log = logging.getLogger(__name__)
 
+# Names the taggers' output: bump it when a change alters the attributions found, so that parses stored with the
+# old output are made again (the claims stage's parser name should carry it). 2: issue 15's second round.
+VERSION = "2"
+
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 CUE_FILE = "attribution_cue.crfsuite.gz"  # CRFsuite models, gzipped (a third of the size), read in memory
 SPAN_FILE = "attribution_span.crfsuite.gz"
