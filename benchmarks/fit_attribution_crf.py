@@ -12,6 +12,8 @@ covering span holds it). Writes src/wiretrace/claims/weights/attribution_cue.crf
 and attribution_span.crfsuite.
 
     python benchmarks/fit_attribution_crf.py [--cache-dir /tmp/attr] [--dev] [--c1 0.05 --c2 0.01]
+    python benchmarks/fit_attribution_crf.py --cache-dir /tmp/attr --score FOLDER  # re-sweep the combination
+        settings (weights/attribution_crf.json) with development taggers already fitted (--dev prints the folder)
 """
 
 from __future__ import annotations
