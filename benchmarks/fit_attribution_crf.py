@@ -12,6 +12,8 @@ covering span holds it). Writes src/wiretrace/claims/weights/attribution_cue.crf
 and attribution_span.crfsuite.
 
     python benchmarks/fit_attribution_crf.py [--cache-dir /tmp/attr] [--dev] [--c1 0.05 --c2 0.01]
+    python benchmarks/fit_attribution_crf.py --cache-dir /tmp/attr --score FOLDER  # re-sweep the combination
+        settings (weights/attribution_crf.json) with development taggers already fitted (--dev prints the folder)
 """
 
 from __future__ import annotations
@@ -140,6 +142,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--only", choices=["cue", "span"], default=None, help="refit one tagger, keep the other from --reuse")
     ap.add_argument("--reuse", type=Path, default=None, help="folder holding the tagger not refitted")
+    ap.add_argument("--score", type=Path, default=None,
+                    help="fit nothing: score the development fifth with the taggers already in this folder")
     args = ap.parse_args()
     if not (args.data / "attributions").is_dir():
         sys.exit(f"PolNeAR not found under {args.data}")
@@ -152,6 +156,9 @@ def main() -> None:
     docs = polnear.load(args.data, split="train", limit=args.limit)
     cache = args.cache_dir / "train.spacy" if args.cache_dir else None
     sdocs = parsed(docs, cache, nlp)
+    if args.score is not None:
+        dev_report(docs, sdocs, str(args.score))
+        return
     import json
 
     rates = json.loads((OUT / "cues.json").read_text(encoding="utf-8"))["rates"]
@@ -166,31 +173,54 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="wiretrace-crf-")) if args.dev else args.out
     import shutil
 
-    for name, seqs in ((M.CUE_FILE, cue_seqs), (M.SPAN_FILE, span_seqs)):
-        if args.only and not name.endswith(args.only + ".crfsuite"):
+    for kind, name, seqs in (("cue", M.CUE_FILE, cue_seqs), ("span", M.SPAN_FILE, span_seqs)):
+        if args.only and args.only != kind:
             shutil.copy(args.reuse / name, out / name)
             continue
         train(seqs, out / name, args.c1, args.c2, args.iters, args.minfreq)
         print(f"{name} fitted ({time.time() - t0:.0f}s)", flush=True)
     if args.dev:
         shutil.copy(OUT / "cues.json", out / "cues.json")
-        models = M.load_models(str(out))
-        dev = [k for k, d in enumerate(docs) if is_dev(d.name)]
-        from wiretrace.claims.attributions import rules_from_doc
+        print(f"development taggers kept in {out}", flush=True)
+        dev_report(docs, sdocs, str(out))
 
-        runs = [("rules", [rules_from_doc(sdocs[k]) for k in dev])]
-        best = (-1.0, 0.0)
-        for thr in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
-            runs.append((f"crf extra>={thr}", [M.from_doc(sdocs[k], models, thr) for k in dev]))
-            sc = polnear.score([docs[k] for k in dev], runs[-1][1])
-            if sc["source"]["exact"][2] > best[0]:
-                best = (sc["source"]["exact"][2], thr)
-        for name, p in runs:
-            sc = polnear.score([docs[k] for k in dev], p)
-            print(f"dev ({len(dev)} train documents) {name:16}: " + "  ".join(
-                f"{r} {m} {sc[r][m][2]:.3f}" for r in polnear.ROLES for m in ("exact", "overlap")))
-        print(f"best extra_threshold on dev: {best[1]} (source exact F1 {best[0]:.3f}); "
-              f"ship it in {OUT / M.SETTINGS_FILE}")
+
+def dev_report(docs, sdocs, folder: str) -> None:
+    """Score the development fifth with the taggers in `folder`: the rules, then the combination with each setting
+    of `attribution_model.Combination` swept one at a time around the shipped ones (the best of each is what
+    attribution_crf.json should hold)."""
+    import json
+    from dataclasses import replace
+
+    from wiretrace.claims import attribution_model as M
+    from wiretrace.claims import attributions as A
+
+    models = M.load_models(folder)
+    dev = [k for k, d in enumerate(docs) if is_dev(d.name)]
+    gold = [docs[k] for k in dev]
+    rule_atts = {k: A.rules_from_doc(sdocs[k]) for k in dev}
+    tags = {k: M.tag_all(sdocs[k], models, rule_atts[k]) for k in dev}  # the taggers run once per document
+
+    def combined(comb: M.Combination) -> list:
+        return [M.combine(sdocs[k], rule_atts[k], tags[k], comb) for k in dev]
+
+    def line(name: str, preds: list) -> float:
+        sc = polnear.score(gold, preds)
+        print(f"dev ({len(dev)} train documents) {name:24}: " + "  ".join(
+            f"{r} {m} {sc[r][m][2]:.3f}" for r in polnear.ROLES for m in ("exact", "overlap")), flush=True)
+        return sc["source"]["exact"][2]
+
+    line("rules", [rule_atts[k] for k in dev])
+    shipped = M.Combination.from_json(json.loads((OUT / M.SETTINGS_FILE).read_text(encoding="utf-8")))
+    best = shipped
+    line("shipped settings", combined(shipped))
+    sweeps = {"extra_threshold": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01), "source_add": (None, 0.5, 0.7, 0.9),
+              "source_drop": (None, 0.05, 0.1, 0.2), "source_swap": (None, 0.3, 0.5, 0.7), "drop_quoted": (False, True),
+              "drop_nested": (False, True)}
+    for name, values in sweeps.items():
+        scores = [(line(f"{name}={v}", combined(replace(best, **{name: v}))), v) for v in values]
+        best = replace(best, **{name: max(scores, key=lambda sv: sv[0])[1]})
+    print(f"best on dev for source exact F1 (one setting at a time): {best}; ship it in {OUT / M.SETTINGS_FILE}")
 
 
 if __name__ == "__main__":

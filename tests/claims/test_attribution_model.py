@@ -116,3 +116,17 @@ def test_cue_takes_adverbs_and_topic_preposition(nlp):
     assert ("Trump", "talked about", "building a wall on the border") in _triples(
         "Trump talked about building a wall on the border.", nlp
     )
+
+
+def test_wire_style_quote_reopened_after_the_speaker_is_one_content(nlp):
+    # PolNeAR's covering span runs over "X said." to the end of the reopened quote, in NYT copy's '' marks too.
+    text = "''We will win this seat,'' he said. ''Nobody can stop us now.''"
+    assert ("he", "said", text) in _triples(text, nlp)
+    curly = "“We will win this seat,” he said. “Nobody can stop us now.”"
+    assert ("he", "said", curly) in _triples(curly, nlp)
+
+
+def test_follow_quote_marks():
+    text = "''A,'' she added. ''B.'' Then more."
+    assert A._follow_quote(text, text.index(" she"), text.index("added"), text.index(" ''B")) == text.index(" Then")
+    assert A._follow_quote("no quote here", 5, 9, 13) == 5

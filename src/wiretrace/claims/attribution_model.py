@@ -37,6 +37,10 @@ from wiretrace.claims.attributions import RawAttribution, Span
 
 log = logging.getLogger(__name__)
 
+# Names the taggers' output: bump it when a change alters the attributions found, so that parses stored with the
+# old output are made again (the claims stage's parser name should carry it). 2: issue 15's second round.
+VERSION = "2"
+
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 CUE_FILE = "attribution_cue.crfsuite.gz"  # CRFsuite models, gzipped (a third of the size), read in memory
 SPAN_FILE = "attribution_span.crfsuite.gz"
@@ -86,16 +90,15 @@ def _tok_range(doc, span: Span | None) -> tuple[int, int] | None:
     return None if sp is None or len(sp) == 0 else (sp.start, sp.end)
 
 
-def doc_features(doc, rates: dict[str, float], cue_model: dict | None = None,
-                 rule_atts: list[RawAttribution] | None = None) -> DocFeatures:
-    """Per-token features of the parse (word, stem, tag, dependency, head, quotation state, cue-word rate, and the
-    binned margin the rules' logistic cue model gives a verb from its own features)."""
+def quotation_state(doc) -> tuple[list[bool], list[int], list[bool]]:
+    """Per token: inside a quotation, which quotation (-1 outside), and whether it starts a paragraph. Marks toggle
+    per paragraph ('' and " open and close alike, as in PolNeAR's wire copy). Cached on the Doc: the features and
+    the combination both read it."""
+    cached = doc.user_data.get("wiretrace_quotes")
+    if cached is not None:
+        return cached
     text = rules._text(doc)
     toks = list(doc)
-    lower = [t.lower_ for t in toks]
-    tags = [t.tag_ for t in toks]
-    deps = [t.dep_ for t in toks]
-    heads = [t.head.i for t in toks]
     n = len(toks)
     inquote = [False] * n
     quote_id = [-1] * n
@@ -124,6 +127,21 @@ def doc_features(doc, rates: dict[str, float], cue_model: dict | None = None,
                 continue
         if opened != -1:
             inquote[i], quote_id[i] = True, qid
+    doc.user_data["wiretrace_quotes"] = (inquote, quote_id, para_break)
+    return inquote, quote_id, para_break
+
+
+def doc_features(doc, rates: dict[str, float], cue_model: dict | None = None,
+                 rule_atts: list[RawAttribution] | None = None) -> DocFeatures:
+    """Per-token features of the parse (word, stem, tag, dependency, head, quotation state, cue-word rate, and the
+    binned margin the rules' logistic cue model gives a verb from its own features)."""
+    toks = list(doc)
+    lower = [t.lower_ for t in toks]
+    tags = [t.tag_ for t in toks]
+    deps = [t.dep_ for t in toks]
+    heads = [t.head.i for t in toks]
+    n = len(toks)
+    inquote, quote_id, para_break = quotation_state(doc)
     child_deps: list[set[str]] = [set() for _ in range(n)]
     for i, h in enumerate(heads):
         if h != i:
@@ -165,7 +183,22 @@ def doc_features(doc, rates: dict[str, float], cue_model: dict | None = None,
 
 
 def cue_sequence(df: DocFeatures, start: int, end: int) -> list[list[str]]:
-    """Features of one sentence's tokens for the cue tagger: own features and the neighbours' words and tags."""
+    """Features of one sentence's tokens for the cue tagger: own features, the neighbours' words and tags, and what
+    the token governs (its subject, the words of its prepositions: "support for", "criticism of") and how far the
+    nearest quotation mark is on each side ("...,” he said")."""
+    subj: dict[int, str] = {}
+    preps: dict[int, list[str]] = {}
+    for j in range(start, end):
+        h = df.heads[j]
+        if h == j or not (start <= h < end):
+            continue
+        if df.deps[j] in ("nsubj", "nsubjpass"):
+            tag = df.base[j][2][2:]
+            subj[h] = df.lower[j] if tag == "PRP" else tag
+        elif df.deps[j] in ("prep", "dobj", "ccomp"):
+            preps.setdefault(h, []).append(df.deps[j] + ":" + (df.lower[j] if df.deps[j] == "prep" else
+                                                                df.base[j][2][2:]))
+    marks = [j for j in range(start, end) if df.lower[j] in _QUOTES]
     out = []
     for i in range(start, end):
         f = list(df.base[i])
@@ -174,12 +207,22 @@ def cue_sequence(df: DocFeatures, start: int, end: int) -> list[list[str]]:
             if start <= j < end:
                 f.append(name + "w=" + df.lower[j])
                 f.append(name + "t=" + df.base[j][2][2:])
+                f.append(name + "rc=" + df.rule_cue[j])
             else:
                 f.append(name + "w=<b>")
         if start < i:
             f.append("bg=" + df.lower[i - 1] + "|" + df.lower[i])
+        if i + 1 < end:
+            f.append("fg=" + df.lower[i] + "|" + df.lower[i + 1])
         f.append("rc=" + df.rule_cue[i])
         f.append("rcw=" + df.rule_cue[i] + "|" + df.lower[i])
+        if i in subj:
+            f.append("sj=" + subj[i])
+        f += ["gv=" + g for g in preps.get(i, ())]
+        left = [i - j for j in marks if j < i]
+        right = [j - i for j in marks if j > i]
+        f.append("ql=" + (_dist(min(left)) if left else "-"))
+        f.append("qr=" + (_dist(min(right)) if right else "-"))
         out.append(f)
     return out
 
@@ -291,13 +334,38 @@ def cue_spans(labels: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """How the rules' and the taggers' answers are combined (`attribution_crf.json`, chosen on the development fifth
+    of the training split by `benchmarks/fit_attribution_crf.py --dev`); None switches a step off."""
+
+    # The cue confidence a tagger-only attribution needs.
+    extra_threshold: float = 0.5
+    # Around a cue both found: the span tagger's mean probability of "source" over its own source that replaces a
+    # missing source of the rules ...
+    source_add: float | None = None
+    # ... the probability under which the rules' source is dropped when the tagger gives none ...
+    source_drop: float | None = None
+    # ... and the margin by which the tagger's source must beat the rules' (same measure) to replace it.
+    source_swap: float | None = None
+    # Drop a rules' attribution whose cue lies inside a quotation when the cue tagger does not confirm its cue ...
+    drop_quoted: bool = False
+    # ... and one of those, or a tagger-only one, whose cue lies inside another attribution's content.
+    drop_nested: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict) -> Combination:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: (v if v is None or isinstance(v, bool) else float(v)) for k, v in data.items() if k in names})
+
+
 @dataclass(slots=True)
 class Models:
     cue: object  # pycrfsuite.Tagger
     span: object
     rates: dict[str, float]
     lexicon_model: dict | None  # the rules' cue classifier, whose verb margin is a feature
-    extra_threshold: float  # the cue confidence a tagger-only attribution needs (attribution_crf.json)
+    combination: Combination  # attribution_crf.json
     buffers: tuple[bytes, bytes]  # the models' bytes, which the taggers read in place
 
 
@@ -325,10 +393,10 @@ def load_models(weights_dir: str | None = None) -> Models | None:
     except (OSError, ValueError):
         rates = {}
     try:
-        extra = float(json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8"))["extra_threshold"])
-    except (OSError, ValueError, KeyError):
-        extra = 0.5
-    return Models(cue, span, rates, rules.cue_model(), extra, buffers)
+        combination = Combination.from_json(json.loads((d / SETTINGS_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        combination = Combination()
+    return Models(cue, span, rates, rules.cue_model(), combination, buffers)
 
 
 def _sent_ranges(doc) -> list[tuple[int, int]]:
@@ -339,12 +407,30 @@ def _overlaps(a: Span | None, b: Span | None) -> bool:
     return a is not None and b is not None and a.start < b.end and b.start < a.end
 
 
-def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[RawAttribution, float]]:
-    """Attributions by the two taggers alone (cue tagger, then source/content per cue), the rules' answer stacked;
-    each with the cue tagger's confidence (the lowest marginal probability of its cue's labels)."""
+@dataclass(slots=True)
+class Tagged:
+    """One attribution of the taggers, with what the combination weighs: the cue tagger's confidence (the lowest
+    marginal of its cue's labels) and the span tagger's per-token probability of "source" over the cue's sentence."""
+
+    att: RawAttribution
+    conf: float
+    start: int  # the sentence's first token
+    p_source: list[float]
+
+    def source_prob(self, doc, span: Span | None) -> float | None:
+        """Mean probability of "source" over a span's tokens; None when the span is absent or leaves the sentence."""
+        rng = _tok_range(doc, span)
+        if rng is None or rng[0] < self.start or rng[1] > self.start + len(self.p_source):
+            return None
+        ps = self.p_source[rng[0] - self.start : rng[1] - self.start]
+        return sum(ps) / len(ps)
+
+
+def tag_all(doc, models: Models, rule_atts: list[RawAttribution]) -> list[Tagged]:
+    """Attributions by the two taggers alone (cue tagger, then source/content per cue), the rules' answer stacked."""
     text = rules._text(doc)
     df = doc_features(doc, models.rates, models.lexicon_model, rule_atts)
-    out: list[tuple[RawAttribution, float]] = []
+    out: list[Tagged] = []
     seen: set[tuple] = set()
     for start, end in _sent_ranges(doc):
         if end - start < 2:
@@ -361,33 +447,103 @@ def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[R
             key = (att.cue.start, att.cue.end, att.content.start, att.content.end)
             if key not in seen:
                 seen.add(key)
-                out.append((att, p))
+                p_source = [models.span.marginal("S", k) for k in range(end - start)]
+                out.append(Tagged(att, p, start, p_source))
     return out
 
 
-def from_doc(doc, models: Models, extra_threshold: float | None = None) -> list[RawAttribution]:
-    """Attributions in a parsed spaCy Doc: the rules' attributions with the cue tagger's verb group as their cue,
-    and the taggers' own attributions around the cues the rules miss.
+def tagged(doc, models: Models, rule_atts: list[RawAttribution]) -> list[tuple[RawAttribution, float]]:
+    """Attributions by the two taggers alone, each with the cue tagger's confidence (see `tag_all`)."""
+    return [(t.att, t.conf) for t in tag_all(doc, models, rule_atts)]
+
+
+def from_doc(doc, models: Models, combination: Combination | None = None) -> list[RawAttribution]:
+    """Attributions in a parsed spaCy Doc: the rules' attributions with the cue tagger's verb group as their cue
+    (and the span tagger's source where it is the more probable one), and the taggers' own attributions around the
+    cues the rules miss.
 
     Why this combination: on a development fifth of the training split the taggers alone found more cues, with
     better cue boundaries, but built fewer exact sources than the rules around the cues both found (see
     benchmarks/RESULTS-claims.md); each part is kept where it measured better."""
     rule_atts = rules.rules_from_doc(doc)
-    mine = tagged(doc, models, rule_atts)
+    mine = tag_all(doc, models, rule_atts)
+    return combine(doc, rule_atts, mine, models.combination if combination is None else combination)
+
+
+def combine(doc, rule_atts: list[RawAttribution], mine: list[Tagged], comb: Combination) -> list[RawAttribution]:
+    """The combination of `from_doc`, apart so that its settings can be swept without running the taggers again."""
     out: list[RawAttribution] = []
+    unconfirmed: list[RawAttribution] = []
+    inquote = quotation_state(doc)[0] if comb.drop_quoted else []
     for r in rule_atts:
-        same = [a for a, _p in mine if _overlaps(a.cue, r.cue)]
+        same = [t for t in mine if _overlaps(t.att.cue, r.cue)]
+        if not same:
+            if inquote and _quoted(doc, r.cue, inquote):
+                # "“I guess that settles it,” he said": a verb inside someone's quotation is rarely an attribution
+                # of its own in PolNeAR (107 of 109 on the development fifth were not); the tagger has learnt it.
+                continue
+            unconfirmed.append(r)
         if len(same) == 1:
             # The rules' spans, the tagger's verb group. (Taking the tagger's covering content for quotes split
             # around their cue measured worse on the development fifth: content exact 0.481 against 0.487.)
-            cue = same[0].cue
+            cue = same[0].att.cue
             if not _overlaps(cue, r.content) and not _overlaps(cue, r.source):
                 r = replace(r, cue=cue)
+            r = _choose_source(doc, r, same[0], comb)
         out.append(r)
-    threshold = models.extra_threshold if extra_threshold is None else extra_threshold
-    out += [a for a, p in mine if p >= threshold and not any(_overlaps(a.cue, r.cue) for r in rule_atts)
-            and not _quotes_as_saying(doc, a, rule_atts)]
+    # The taggers' own attributions around cues the rules miss; not one whose cue sits in a source already kept, or
+    # whose source runs over a kept cue ("According to an official quoted by AP": "quoted" is no second cue).
+    extras = [t.att for t in mine if t.conf >= comb.extra_threshold
+              and not any(_overlaps(t.att.cue, r.cue) for r in rule_atts)
+              and not any(_overlaps(t.att.cue, o.source) or _overlaps(t.att.source, o.cue) for o in out)
+              and not _quotes_as_saying(doc, t.att, rule_atts)]
+    out += extras
+    if comb.drop_nested:
+        # "X said the polls show Y": PolNeAR rarely annotates an attribution inside another's content (on the
+        # development fifth 19 of 131 such from the rules alone were annotated, 7 of 31 of the tagger's own). A
+        # direct quote before its cue ("“Q,” said X, ..., Y added") is kept: the other's content, run back over
+        # the sentence by the rules, is the likelier error (the seeds' "Russia wants ..." quote; dev cost 0.001).
+        nested = [r for r in unconfirmed + extras if not (r.kind == "direct" and r.content.end <= r.cue.start)
+                  and any(_inside(r.cue, o.content) and not _inside(o.cue, r.content) for o in out if o is not r)]
+        out = [o for o in out if not any(o is r for r in nested)]
     return out
+
+
+def _inside(a: Span | None, b: Span | None) -> bool:
+    return a is not None and b is not None and b.start <= a.start and a.end <= b.end
+
+
+def _quoted(doc, cue: Span | None, inquote: list[bool]) -> bool:
+    rng = _tok_range(doc, cue)
+    return rng is not None and inquote[rng[0]]
+
+
+def _choose_source(doc, r: RawAttribution, t: Tagged, comb: Combination) -> RawAttribution:
+    """The rules' source or the span tagger's, around one cue both found, by the tagger's probability of "source"
+    over each: the rules miss subjects of participles and coordinated verbs ("..., then revealed"), attach datelines
+    and relative clauses the annotators leave out, and give a source to "appeared" and "asked", which PolNeAR leaves
+    without one."""
+    mine = t.att.source
+    if mine is not None and (_overlaps(mine, r.content) or _overlaps(mine, r.cue)):
+        return r
+    if r.source is None:
+        p = t.source_prob(doc, mine)
+        if comb.source_add is not None and p is not None and p >= comb.source_add:
+            return replace(r, source=mine, antecedent=t.att.antecedent)
+        return r
+    p_rule = t.source_prob(doc, r.source)
+    if p_rule is None:
+        return r
+    if mine is None:
+        if comb.source_drop is not None and p_rule < comb.source_drop:
+            return replace(r, source=None, antecedent=None)
+        return r
+    if (mine.start, mine.end) == (r.source.start, r.source.end):
+        return r
+    p = t.source_prob(doc, mine)
+    if comb.source_swap is not None and p is not None and p - p_rule >= comb.source_swap:
+        return replace(r, source=mine, antecedent=t.att.antecedent)
+    return r
 
 
 def _quotes_as_saying(doc, att: RawAttribution, rule_atts: list[RawAttribution]) -> bool:
@@ -422,20 +578,18 @@ def _build(doc, text: str, df: DocFeatures, start: int, cue: tuple[int, int],
         if all(labels[k] != "O" or (cue_s <= k < cue_e) or doc[start + k].is_punct for k in between):
             lo, hi = min(lo, a), max(hi, b)
     first, last = doc[start + lo], doc[start + hi - 1]
-    c_start, c_end = first.idx, last.idx + len(last.text)
+    # Separators and a sentence-final period at the edges are not content (PolNeAR's convention, as the rules trim).
+    c_start, c_end = rules._trim(text, first.idx, last.idx + len(last.text))
+    if c_end - c_start < 2:
+        return None
     cue_first, cue_last = doc[cue[0]], doc[cue[1] - 1]
     cue_span = rules._span(doc, cue_first.idx, cue_last.idx + len(cue_last.text))
     # Quotes opened earlier in the paragraph or running on after the sentence (PolNeAR keeps the marks).
     c_end = rules._balance_quotes(text, c_start, c_end, rules._paragraph_end(text, c_end))
-    if text[c_end - 1 : c_end] in "”\"" and c_end < cue_span.start:
-        # "“Q1,” X said. “Q2.”": the quote goes on after the speaker's sentence.
-        sent_end = doc[start].sent.end_char
-        more = rules._continued_quote(text, sent_end)
-        if more > sent_end:
-            c_end = more
-    elif text[c_end - 1 : c_end] in "”\"":
-        c_end = rules._continued_quote(text, c_end)
+    sent_end = doc[start].sent.end_char
+    c_end = rules._follow_quote(text, c_end, cue_span.start, sent_end)
     c_start, c_end = rules._quote_edges(text, c_start, c_end, cue_span.start)
+    c_end = rules._follow_quote(text, c_end, cue_span.start, sent_end)  # again: the closing mark is known only now
     if c_end - c_start < 2:
         return None
     content = rules._span(doc, c_start, c_end)

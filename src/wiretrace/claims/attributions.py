@@ -240,15 +240,37 @@ def _continued_quote(text: str, end: int) -> int:
     para_end = _paragraph_end(text, end)
     pos = end
     while True:
-        m = re.match(r"[^\S\n]*[.!?]?[^\S\n]*([“\"])", text[pos:para_end])
+        m = re.match(r"[^\S\n]*[.!?]?[^\S\n]*(“|\"|'')", text[pos:para_end])
         if not m:
             return pos
         open_at = pos + m.start(1)
-        close_ch = "”" if m.group(1) == "“" else '"'
-        close = text.find(close_ch, open_at + 1, para_end)
+        mark = m.group(1)
+        close_mark = "”" if mark == "“" else mark
+        close = text.find(close_mark, open_at + len(mark), para_end)
         if close == -1:
             return pos
-        pos = close + 1
+        pos = close + len(close_mark)
+
+
+def _closes_quote(text: str, end: int) -> bool:
+    return text[end - 1 : end] in ("”", '"') or text[end - 2 : end] == "''"
+
+
+def _follow_quote(text: str, end: int, cue_start: int, sent_end: int) -> int:
+    """Where a quoted content really ends: "“Q1,” X said. “Q2.”" goes on after the speaker's sentence, and a quote
+    that closes and reopens in the paragraph's next sentences covers them (PolNeAR's covering span); NYT copy's
+    '' marks as well as “ ” and "."""
+    if not _closes_quote(text, end):
+        return end
+    if end < cue_start:
+        # spaCy may leave the reopening mark on the speaker's sentence ("he said. ''"): search from before it.
+        k = len(text[:sent_end].rstrip())
+        mark = 2 if text[k - 2 : k] == "''" else 1 if text[k - 1 : k] in ("“", '"') else 0
+        if mark and k - mark > cue_start:
+            k -= mark
+        more = _continued_quote(text, k)
+        return more if more > k else end
+    return _continued_quote(text, end)
 
 
 def _subtree_chars(tok) -> tuple[int, int]:
@@ -594,14 +616,9 @@ def _verb_cue(doc, sent, verb) -> RawAttribution | None:
         if ce - cs < 2:
             return None
         ce = _balance_quotes(text, cs, ce, _paragraph_end(text, ce))
-        if text[ce - 1 : ce] in "”\"" and ce < verb.idx:
-            # "“Q1,” X said. “Q2.”": the quote goes on after the speaker's sentence.
-            more = _continued_quote(text, sent.end_char)
-            if more > sent.end_char:
-                ce = more
-        elif text[ce - 1 : ce] in "”\"":
-            ce = _continued_quote(text, ce)
+        ce = _follow_quote(text, ce, verb.idx, sent.end_char)
         cs, ce = _quote_edges(text, cs, ce, verb.idx)
+        ce = _follow_quote(text, ce, verb.idx, sent.end_char)  # again: the closing mark is known only now
         content = _span(doc, cs, ce)
         seg = content.text.strip()
         if seg[:1] in _OPEN_Q and seg.rstrip(",.")[-1:] in "”\"'’":
