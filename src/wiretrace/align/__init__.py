@@ -28,14 +28,15 @@ from wiretrace.align.pairs import (
     align_docs,
     candidate_pairs,
     cosine_accept,
-    is_cross_lingual,
+    embedder_languages,
     min_cosine,
+    multilingual_path,
     xl_floor,
     xl_min_cos,
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import ANALYSIS_VERSION, analysis_of, ensure_vectors, sentence_texts, vector_rows
-from wiretrace.analysis.language import languages_differ
+from wiretrace.analysis.language import base_language, languages_differ
 from wiretrace.model import Alignment, Article, Passage, Sentence, SentencePair, Story
 
 __all__ = ["run", "align_articles", "align_texts", "article_doc", "pair_version", "flip", "AlignSettings", "REQUIRES",
@@ -46,7 +47,8 @@ ASSIGNS = ("story.alignments", "story.pair_results", "article.analysis.vectors")
 
 # A versioned constant, not a setting: it names the algorithm of stored pair results (a new one is a new version).
 ALIGN_VERSION = 3  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story);
-# 3: cross-lingual pairs by ratio margin, coverage aware of split sentences
+# 3: cross-lingual pairs by ratio margin, coverage aware of split sentences; two articles in one language the
+# sentence embedder does not read take the multilingual path
 # Settings that only choose which article pairs are computed: a pair's result does not depend on them, so they
 # stay out of `pair_version` (any other field, present or future, is in it).
 _PAIR_CHOICE = frozenset({"all_pairs_max", "min_shared_trigrams", "trigram_posting_max", "wide_partners"})
@@ -150,7 +152,7 @@ def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tu
                multilingual, settings: AlignSettings) -> Alignment:
     """Alignment of one article pair, vectors already ensured for both (`keep`: each side's sentences this pair
     gives a reason to embed, from `_needs_embedding`)."""
-    if multilingual is not None and is_cross_lingual(x, y, settings):
+    if multilingual is not None and multilingual_path(x, y, settings):
         for d, art in ((x, xa), (y, ya)):
             d.xemb = vector_rows(art, multilingual.name, d.usable, _dim(art, multilingual.name, 512))
         return align_cross_lingual(x, y, xl_min_cos(multilingual.name, settings), settings=settings,
@@ -186,7 +188,7 @@ def align_articles(members: list[Article], embedder, multilingual=None,
     cand = candidate_article_pairs(docs, settings)
     todo = [(i, j) for i, j in cand if (docs[i].id, docs[j].id) not in known and (docs[j].id, docs[i].id) not in known]
     if todo:
-        xl = {(i, j) for i, j in todo if multilingual is not None and is_cross_lingual(docs[i], docs[j], settings)}
+        xl = {(i, j) for i, j in todo if multilingual is not None and multilingual_path(docs[i], docs[j], settings)}
         if xl and callable(multilingual) and not hasattr(multilingual, "encode"):
             multilingual = multilingual()
         if multilingual is None:
@@ -229,10 +231,14 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     return story
 
 
-def across_languages(languages: tuple[str | None, str | None]) -> bool:
-    """Two known, different languages: the pair takes the cross-lingual alignment, and only then is the
-    multilingual model worth loading (`wiretrace align`, the web app's compare page)."""
-    return languages_differ(*languages)
+def across_languages(languages: tuple[str | None, str | None], settings: AlignSettings = ALIGN_DEFAULTS) -> bool:
+    """Two known, different languages, or one known language the sentence embedder does not read: the pair may take
+    the multilingual path (`multilingual_path` decides from the texts), so the multilingual model is worth loading
+    (`wiretrace align`, the web app's compare page)."""
+    if languages_differ(*languages):
+        return True
+    lang = base_language(languages[0])
+    return lang is not None and lang == base_language(languages[1]) and lang not in embedder_languages(settings)
 
 
 def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b",
@@ -244,7 +250,7 @@ def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str =
     """
     a = Article(source=id_a, text=text_a, id=id_a, language=languages[0])
     b = Article(source=id_b, text=text_b, id=id_b, language=languages[1])
-    cross = multilingual is not None and is_cross_lingual(article_doc(a), article_doc(b), settings)
+    cross = multilingual is not None and multilingual_path(article_doc(a), article_doc(b), settings)
     found, _ = align_articles([a, b], embedder, multilingual, settings=settings)
     al = found[0] if found else Alignment(a=id_a, b=id_b)
     return al, sentence_texts(a), sentence_texts(b), cross

@@ -28,7 +28,7 @@ from wiretrace.align.features import (
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import MIN_WORDS
-from wiretrace.analysis.language import languages_differ
+from wiretrace.analysis.language import base_language, languages_differ
 from wiretrace.model import Alignment, Sentence, SentencePair
 from wiretrace.text.normalize import text_length
 
@@ -204,6 +204,22 @@ def is_cross_lingual(x: Doc, y: Doc, settings: AlignSettings = ALIGN_DEFAULTS) -
     return not (english_share(x) >= settings.english_share and english_share(y) >= settings.english_share)
 
 
+def multilingual_path(x: Doc, y: Doc, settings: AlignSettings = ALIGN_DEFAULTS) -> bool:
+    """The pair is aligned with the multilingual model: its languages differ (`is_cross_lingual`), or both are one
+    known language the sentence embedder does not read (`settings.embedder_languages`) and neither reads as English."""
+    if is_cross_lingual(x, y, settings):
+        return True
+    lang = base_language(x.language)
+    if lang is None or lang != base_language(y.language):
+        return False
+    return lang not in embedder_languages(settings) and max(english_share(x), english_share(y)) < settings.english_share
+
+
+def embedder_languages(settings: AlignSettings = ALIGN_DEFAULTS) -> set[str]:
+    """The base languages the sentence embedder reads (`settings.embedder_languages`)."""
+    return {code.strip().lower() for code in settings.embedder_languages.split(",") if code.strip()}
+
+
 def digit_numbers(text: str) -> frozenset[str]:
     """Numbers written in digits, separators dropped: '3,400', '3 400', '3.400' -> '3400'; '4.25', '4,25' -> '425'."""
     return frozenset(re.sub(r"\D", "", m.group(0)) for m in _DIGITS.finditer(text))
@@ -265,22 +281,24 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share:
 
 def _covered(al: Alignment, x: Doc, y: Doc, sim: np.ndarray | None, floor: float | None) -> tuple[float, float]:
     """Share of each side's sentences the alignment covers. With `sim` (the pair's cosines), a sentence next to an
-    aligned one whose partner it also matches above `floor` is covered too: a translator split that sentence in two
-    (or joined two), which a one-to-one alignment cannot pair twice."""
+    aligned one whose nearest sentence in the other text is that one's partner, above `floor`, is covered too: a
+    translator split that sentence in two (or joined two), which a one-to-one alignment cannot pair twice."""
     if not x.usable or not y.usable:
         return 0.0, 0.0
     side_a, side_b = {p.a for p in al.pairs}, {p.b for p in al.pairs}
     if sim is not None and floor is not None:
         row = {i: r for r, i in enumerate(x.usable)}
         col = {j: c for c, j in enumerate(y.usable)}
+        best_a, best_b = sim.argmax(axis=0), sim.argmax(axis=1)  # each sentence's nearest in the other text
         for p in al.pairs:
             if p.a not in row or p.b not in col:
                 continue
+            r, c = row[p.a], col[p.b]
             for j in (p.b - 1, p.b + 1):
-                if j in col and j not in side_b and sim[row[p.a], col[j]] >= floor:
+                if j in col and j not in side_b and best_a[col[j]] == r and sim[r, col[j]] >= floor:
                     side_b.add(j)
             for i in (p.a - 1, p.a + 1):
-                if i in row and i not in side_a and sim[row[i], col[p.b]] >= floor:
+                if i in row and i not in side_a and best_b[row[i]] == c and sim[row[i], c] >= floor:
                     side_a.add(i)
     return len(side_a) / len(x.usable), len(side_b) / len(y.usable)
 

@@ -78,6 +78,10 @@ class AlignSettings:
     # Share of English function words above which a text reads as English (~0.4 in English news, < 0.1 in French):
     # two texts that both read as English are never aligned as a translation, whatever their detected languages.
     english_share: float = 0.25
+    # Base languages the sentence embedder reads (comma-separated; MiniLM, the default, is English). A pair of two
+    # articles in one other language takes the multilingual path too: the English model scores any two Persian
+    # sentences alike (~0.5 paraphrase), which made copy edges between unrelated Persian articles.
+    embedder_languages: str = "en"
 
 
 ALIGN_DEFAULTS = AlignSettings()  # for public helpers' defaults (benchmarks and tests call them directly)

@@ -40,17 +40,20 @@ def alignment_json(
 ) -> dict[str, Any]:
     """The alignment of two texts as a JSON-ready dict (pairs carry both sentences).
 
-    Texts in two different (known) languages take the story path's cross-lingual alignment.
+    Texts in two different (known) languages, or both in a language the sentence embedder does not read, take the
+    story path's multilingual alignment.
     """
     from dataclasses import asdict
 
     from wiretrace.align import across_languages, align_texts
     from wiretrace.commands.settings import new_context, run_config
 
-    multilingual = new_context().multilingual_embedder() if across_languages(languages) else None
+    settings = run_config().align
+    multilingual = new_context().multilingual_embedder() if across_languages(languages, settings) else None
     al, sents_a, sents_b, cross = align_texts(text_a, text_b, embedder, id_a, id_b, languages, multilingual,
-                                              settings=run_config().align)
-    used = f"{embedder.name} + {multilingual.name} (across languages)" if cross else embedder.name
+                                              settings=settings)
+    where = "across languages" if languages[0] != languages[1] else "multilingual model"
+    used = f"{embedder.name} + {multilingual.name} ({where})" if cross else embedder.name
     return {
         "a": id_a,
         "b": id_b,

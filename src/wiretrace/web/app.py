@@ -427,7 +427,7 @@ def create_app(db: str | Path, host: str = "127.0.0.1", token: str | None = None
             from wiretrace.align import across_languages, align_texts
 
             languages = (art_a.language, art_b.language)
-            multilingual = state.ctx.multilingual_embedder() if across_languages(languages) else None
+            multilingual = state.ctx.multilingual_embedder() if across_languages(languages, state.ctx.config.align) else None
             alignment, _, _, cross = align_texts(art_a.text, art_b.text, state.ctx.embedder(), a, b, languages,
                                                  multilingual, settings=state.ctx.config.align)
             pairs = [{"a": p.a, "b": p.b, "label": p.label, "score": p.score} for p in alignment.pairs]
