@@ -19,6 +19,7 @@ import numpy as np
 
 from wiretrace.analysis import analysis_of, vector_key
 from wiretrace.analysis.language import base_language, languages_differ
+from wiretrace.claims.attribution_model import VERSION as ATTRIBUTION_VERSION
 from wiretrace.claims.attributions import RawAttribution, extract_attributions, from_doc
 from wiretrace.claims.conflicts import find_conflicts, number_clashes, polarity
 from wiretrace.claims.grouping import (
@@ -82,7 +83,7 @@ def _parser_name(nlp, ctx, article: Article | None = None) -> str:
     """What a stored parse was made with; another value means the article is parsed again. The settings that shape
     the parse add a short digest of their values, only when they differ from the defaults (parses stored with the
     defaults are kept)."""
-    name = ctx.config.spacy_model if nlp else "rules"
+    name = (ctx.config.spacy_model if nlp else "rules") + f"/attr{ATTRIBUTION_VERSION}"
     if article is not None and not parsed_in_full(article):
         name += "/statements-by-length"
     s = ctx.config.claims
