@@ -12,14 +12,12 @@ minus 0.05. The held-out half is never read here.
     python benchmarks/fit_crosslingual.py            # writes the weights
     python benchmarks/fit_crosslingual.py --dry-run  # prints them
 
-`--align` chooses align's ratio-margin path and split-aware coverage for cross-lingual pairs
-(`AlignSettings.xl_floor_e5`, `xl_margin`, `xl_split_min_pairs`) on the same development half: every pair of development articles in different languages is aligned
+`--align` chooses align's ratio-margin path for cross-lingual sentence pairs (`AlignSettings.xl_floor_e5`,
+`xl_margin`) on the same development half: every pair of development articles in different languages is aligned
 as the align stage would (`align_cross_lingual`) under each (floor, margin) of a grid; a pair of one story (a
 translation and its original, or two translations of one original) should align, a pair of two stories never.
-The grid point kept aligns the most same-story pairs with no cross-story pair, ties to the higher floor (the
-floor is what kept cross-story pairs out: at 0.78-0.80 margin 1.02 let one in), then the lower margin, then more
-pairs. Run after the split rule's nearest-sentence condition: (0.82, 1.02, 4), 208 of 212, 0 cross-story. It
-prints the table; the settings are written into `align/settings.py` by hand, with the figures.
+The grid point kept aligns the most same-story pairs with no cross-story pair, ties to the higher floor, then the
+lower margin. It prints the table; the settings are written into `align/settings.py` by hand, with the figures.
 
     python benchmarks/fit_crosslingual.py --align
 """
@@ -123,11 +121,10 @@ def align_grid(dev: list[dict]) -> dict:
     pairs = [(a, b) for i, a in enumerate(arts) for b in arts[i + 1:] if languages_differ(a.language, b.language)]
     base = ctx.config.align
     table = []
-    off = dataclasses.replace(base, xl_margin=99.0, xl_split_min_pairs=10**6)
-    grid = [(None, 99.0, 10**6)] + [(f, m, k) for f in (0.78, 0.8, 0.82) for m in (99.0, 1.02, 1.04, 1.06)
-                                    for k in (3, 4)]
-    for floor, margin, min_pairs in grid:
-        st = off if floor is None else dataclasses.replace(base, xl_margin=margin, xl_split_min_pairs=min_pairs)
+    off = dataclasses.replace(base, xl_margin=99.0)
+    grid = [(None, 99.0)] + [(f, m) for f in (0.78, 0.8, 0.82) for m in (1.02, 1.04, 1.06)]
+    for floor, margin in grid:
+        st = off if floor is None else dataclasses.replace(base, xl_margin=margin)
         same = cross = same_total = 0
         for a, b in pairs:
             one = gold[a.id] == gold[b.id]
@@ -136,12 +133,11 @@ def align_grid(dev: list[dict]) -> dict:
             if al.pairs:
                 same += one
                 cross += not one
-        table.append({"floor": floor, "margin": None if margin > 10 else margin, "split_min_pairs": min_pairs,
+        table.append({"floor": floor, "margin": None if margin > 10 else margin,
                       "same_story_aligned": same, "same_story_pairs": same_total, "cross_story_aligned": cross})
         print(json.dumps(table[-1]), flush=True)
     ok = [t for t in table[1:] if t["cross_story_aligned"] == 0]
-    best = max(ok, key=lambda t: (t["same_story_aligned"], t["floor"], -(t["margin"] or 99),
-                                   t["split_min_pairs"])) if ok else None
+    best = max(ok, key=lambda t: (t["same_story_aligned"], t["floor"], -t["margin"])) if ok else None
     return {"model": ml.name, "absolute_threshold_only": table[0], "chosen": best, "cross_language_pairs": len(pairs)}
 
 

@@ -37,7 +37,7 @@ OLD = {
         "verbatim_ratio": 95.0, "min_pair_content": 2, "min_shared_content": 3, "story_threshold": 0.5,
         "story_cos": 0.78, "story_cos_min_prob": 0.15, "max_gap": 1, "weights": "", "xl_cos": 0.55,
         "xl_cos_e5": 0.85, "xl_min_share": 0.5, "xl_min_len_ratio": 0.5, "english_share": 0.25,
-        "xl_margin": 1.02, "xl_margin_k": 4, "xl_floor_e5": 0.82, "xl_split_min_pairs": 4, "embedder_languages": "en",
+        "xl_margin": 1.02, "xl_margin_k": 4, "xl_floor_e5": 0.82, "embedder_languages": "en",
     },
     ProvenanceSettings: {
         "min_pairs": 2, "min_share": 0.3, "strong_score": 0.7, "min_strong": 3, "strong_share": 0.15,
@@ -177,7 +177,6 @@ def test_pair_version_is_unchanged_for_defaults_and_differs_otherwise(tmp_path: 
 
 def test_claims_parse_name_records_only_non_default_parse_settings() -> None:
     from wiretrace.claims import _parser_name
-
     from wiretrace.claims.attribution_model import VERSION
 
     plain = f"rules/attr{VERSION}"  # the attribution output's version: a new one re-parses stored articles

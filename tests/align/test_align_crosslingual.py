@@ -241,28 +241,6 @@ def test_ratio_margin_finds_the_translation_below_the_absolute_threshold():
     assert margins.diagonal().min() > 1.02 > margins[0, 1]
 
 
-def test_split_sentences_count_as_covered():
-    """Five sentences, each translated as two, and one more sentence: the one-to-one alignment covers 5 of 11 (under
-    half); the second halves, which match their partner above the floor, count as covered."""
-    en_texts = [f"Sentence {k} of the English wire, long enough." for k in range(5)]
-    halves = [f"Half {h} of translated sentence {k} here." for k in range(5) for h in (0, 1)]
-    vec = {t: _unit(k) for k, t in enumerate(en_texts)}
-    for n, t in enumerate(halves):
-        k, h = divmod(n, 2)
-        vec[t] = _mix(k, 0.9 if h == 0 else 0.83, 10 + n)
-    other = [f"An unrelated sentence, number {k}, at the end." for k in range(6)]
-    vec.update({t: _unit(5 + k) for k, t in enumerate(other)})
-    en = _doc("en", en_texts, "en")
-    tr = _doc("tr", halves + other[:1], "tr")
-    embed_multilingual([en, tr], _Table(vec))
-    assert align_cross_lingual(en, tr, 0.85).pairs == []  # one-to-one: 5 of 11 covered
-    al = align_cross_lingual(en, tr, 0.85, floor=0.82)
-    assert [(p.a, p.b) for p in al.pairs] == [(k, 2 * k) for k in range(5)]
-    few = _doc("tr", halves[:4] + other, "tr")  # two sentences translated: too few pairs to lean on their halves
-    embed_multilingual([few], _Table(vec))
-    assert align_cross_lingual(en, few, 0.85, floor=0.82).pairs == []
-
-
 def test_chinese_translation_aligns_sentence_by_sentence():
     """A Chinese translation of the fictional wire (tests/data/multilingual/repost-zh.txt, by the author): e5's
     cosines for it sit at 0.83-0.88, half of them under the absolute threshold (which aligned 3 of its 6 sentences).

@@ -47,7 +47,7 @@ ASSIGNS = ("story.alignments", "story.pair_results", "article.analysis.vectors")
 
 # A versioned constant, not a setting: it names the algorithm of stored pair results (a new one is a new version).
 ALIGN_VERSION = 3  # 2: alignments are pair-local (one pair's result does not depend on the rest of the story);
-# 3: cross-lingual pairs by ratio margin, coverage aware of split sentences; two articles in one language the
+# 3: cross-lingual pairs by ratio margin; two articles in one language the
 # sentence embedder does not read take the multilingual path
 # Settings that only choose which article pairs are computed: a pair's result does not depend on them, so they
 # stay out of `pair_version` (any other field, present or future, is in it).

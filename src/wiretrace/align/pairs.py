@@ -249,7 +249,6 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share:
     min_cos = settings.xl_cos if min_cos is None else min_cos
     min_share = settings.xl_min_share if min_share is None else min_share
     scored: list[Scored] = []
-    sim = None
     if x.usable and y.usable and x.xemb is not None and y.xemb is not None:
         sim = x.xemb @ y.xemb.T
         accept = sim >= min_cos
@@ -273,34 +272,9 @@ def align_cross_lingual(x: Doc, y: Doc, min_cos: float | None = None, min_share:
     kept = monotone_chain(al.pairs)
     if len(kept) < len(al.pairs):
         al = _one_to_one(x, y, [Scored(p.a, p.b, p.label, p.score) for p in kept], settings)
-    split_aware = floor is not None and len(al.pairs) >= settings.xl_split_min_pairs
-    if min(_covered(al, x, y, sim if split_aware else None, floor)) < min_share:
+    if min(al.share_a, al.share_b) < min_share:
         return _one_to_one(x, y, [], settings)  # loosely similar sentences of two reports of one event, not a translation
     return al
-
-
-def _covered(al: Alignment, x: Doc, y: Doc, sim: np.ndarray | None, floor: float | None) -> tuple[float, float]:
-    """Share of each side's sentences the alignment covers. With `sim` (the pair's cosines), a sentence next to an
-    aligned one whose nearest sentence in the other text is that one's partner, above `floor`, is covered too: a
-    translator split that sentence in two (or joined two), which a one-to-one alignment cannot pair twice."""
-    if not x.usable or not y.usable:
-        return 0.0, 0.0
-    side_a, side_b = {p.a for p in al.pairs}, {p.b for p in al.pairs}
-    if sim is not None and floor is not None:
-        row = {i: r for r, i in enumerate(x.usable)}
-        col = {j: c for c, j in enumerate(y.usable)}
-        best_a, best_b = sim.argmax(axis=0), sim.argmax(axis=1)  # each sentence's nearest in the other text
-        for p in al.pairs:
-            if p.a not in row or p.b not in col:
-                continue
-            r, c = row[p.a], col[p.b]
-            for j in (p.b - 1, p.b + 1):
-                if j in col and j not in side_b and best_a[col[j]] == r and sim[r, col[j]] >= floor:
-                    side_b.add(j)
-            for i in (p.a - 1, p.a + 1):
-                if i in row and i not in side_a and best_b[row[i]] == c and sim[row[i], c] >= floor:
-                    side_a.add(i)
-    return len(side_a) / len(x.usable), len(side_b) / len(y.usable)
 
 
 def monotone_chain(pairs: list[SentencePair]) -> list[SentencePair]:

@@ -60,15 +60,12 @@ class AlignSettings:
     # Schwenk, 2019) is at least `xl_margin`, and the cosine itself at least the model's floor (`xl_floor_e5`; no
     # floor chosen for USE, so USE keeps the absolute threshold alone). The e5 scale differs by language (Hebrew,
     # Persian, Chinese translations sit at 0.80-0.86), the margin does not. Chosen on the NTREX development half
-    # (`benchmarks/fit_crosslingual.py --align`): with the split-aware coverage below, same-story article pairs
-    # aligned 195 -> 208 of 212, cross-story pairs 0 -> 0 (at floor 0.78-0.80 margin 1.02 let one in; 0.82 none).
+    # (`benchmarks/fit_crosslingual.py --align`): same-story article pairs aligned 195 -> 205 of 212, cross-story
+    # pairs 0 -> 0. (Counting a split sentence's second half as covered rescued 3 more, but aligned three pairs of
+    # independent BASIL reports pushed through this path: dropped.)
     xl_margin: float = 1.02
     xl_margin_k: int = 4
     xl_floor_e5: float = 0.82
-    # Coverage counts a sentence next to an aligned one whose partner it matches above the floor (a translator split
-    # or joined sentences), once the one-to-one alignment has at least this many pairs: one or two pairs between short
-    # texts are not enough to lean on.
-    xl_split_min_pairs: int = 4
     # Share of the shorter article a cross-lingual alignment must cover: same-event independent reports (BASIL run
     # through this path as if in two languages) reach it in 2 of 165 article pairs, a translation in most of its
     # sentences. A partial translation (< half) is not aligned.
