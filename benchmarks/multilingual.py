@@ -11,7 +11,11 @@ Reported per half, wiretrace (the whole pipeline, in process) and the baseline s
 - translations linked: share of non-original versions joined to their English original by a reuse edge (any
   relation) in the report;
 - false edges: reuse edges between articles of different stories (0 expected);
-- one origin: share of stories held whole by one report story whose `independent_origins` is 1;
+- one origin: share of stories held whole by one report story whose `independent_origins` is 1; and, of the
+  stories held alone (their report story holds no other story's articles), how many are on one origin: a report
+  story holding two source articles of one event rightly has two independent origins, which the first figure counts
+  as a failure of both; and, whatever the report story holds, how many stories have all their versions on one
+  group of origins resting on each other (translations collapsed onto their original's origin);
 - claims across languages: share of the sentence pairs aligned by a reuse edge between two languages whose two
   sentences are mentions of one claim; claims whose mentions span several languages (and how many have a speaker);
   conflicts reported (a translation states no conflict with its source).
@@ -100,12 +104,38 @@ def score_report(report: dict, rows: list[dict]) -> dict:
     members = defaultdict(set)
     for r in rows:
         members[r["story"]].add(aid_of.get(r["id"]))
-    one_origin = 0
+    one_origin = alone = alone_one_origin = 0
     for _story, ids in members.items():
         holders = {story_of.get(a) for a in ids}
         if len(holders) == 1 and None not in holders:
             s = by_story[holders.pop()]
             one_origin += s.get("independent_origins") == 1
+            if set(s["article_ids"]) == ids:  # the report story holds this story and nothing else
+                alone += 1
+                alone_one_origin += s.get("independent_origins") == 1
+    # One origin per source text: all versions of a story in one group of origins resting on each other (derived_from,
+    # same_text_as), whatever else their report story holds (a report story of two same-event source articles rightly
+    # has two independent origins; each source's translations must still collapse onto its own).
+    collapsed = 0
+    for _story, ids in members.items():
+        holders = {story_of.get(a) for a in ids}
+        if len(holders) != 1 or None in holders:
+            continue
+        s = by_story[holders.pop()]
+        parent = {c["origin"]: c["origin"] for c in s.get("independent_origin_chains") or []}
+
+        def root(n: str, parent: dict[str, str] = parent) -> str:
+            while parent.get(n, n) != n:
+                n = parent[n]
+            return n
+
+        for c in s.get("independent_origin_chains") or []:
+            for other in [c.get("derived_from"), *c.get("same_text_as", [])]:
+                if other and other in parent:
+                    parent[root(c["origin"])] = root(other)
+        group_of = {a: root(o["name"]) for o in s.get("origins") or [] if not o.get("secondary")
+                    and o.get("kind") != "statement" for a in o["article_ids"]}
+        collapsed += len({group_of.get(a) for a in ids}) == 1 and None not in {group_of.get(a) for a in ids}
     langs = Counter(a.get("language") for a in report["articles"])
     # Claims across languages: of the sentence pairs a reuse edge between two languages aligns, how many are two
     # mentions of one claim (a sentence that is no claim unit on either side counts as not joined).
@@ -122,6 +152,8 @@ def score_report(report: dict, rows: list[dict]) -> dict:
             "translations_linked_share": round(linked / max(1, len(trans)), 4),
             "relations": dict(Counter(r for _a, _b, r in edges)), "false_edges": len(false_edges),
             "one_origin": one_origin, "one_origin_share": round(one_origin / max(1, len(members)), 4),
+            "stories_held_alone": alone, "one_origin_of_held_alone": alone_one_origin,
+            "versions_on_one_origin": collapsed, "versions_on_one_origin_share": round(collapsed / max(1, len(members)), 4),
             "languages_reported": dict(langs),
             "xl_aligned_pairs": len(xl_pairs), "xl_pairs_in_one_claim": one_claim,
             "xl_pairs_in_one_claim_share": round(one_claim / max(1, len(xl_pairs)), 4),
