@@ -213,8 +213,9 @@ def test_attributions_exit_rule(tmp_path: Path) -> None:
 
 
 def test_no_crosslingual_turns_the_multilingual_vector_off(tmp_path):
-    """On articles in three languages the default computes cross-lingual vectors (kept in the clustering rows);
-    `--no-crosslingual` computes none, and the translations still join their source by names and numbers here."""
+    """On articles in four languages the default computes cross-lingual vectors (kept in the clustering rows) and
+    joins every version; `--no-crosslingual` computes none: the French and Turkish translations still join their
+    source by names and numbers, the Chinese one (no Latin-script names) does not."""
     import sqlite3
 
     from wiretrace.store.cluster_index import decode_row
@@ -230,9 +231,12 @@ def test_no_crosslingual_turns_the_multilingual_vector_off(tmp_path):
         conn.close()
         vectors[flag] = sum(1 for r in rows if r[10] is not None)
         report = json.loads(out.read_text())
-        stories[flag] = sorted(sorted(s["article_ids"]) for s in report["stories"])
+        name = {a["id"]: Path(a["source"]).name for a in report["articles"]}
+        stories[flag] = sorted(sorted(name[a] for a in s["article_ids"]) for s in report["stories"])
     assert vectors["--crosslingual"] >= 3 and vectors["--no-crosslingual"] == 0
-    assert stories["--crosslingual"] == stories["--no-crosslingual"]
+    wire = ["backtranslated-en.txt", "repost-fr.txt", "repost-tr.txt", "wire-en.txt"]
+    assert stories["--crosslingual"] == [sorted([*wire, "repost-zh.txt"]), ["unrelated-en.txt"]]
+    assert stories["--no-crosslingual"] == [wire, ["repost-zh.txt"], ["unrelated-en.txt"]]
 
 
 def test_an_input_with_no_text_left_is_named_once(tmp_path):
