@@ -21,9 +21,9 @@ def _article_groups(*names: str) -> tuple[dict[str, Group], dict[str, str]]:
 def _independent(groups, origin_of, edges) -> int:
     derived = _derived_groups(groups, origin_of, edges)
     rests_on = {name: {up} for name, (up, _e) in derived.items()}
-    for name, other, _e, _first in _same_text(groups, origin_of, edges, derived, PROVENANCE_DEFAULTS):
-        rests_on.setdefault(name, set()).add(other)
-        rests_on.setdefault(other, set()).add(name)
+    for link in _same_text(groups, origin_of, edges, derived, PROVENANCE_DEFAULTS):
+        rests_on.setdefault(link.origin, set()).add(link.other)
+        rests_on.setdefault(link.other, set()).add(link.origin)
     return independent_count(groups, rests_on)
 
 
@@ -50,7 +50,7 @@ def test_two_upstreams_of_the_same_sentences_are_one_origin():
     edges = [_edge("zh", "es", [0, 1, 2, 3], 0.9), _edge("fr", "es", [0, 1, 2], 0.8)]
     assert _independent(groups, origin_of, edges) == 1
     same = _same_text(groups, origin_of, edges, _derived_groups(groups, origin_of, edges), PROVENANCE_DEFAULTS)
-    assert [(name, other) for name, other, _e, _f in same] == [("fr", "zh")]
+    assert [(link.origin, link.other, link.shared) for link in same] == [("fr", "zh", 3)]
 
 
 def test_an_article_combining_two_reports_leaves_them_independent():

@@ -28,15 +28,15 @@ from wiretrace.align.pairs import (
     align_docs,
     candidate_pairs,
     cosine_accept,
-    embedder_languages,
     min_cosine,
     multilingual_path,
+    one_unread_language,
     xl_floor,
     xl_min_cos,
 )
 from wiretrace.align.settings import ALIGN_DEFAULTS, AlignSettings
 from wiretrace.analysis import ANALYSIS_VERSION, analysis_of, ensure_vectors, sentence_texts, vector_rows
-from wiretrace.analysis.language import base_language, languages_differ
+from wiretrace.analysis.language import languages_differ
 from wiretrace.model import Alignment, Article, Passage, Sentence, SentencePair, Story
 
 __all__ = ["run", "align_articles", "align_texts", "article_doc", "pair_version", "flip", "AlignSettings", "REQUIRES",
@@ -235,10 +235,7 @@ def across_languages(languages: tuple[str | None, str | None], settings: AlignSe
     """Two known, different languages, or one known language the sentence embedder does not read: the pair may take
     the multilingual path (`multilingual_path` decides from the texts), so the multilingual model is worth loading
     (`wiretrace align`, the web app's compare page)."""
-    if languages_differ(*languages):
-        return True
-    lang = base_language(languages[0])
-    return lang is not None and lang == base_language(languages[1]) and lang not in embedder_languages(settings)
+    return languages_differ(*languages) or one_unread_language(*languages, settings)
 
 
 def align_texts(text_a: str, text_b: str, embedder, id_a: str = "a", id_b: str = "b",

@@ -209,15 +209,15 @@ def multilingual_path(x: Doc, y: Doc, settings: AlignSettings = ALIGN_DEFAULTS) 
     known language the sentence embedder does not read (`settings.embedder_languages`) and neither reads as English."""
     if is_cross_lingual(x, y, settings):
         return True
-    lang = base_language(x.language)
-    if lang is None or lang != base_language(y.language):
-        return False
-    return lang not in embedder_languages(settings) and max(english_share(x), english_share(y)) < settings.english_share
+    return (one_unread_language(x.language, y.language, settings)
+            and max(english_share(x), english_share(y)) < settings.english_share)
 
 
-def embedder_languages(settings: AlignSettings = ALIGN_DEFAULTS) -> set[str]:
-    """The base languages the sentence embedder reads (`settings.embedder_languages`)."""
-    return {code.strip().lower() for code in settings.embedder_languages.split(",") if code.strip()}
+def one_unread_language(lang_a: str | None, lang_b: str | None, settings: AlignSettings = ALIGN_DEFAULTS) -> bool:
+    """Both the same known language, one the sentence embedder does not read (`settings.embedder_languages`)."""
+    lang = base_language(lang_a)
+    readable = {code.strip().lower() for code in settings.embedder_languages.split(",") if code.strip()}
+    return lang is not None and lang == base_language(lang_b) and lang not in readable
 
 
 def digit_numbers(text: str) -> frozenset[str]:

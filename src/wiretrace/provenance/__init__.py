@@ -13,9 +13,10 @@ report and naming it `cites` it, and copy/rewrite edges rest on the shared repor
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from wiretrace.analysis import analysis_of, sentence_texts
-from wiretrace.model import Alignment, Article, Evidence, Origin, Story, independent_count
+from wiretrace.model import Alignment, Article, Evidence, Origin, ReuseEdge, Story, independent_count
 from wiretrace.provenance.graph import PairInfo, direct
 from wiretrace.provenance.origins import additions, prune_edges, resolve, secondary_origins
 from wiretrace.provenance.settings import ProvenanceSettings
@@ -102,9 +103,11 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
     derived = _derived_groups(groups, origin_of, edges)
     same_text = _same_text(groups, origin_of, edges, derived, settings)
     rests_on: dict[str, set[str]] = {name: {up} for name, (up, _e) in derived.items()}
-    for name, other, _e, _first in same_text:
-        rests_on.setdefault(name, set()).add(other)
-        rests_on.setdefault(other, set()).add(name)
+    same_text_of: dict[str, list[SameText]] = {}
+    for link in same_text:
+        rests_on.setdefault(link.origin, set()).add(link.other)
+        rests_on.setdefault(link.other, set()).add(link.origin)
+        same_text_of.setdefault(link.origin, []).append(link)
     origins: list[Origin] = []
     chains = []
     for name, g in sorted(groups.items(), key=lambda kv: (-len(kv[1].members), kv[0])):
@@ -122,12 +125,11 @@ def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:
             ev.append(Evidence("derived_from", f"{name}'s witness {e.target} reuses {up}'s text from {e.source} "
                                f"({e.relation}, {e.share:.0%})", e.confidence, articles=[e.source, e.target],
                                origins=[name, up]))
-        for mine, other, e, first in same_text:
-            if mine == name:
-                shared = len({p.b for p in e.pairs} & {p.b for p in first.pairs})
-                ev.append(Evidence("same_text", f"{e.target} carries the same {shared} sentences from {e.source} "
-                                   f"({name}) and from {first.source} ({other}): the two are not independent",
-                                   e.confidence, articles=[e.source, first.source, e.target], origins=[name, other]))
+        for link in same_text_of.get(name, []):
+            e, first = link.edge, link.other_edge
+            ev.append(Evidence("same_text", f"{e.target} carries the same {link.shared} sentences from {e.source} "
+                               f"({name}) and from {first.source} ({link.other}): the two are not independent",
+                               e.confidence, articles=[e.source, first.source, e.target], origins=[name, link.other]))
         origins.append(Origin(name=name, kind=g.kind, article_ids=list(g.members), closest_witness=g.witness,
                               evidence=ev, in_corpus=in_corpus))
         chains.append(_chain(g, edges))
@@ -204,8 +206,19 @@ def _rests_on(name: str, other: str, derived: dict) -> bool:
     return False
 
 
-def _same_text(groups, origin_of, edges, derived, settings: ProvenanceSettings) -> list[tuple[str, str, object, object]]:
-    """Pairs of origins that supplied the same sentences of one derived origin's witness: (origin, other, edge, other's edge).
+@dataclass(frozen=True, slots=True)
+class SameText:
+    """`origin`'s `edge` and `other`'s `other_edge` bring the same `shared` sentences into one witness."""
+
+    origin: str
+    other: str
+    edge: ReuseEdge
+    other_edge: ReuseEdge
+    shared: int
+
+
+def _same_text(groups, origin_of, edges, derived, settings: ProvenanceSettings) -> list[SameText]:
+    """Pairs of origins that supplied the same sentences of one derived origin's witness.
 
     A derived origin keeps one upstream (its strongest edge). Another origin's edge into the same witness over the same
     sentences (at least `min_pairs` of them, and `same_text_share` of the smaller edge) means those two texts share
@@ -225,7 +238,7 @@ def _same_text(groups, origin_of, edges, derived, settings: ProvenanceSettings) 
         mine, theirs = {p.b for p in e.pairs}, {p.b for p in first.pairs}
         shared = len(mine & theirs)  # one sentence is not reuse between two texts (`min_pairs`), nor through a third
         if shared >= settings.min_pairs and shared >= settings.same_text_share * min(len(mine), len(theirs)):
-            out.append((y, upstream, e, first))
+            out.append(SameText(y, upstream, e, first, shared))
     return out
 
 
