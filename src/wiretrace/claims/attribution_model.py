@@ -38,7 +38,7 @@ from wiretrace.claims.attributions import RawAttribution, Span
 log = logging.getLogger(__name__)
 
 # Names the taggers' output: bump it when a change alters the attributions found, so that parses stored with the
-# old output are made again (the claims stage's parser name should carry it). 2: issue 15's second round.
+# old output are made again (the claims stage's parser name carries it). 2: issue 15's second round.
 VERSION = "2"
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
