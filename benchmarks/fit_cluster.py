@@ -41,6 +41,8 @@ from wiretrace.pipeline import Context  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "cluster" / "weights" / "cluster.json"
 EMB = FEATURES.index("embedding")
+JOIN_GRID = (0.4, 0.5, 0.6)  # join thresholds tried (P(same story) of the best candidate story)
+MERGE_GRID = (0.8, 0.9, 0.97)  # merge thresholds tried; 0.6 and 0.7 were tried too and never chosen for MiniLM
 C_GRID = (1.0,)  # inverse regularisation strengths tried; 10 was rejected (see RESULTS-cluster.md, 2026-11-24)
 
 
@@ -118,8 +120,8 @@ def fit(data: list[tuple[list, list]], ctx_emb: Context, grid: bool = True, lexi
         for c in C_GRID:
             cand = fit_lr(x, y, name == "embedding", c)
             for link in ("max", "blend"):
-                for t in (0.4, 0.5, 0.6):
-                    for mt in (0.8, 0.9, 0.97):
+                for t in JOIN_GRID:
+                    for mt in MERGE_GRID:
                         w[name] = {**cand, "threshold": t, "merge_threshold": mt, "link": link}
                         f1 = np.mean([scores(run_wiretrace(a, emb_name, w, run_ctx), g)["F1"] for a, g in data])
                         if f1 > best[0]:
@@ -179,6 +181,10 @@ def main() -> None:
     if args.write:
         print("fit on all development data:")
         w = fit([load(s) for s in sets], Context(Config(embedder=embedders[0])))
+        # The cross-lingual pair model is fit apart (benchmarks/fit_crosslingual.py) into the same file: keep it.
+        previous = json.loads(args.out.read_text()) if args.out.exists() else json.loads(OUT.read_text())
+        if "crosslingual" in previous:
+            w["crosslingual"] = previous["crosslingual"]
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(w, indent=1) + "\n")
         print(f"wrote {args.out}")

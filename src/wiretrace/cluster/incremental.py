@@ -219,10 +219,15 @@ def pair_features(
         # alone may only penalise; an unknown date is neutral. The column is kept so the weights format is stable.
     # The year each opening mentions most: two same-kind events of one topic (a coach hired in 2005 and fired in
     # 2008, two MacBook launches) are often years apart while the wording is alike; ECB+ has no dates, and
-    # re-reporting of one event names the same year. Unknown on either side: both columns 0.
+    # re-reporting of one event names the same year. Unknown on either side: both columns 0. Both sides dated: 0
+    # too, the publication days say when better than a year the text mentions most (a background year: on BASIL's
+    # independently written reports of one event the opening's years clash as often as between different events,
+    # 22 % of same-event candidate pairs against 29 %, and sat on pairs of 6 of the 9 events that came apart).
     if not np.isnan(f.year):
         y = np.asarray(cyear, dtype=np.float64)
         known = ~np.isnan(y)
+        if not np.isnan(f.day):
+            known &= np.isnan(np.asarray(cday, dtype=np.float64))
         x[known, 8] = (y[known] == f.year).astype(np.float64)
         x[known, 9] = (y[known] != f.year).astype(np.float64)
     if xl_out is not None and f.xl is not None and base_lang(f.lang) is not None:
