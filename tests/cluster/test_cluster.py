@@ -170,3 +170,32 @@ def test_format_1_state_still_loads_and_extends(ctx: Context) -> None:
     assert len(old.year) == 4 and np.isnan(np.asarray(old.year)).all()
     upd = assign(arts[4:], old, ctx)
     assert len(upd.state) == len(arts)
+
+
+def test_text_years_speak_only_where_a_publication_date_is_missing() -> None:
+    """The year an opening mentions most stands in for the event's date; two dated articles are compared by their
+    publication days instead, so a background year ("elected in 2012") does not count against two reports of one
+    event. One side undated: the text years are compared as before."""
+    from wiretrace.cluster.features import featurize
+    from wiretrace.cluster.incremental import FEATURES, minhash_of, pair_features
+
+    same, clash = FEATURES.index("year_same"), FEATURES.index("year_clash")
+    body = "The senator, first elected in {y}, said on Monday she would resign from the committee."
+
+    def features_against(first_published: str | None, second_published: str | None) -> np.ndarray:
+        state = ClusterState.empty()
+        a = Article(source="a", title="Senator resigns", text=body.format(y=2012), published=first_published)
+        b = Article(source="b", title="Senator quits panel", text=body.format(y=2010), published=second_published)
+        fa, fb = featurize(a), featurize(b)
+        mh, digest = minhash_of(fa.shingles)
+        state.add(a.compute_id(), fa, digest, mh, None, state.new_story(a.id))
+        mh_b, digest_b = minhash_of(fb.shingles)
+        x, _both = pair_features(state, fb, digest_b, None, np.asarray([0]))
+        return x[0]
+
+    undated = features_against(None, None)
+    assert (undated[same], undated[clash]) == (0.0, 1.0)
+    one_dated = features_against("2013-05-21", None)
+    assert (one_dated[same], one_dated[clash]) == (0.0, 1.0)
+    both_dated = features_against("2013-05-21", "2013-05-22")
+    assert (both_dated[same], both_dated[clash]) == (0.0, 0.0)
