@@ -50,6 +50,28 @@ class Embedder(Protocol):
         ...
 
 
+# A batch is padded to its longest text: with texts sorted by length, a new batch starts once a text is this many
+# times longer than the batch's first (lengths under PAD_FLOOR characters count as PAD_FLOOR). A story's sentences
+# range from a few words to a paragraph, and one batch of them spent most of the model's time on padding; this
+# halves the CPU of story-sized calls (RESULTS-pipeline, stop 27). A text's vector does not depend on its batch.
+PAD_RATIO = 1.3
+PAD_FLOOR = 32
+
+
+def _length_batches(order: list[int], lengths: list[int], batch_size: int) -> list[list[int]]:
+    """`order` (indexes sorted by `lengths`) cut into batches of at most `batch_size` of similar length."""
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        if cur and (len(cur) >= batch_size or lengths[i] > PAD_RATIO * max(lengths[cur[0]], PAD_FLOOR)):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
 class OnnxBertEmbedder:
     """Mean-pooled, L2-normalised sentence embeddings from a BERT ONNX model."""
 
@@ -81,8 +103,7 @@ class OnnxBertEmbedder:
             if t not in self._cache:
                 first.setdefault(t, i)
         todo = sorted(first.values(), key=lambda i: len(texts[i]))
-        for start in range(0, len(todo), batch_size):
-            idx = todo[start : start + batch_size]
+        for idx in _length_batches(todo, [len(t) for t in texts], batch_size):
             vecs = self._encode_batch([texts[i] for i in idx])
             for i, v in zip(idx, vecs, strict=True):
                 self._cache[texts[i]] = v
