@@ -41,11 +41,18 @@ def half_of(key: str) -> str:
 
 def load(name: str, half: str | None = None, seed: int = 0) -> tuple[list[Article], list[str]]:
     """Articles (shuffled with a fixed seed: arrival order is not grouped by story) and gold labels."""
+    arts, gold, _groups = load_with_groups(name, half, seed)
+    return arts, gold
+
+
+def load_with_groups(name: str, half: str | None = None, seed: int = 0
+                     ) -> tuple[list[Article], list[str], list[str]]:
+    """`load`, plus each article's split key (ECB+ topic, BASIL triplet: what `half_of` reads), in the same order."""
     path = DATA / f"{name}.jsonl"
     if not path.exists():
         raise SystemExit(f"missing {path}: the clustering benchmark needs ../shared/data/clustering")
     rows = [json.loads(line) for line in path.open()]
-    arts, gold = [], []
+    arts, gold, groups = [], [], []
     for r in rows:
         if name == "ecbplus":
             label, group = r["event_cluster"], str(r["topic"])
@@ -59,18 +66,10 @@ def load(name: str, half: str | None = None, seed: int = 0) -> tuple[list[Articl
         a.compute_id()
         arts.append(a)
         gold.append(label)
+        groups.append(group)
     order = list(range(len(arts)))
     random.Random(seed).shuffle(order)
-    return [arts[i] for i in order], [gold[i] for i in order]
-
-
-def groups_of(name: str, seed: int = 0) -> list[str]:
-    """The split key (ECB+ topic, BASIL triplet) of each article, in `load`'s order."""
-    rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").open()]
-    keys = [str(r["topic"]) if name == "ecbplus" else r["triplet_uuid"] for r in rows]
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    return [keys[i] for i in order]
+    return [arts[i] for i in order], [gold[i] for i in order], [groups[i] for i in order]
 
 
 def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
@@ -245,7 +244,7 @@ def main() -> None:
                    weights=weights)
         return
     for name in args.sets.split(","):
-        arts, gold = load(name, args.half, args.seed)
+        arts, gold, groups = load_with_groups(name, args.half, args.seed)
         t = time.perf_counter()
         pred = run_wiretrace(arts, args.embedder, weights)
         tw = time.perf_counter() - t
@@ -260,13 +259,13 @@ def main() -> None:
             # (`--half`) or, on all documents, on each half for the other (a cross-validated figure), and the
             # in-sample best of the grid is printed beside it (an upper bound, not a result).
             vecs = lead_vectors(arts, args.agglomerative)
-            halves = [half_of(g) for g in (groups_of(name, args.seed) if args.half is None else [])]
             if args.half is not None:
                 other_arts, other_gold = load(name, "B" if args.half == "A" else "A", args.seed)
                 t_fit = agglomerative_threshold(lead_vectors(other_arts, args.agglomerative), other_gold)
                 pred_cv = agglomerative(vecs, t_fit)
                 note = f"threshold {t_fit} fit on half {'B' if args.half == 'A' else 'A'}"
             else:
+                halves = [half_of(g) for g in groups]
                 pred_cv = [""] * len(arts)
                 fitted = []
                 for h in ("A", "B"):
