@@ -198,7 +198,7 @@ def scores(outs: list[str], items: list[dict]) -> dict:
     return {"P": round(p, 4), "R": round(r, 4), "F1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
 
 
-def run_set(name: str, items: list[dict], cv: bool = False, mode: str = "classify") -> dict:
+def run_set(name: str, items: list[dict], cv: bool = False, mode: str = "classify", weights: Path | None = None) -> dict:
     """trafilatura, main's extractor (trafilatura + line rules) and the block classifier, same pages, same run.
 
     cv: each page is extracted by the block model fitted without its site's fold (clean/weights/cv/fold{k}.json,
@@ -206,12 +206,12 @@ def run_set(name: str, items: list[dict], cv: bool = False, mode: str = "classif
     """
     res: dict = {"set": name, "pages": len(items)}
     pages = [(it["html"], it["url"]) for it in items]
-    weights = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "clean" / "weights"
+    weights = weights or Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "clean" / "weights"
     if cv:
         by_fold = {k: _Recording(BlockExtractor(str(weights / "cv" / f"fold{k}.json"), mode)) for k in range(5)}
         block_ex = [by_fold[fold_of(page_site(it))] for it in items]
     else:
-        one = _Recording(BlockExtractor(None, mode))
+        one = _Recording(BlockExtractor(str(weights / "blocks.json"), mode))
         block_ex = [one] * len(items)
     main_ex = TrafilaturaExtractor()
     runs: dict[str, tuple[list[str], float, float]] = {}
@@ -350,6 +350,8 @@ def main() -> int:
                     help="block classifier: each page by the fold model that never saw its site (cross-validated)")
     ap.add_argument("--blocks-mode", default="classify", choices=("classify", "filter"),
                     help="block classifier: its main blocks (classify) or only those trafilatura kept too (filter)")
+    ap.add_argument("--weights", default=None,
+                    help="block classifier: a folder with blocks.json and cv/ (default: the shipped weights)")
     ap.add_argument("--repeat", type=int, default=10, help="polnear --processes: passes over the corpus")
     args = ap.parse_args()
     data = Path(args.data)
@@ -368,7 +370,8 @@ def main() -> int:
         if not (ex / folder).exists():
             print(f"skip: {ex / folder} is absent", file=sys.stderr)
             continue
-        print(json.dumps(run_set(folder, loader(ex / folder, args.limit), args.cv, args.blocks_mode)),
+        print(json.dumps(run_set(folder, loader(ex / folder, args.limit), args.cv, args.blocks_mode,
+                                 Path(args.weights) if args.weights else None)),
                   flush=True)
     return 0
 

@@ -1,7 +1,8 @@
 """Fit the HTML block classifier (clean/blocks.py) on the development pages, with folds fixed before fitting.
 
 Usage:
-    python benchmarks/fit_blocks.py [--data ../shared/data] [--folds 5] [--iters 40] [--cache /tmp/blocks-cache.pkl]
+    python benchmarks/fit_blocks.py --context [--data ../shared/data] [--iters 40] [--cache /tmp/blocks-cache.pkl]
+        [--first-cache /tmp/blocks-first.pkl] [--out FOLDER]
 
 Block labels come from the gold texts: a block is `main` (resp. `related`, `comment`) when most of its word
 3-grams (short blocks: the whole normalised text) are in the gold main text (l3s-gn1 labels 1+2, dragnet gold before its
@@ -12,6 +13,10 @@ Folds: `fold_of(site)` in benchmarks/extraction.py (crc32 of the page's site mod
 or for pages without a URL the most frequent host among the page's absolute links), fixed before any fitting.
 Writes clean/weights/blocks.json (fitted on all pages) and clean/weights/cv/fold{k}.json (fitted without fold k),
 which `benchmarks/extraction.py --cv` uses to give every page a model that never saw its site.
+
+--context adds the second look (clean/blocks.py `context_features`), stacked on first-pass probabilities that are
+out of fold: the shipped one on each page's cross-validated first pass; fold k's on first passes fitted without
+fold k and the training page's own fold (10 pair fits), so fold k's figures stay cross-validated.
 """
 
 from __future__ import annotations
@@ -29,7 +34,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extraction import fold_of, load_dragnet, load_l3s, load_zyte, page_site  # noqa: E402
-from wiretrace.clean.blocks import LABELS, BlockModel, _norm, _shingles, features, segment  # noqa: E402
+from wiretrace.clean.blocks import (  # noqa: E402
+    CONTEXT_NAMES,
+    LABELS,
+    BlockModel,
+    _norm,
+    _shingles,
+    context_features,
+    features,
+    segment,
+)
 from wiretrace.clean.html import base_text, head_metadata  # noqa: E402
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "wiretrace" / "clean" / "weights"
@@ -83,19 +97,26 @@ def prepare(data: Path, limit: int | None) -> list[dict]:
                 golds |= {"related": it["leak4"], "comment": it["leak5"]}
             y = block_labels(blocks, golds)
             site = page_site(it)
-            pages.append({"set": name, "id": it["id"], "site": site, "fold": fold_of(site), "X": X,
+            pages.append({"set": name, "id": it["id"], "site": site, "fold": fold_of(site), "X": X, "blocks": blocks,
                           "y": np.array([LABELS.index(v) for v in y], dtype=np.int64), "w": np.array([math.sqrt(b.words)
                                                                                       for b in blocks])})
         log.info("%s: %d pages prepared", name, sum(p["set"] == name for p in pages))
     return pages
 
 
-def fit(pages: list[dict], iters: int) -> BlockModel:
+def fit(pages: list[dict], iters: int, key: str = "X", names: list[str] | None = None,
+        n_hash: int | None = None, balance: bool = False) -> BlockModel:
+    """Trees over the pages' rows `key` (the first pass's features, or the second look's under "C"); `balance`:
+    weigh each set of pages alike."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = np.vstack([p["X"] for p in pages])
+    X = np.vstack([p[key] for p in pages])
     y = np.concatenate([p["y"] for p in pages])
     w = np.concatenate([p["w"] for p in pages])
+    if balance:  # every set weighs as much as the others in all (681 dragnet blog pages against 90 Zyte pages)
+        per_set = {s: sum(p["set"] == s for p in pages) for s in {p["set"] for p in pages}}
+        w = w * np.concatenate([np.full(len(p["y"]), len(pages) / (len(per_set) * per_set[p["set"]]))
+                                for p in pages])
     # Boilerplate blocks are 3/4 of all: fit on a fixed 25 % of them, weighted up (fitting time on 2 shared cores).
     bp = LABELS.index("boilerplate")
     keep = (y != bp) | (np.random.default_rng(0).random(len(y)) < 0.25)
@@ -107,13 +128,44 @@ def fit(pages: list[dict], iters: int) -> BlockModel:
     clf.fit(X, y, sample_weight=w)
     if len(clf.classes_) != len(LABELS):
         raise ValueError(f"training pages lack a label: {clf.classes_}")
-    model = BlockModel.from_sklearn(clf, {"iters": iters, "blocks": int(len(y)), "pages": len(pages)})
+    extra = {} if names is None else {"names": names, "n_hash": 0 if n_hash is None else n_hash}
+    model = BlockModel.from_sklearn(clf, {"iters": iters, "blocks": int(len(y)), "pages": len(pages)}, **extra)
     # The numpy evaluator must agree with sklearn's own prediction.
     sample = X[:: max(1, len(X) // 3000)]
     diff = float(np.abs(model.proba(sample) - clf.predict_proba(sample)).max())
     if diff > 1e-4:
         raise AssertionError(f"exported trees disagree with sklearn: max |dp| = {diff}")
     return model
+
+
+def with_context_rows(pages: list[dict], first: dict[str, BlockModel]) -> list[dict]:
+    """The pages with their second-look rows "C", from the first-pass model `first[page id]` (one that never saw
+    the page's fold: stacking on in-sample probabilities would teach the second look to trust them)."""
+    return [{**p, "C": context_features(p["blocks"], p["X"], first[_key(p)].proba(p["X"]))} for p in pages]
+
+
+def _key(page: dict) -> tuple[str, str]:
+    return page["set"], str(page["id"])
+
+
+def block_scores(pages: list[dict], predict) -> dict:  # noqa: ANN001 - page -> probabilities
+    """Word-counted block figures: main precision / recall, and the share of comment / related words kept."""
+    main, com, rel = LABELS.index("main"), LABELS.index("comment"), LABELS.index("related")
+    tp = fp = fn = kept_c = all_c = kept_r = all_r = 0.0
+    for p in pages:
+        words = np.array([b.words for b in p["blocks"]], dtype=np.float64)
+        pred = predict(p)[:, main] >= 0.5
+        gold = p["y"] == main
+        tp += words[pred & gold].sum()
+        fp += words[pred & ~gold].sum()
+        fn += words[~pred & gold].sum()
+        kept_c += words[pred & (p["y"] == com)].sum()
+        all_c += words[p["y"] == com].sum()
+        kept_r += words[pred & (p["y"] == rel)].sum()
+        all_r += words[p["y"] == rel].sum()
+    prec, rec = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return {"P": round(prec, 4), "R": round(rec, 4), "F1": round(2 * prec * rec / max(prec + rec, 1e-9), 4),
+            "comment_kept": round(kept_c / max(all_c, 1), 4), "related_kept": round(kept_r / max(all_r, 1), 4)}
 
 
 def main() -> int:
@@ -125,6 +177,11 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--cache", default=None, help="pickle of the prepared pages (reused when present)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--out", default=str(WEIGHTS), help="folder for blocks.json and cv/ (default: the shipped)")
+    ap.add_argument("--first-cache", default=None,
+                    help="pickle of the fitted first-pass models (reused when present: refit only the second look)")
+    ap.add_argument("--context", action="store_true",
+                    help="fit the second look too (stacked on out-of-fold first-pass probabilities)")
     args = ap.parse_args()
     t = time.perf_counter()
     if args.cache and Path(args.cache).exists():
@@ -141,26 +198,50 @@ def main() -> int:
         return 0
     counts = np.bincount(np.concatenate([p["y"] for p in pages]), minlength=len(LABELS))
     log.info("block labels: %s", dict(zip(LABELS, counts.tolist(), strict=True)))
-    (WEIGHTS / "cv").mkdir(parents=True, exist_ok=True)
-    # Block-level cross-validated accuracy (word-weighted), a quick check; page figures: extraction.py --cv.
-    hit = tot = 0.0
-    for k in range(args.folds):
-        train = [p for p in pages if p["fold"] != k]
-        test = [p for p in pages if p["fold"] == k]
-        model = fit(train, args.iters)
-        model.meta["fold"] = k
-        if not args.no_write:
-            (WEIGHTS / "cv" / f"fold{k}.json").write_text(json.dumps(model.to_json()))
-        for p in test:
-            pred = model.proba(p["X"])[:, 0] >= model.threshold
-            gold = p["y"] == 0
-            hit += float(((pred == gold) * p["w"]).sum())
-            tot += float(p["w"].sum())
-        log.info("fold %d: %d train / %d test pages", k, len(train), len(test))
-    log.info("cross-validated main-vs-rest block accuracy (sqrt-words weighted): %.4f", hit / tot)
-    model = fit(pages, args.iters)
+    out = Path(args.out)
+    (out / "cv").mkdir(parents=True, exist_ok=True)
+    folds = sorted({p["fold"] for p in pages})
+    # First pass: without each fold (its cross-validated model), and, for the second look's own cross-validation,
+    # without each pair of folds (the first-pass probabilities a fold-k second look trains on must come from
+    # models that saw neither the training page's fold nor fold k).
+    t1 = time.perf_counter()
+    cache = Path(args.first_cache) if args.first_cache else None
+    if cache and cache.exists():
+        first_wo, first_wo_pair, first_all = pickle.loads(cache.read_bytes())
+    else:
+        first_wo = {k: fit([p for p in pages if p["fold"] != k], args.iters) for k in folds}
+        first_wo_pair = {}
+        if args.context:
+            for i, j in ((i, j) for i in folds for j in folds if i < j):
+                first_wo_pair[i, j] = first_wo_pair[j, i] = fit([p for p in pages if p["fold"] not in (i, j)],
+                                                                args.iters)
+        first_all = fit(pages, args.iters)
+        if cache:
+            cache.write_bytes(pickle.dumps((first_wo, first_wo_pair, first_all)))
+    log.info("first-pass fits: %.0f s", time.perf_counter() - t1)
+    cv_first = {_key(p): first_wo[p["fold"]] for p in pages}
+    first_scores = block_scores(pages, lambda p: cv_first[_key(p)].proba(p["X"]))
+    log.info("cross-validated blocks, first pass: %s", first_scores)
+    shipped_cv = dict(first_wo)
+    if args.context:
+        second_wo = {}
+        for k in folds:
+            train = [p for p in pages if p["fold"] != k]
+            rows = with_context_rows(train, {_key(p): first_wo_pair[p["fold"], k] for p in train})
+            second_wo[k] = fit(rows, args.iters, "C", CONTEXT_NAMES, 0, balance=True)
+            shipped_cv[k] = first_wo[k].with_context(second_wo[k])
+        log.info("cross-validated blocks, with the second look: %s",
+                 block_scores(pages, lambda p: shipped_cv[p["fold"]].predict(p["blocks"], p["X"])))
     if not args.no_write:
-        (WEIGHTS / "blocks.json").write_text(json.dumps(model.to_json()))
+        for k, model in shipped_cv.items():
+            model.meta["fold"] = k
+            (out / "cv" / f"fold{k}.json").write_text(json.dumps(model.to_json()))
+    model = first_all
+    if args.context:  # the shipped second look: every page's first-pass probabilities out of fold
+        model = model.with_context(fit(with_context_rows(pages, cv_first), args.iters, "C", CONTEXT_NAMES, 0,
+                                       balance=True))
+    if not args.no_write:
+        (out / "blocks.json").write_text(json.dumps(model.to_json()))
     log.info("done in %.0f s", time.perf_counter() - t)
     return 0
 

@@ -106,3 +106,39 @@ def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
     assert isinstance(art.text, str)
     if not art.text:
         assert art.metadata["warnings"], "an empty result must say why"
+
+
+def test_comments_in_the_article_template_are_removed_by_the_second_look() -> None:
+    """Readers' comments set in the article's own paragraph template after a "Comments" heading (old newspaper
+    CMSs): each reads like prose on its own; the second look sees the heading and the repeated "Posted by" and
+    "Report this comment" lines around them. The first pass alone keeps them."""
+    page = (DATA / "blocks" / "thread-page.html").read_text()
+    model = blocks.load_model()
+    assert model.context is not None, "the shipped weights hold the second look"
+    out = BlockExtractor().extract(page)
+    for kept in ("postponed a vote on repairing the old river bridge", "rather wait four weeks",
+                 "vote would follow at its next full meeting"):
+        assert kept in out.text
+    comments = ("Just get on with it", "lost a third of its customers", "take a year to organise",
+                "Testing the supports properly")
+    for gone in comments:
+        assert gone not in out.text
+    assert any("Just get on with it" in r[0] and r[1].startswith("comment") for r in out.removed)
+    first_only = blocks.BlockModel({k: v for k, v in model.to_json().items() if k != "context"})
+    tree = load_html(page)
+    found = blocks.segment(tree)
+    blocks.classify(found, blocks.features(found, "Council delays vote on river bridge repairs", None), first_only)
+    assert any(b.label == "main" and any(c in b.text for c in comments) for b in found)
+
+
+def test_second_look_rows_name_every_column() -> None:
+    tree = load_html((DATA / "blocks" / "thread-page.html").read_text())
+    found = blocks.segment(tree)
+    X = blocks.features(found, "Council delays vote on river bridge repairs", None)
+    P = np.full((len(found), len(blocks.LABELS)), 0.25)
+    C = blocks.context_features(found, X, P)
+    assert C.shape == (len(found), len(blocks.CONTEXT_NAMES))
+    heading = next(i for i, b in enumerate(found) if b.text == "Comments")
+    after = blocks.CONTEXT_NAMES.index("comment_head_before")
+    assert C[heading, after] == 0 and C[heading + 1, after] == 1
+    assert blocks.context_features([], X[:0], P[:0]).shape == (0, len(blocks.CONTEXT_NAMES))

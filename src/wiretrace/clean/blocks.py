@@ -297,15 +297,160 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
     return X
 
 
+# The second look (stacking): each block's first-pass probabilities next to those of its neighbours, of the blocks
+# built like it (same owner tag, tag path and class/id tokens: a comment thread repeats one template), of its
+# enclosing containers, and where it sits relative to the page's main and comment mass. A comment that reads like
+# prose on its own is rarely alone; the trees see the thread.
+_CTX_WINDOW = 5  # blocks each side for the word-weighted neighbourhood mean
+_HEAD_AFTER_WORDS = 50  # words of likely main text after the title before a readers' heading counts as "after it"
+_CTX_NEAR = 3  # blocks each side where a repeated short line (a "Reply" link, a "Posted by" line) is looked for
+# A short block that heads a readers' section (many languages): the trees learn what it is worth after it.
+_COMMENT_HEAD = re.compile(r"\b(?:\d+\s+)?(?:comments?|reactions?|responses?|replies|discussion|discuss|have your say|"
+                           r"leave a (?:reply|comment)|join the (?:conversation|discussion)|readers?'? (?:say|views|comments)|"
+                           r"kommentare?|commentaires?|comentarios?|commenti|reacties|reacciones)\b", re.I)
+_CTX_RAW = ("log_words", "link_density", "base_kept", "rel_pos", "title_dist", "is_title", "ends_terminal",
+            "ui_words", "dateish")
+CONTEXT_NAMES: list[str] = (
+    [f"p_{lab}" for lab in LABELS]
+    + [f"{side}{k}_p_{lab}" for side in ("prev", "next") for k in (1, 2, 3) for lab in LABELS]
+    + [f"window_p_{lab}" for lab in LABELS]
+    + [f"template_p_{lab}" for lab in LABELS] + ["template_log_count", "template_word_share"]
+    + [f"container{k}_p_{lab}" for k in (1, 2) for lab in LABELS]
+    + ["main_mass_before", "comment_mass_before", "main_after_max", "comment_before_max"]
+    + ["comment_head_before", "log_blocks_since_comment_head", "near_repeat_short", "near_ui_lines",
+       "comment_head_after_text", "log_blocks_since_head_after_text"]
+    + [f"raw_{name}" for name in _CTX_RAW]
+)
+
+
+def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """One row per block for the second look (CONTEXT_NAMES), from the first pass's probabilities `P`."""
+    n, k = P.shape
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float32)
+    if n == 0:
+        return out
+    w = np.array([b.words for b in blocks], dtype=np.float64)
+    Pw = P * w[:, None]
+    col = 0
+    out[:, col:col + k] = P
+    col += k
+    for side in (-1, 1):
+        for d in (1, 2, 3):
+            shifted = np.full((n, k), -1.0)  # -1: no such neighbour
+            if d < n:
+                if side < 0:
+                    shifted[d:] = P[:-d]
+                else:
+                    shifted[:-d] = P[d:]
+            out[:, col:col + k] = shifted
+            col += k
+    # Word-weighted mean of the window around the block, the block itself left out.
+    cum = np.vstack([np.zeros((1, k)), np.cumsum(Pw, axis=0)])
+    cumw = np.concatenate([[0.0], np.cumsum(w)])
+    lo = np.clip(np.arange(n) - _CTX_WINDOW, 0, n)
+    hi = np.clip(np.arange(n) + _CTX_WINDOW + 1, 0, n)
+    ws = cumw[hi] - cumw[lo] - w
+    out[:, col:col + k] = np.where(ws[:, None] > 0, (cum[hi] - cum[lo] - Pw) / np.maximum(ws, 1)[:, None], -1.0)
+    col += k
+    # Blocks built alike: owner tag, tag path, class/id tokens of the nearest ancestors.
+    ids: dict[tuple, int] = {}
+    tpl = np.array([ids.setdefault((b.owner, b.ancestors, b.near_tokens), len(ids)) for b in blocks])
+    g = len(ids)
+    gw = np.bincount(tpl, weights=w, minlength=g)
+    gcount = np.bincount(tpl, minlength=g)
+    for j in range(k):
+        out[:, col + j] = (np.bincount(tpl, weights=Pw[:, j], minlength=g) / np.maximum(gw, 1))[tpl]
+    col += k
+    out[:, col] = np.log(gcount[tpl])
+    out[:, col + 1] = gw[tpl] / w.sum()
+    col += 2
+    # Everything under the block's 1st and 2nd enclosing containers (as in `features`).
+    wanted: dict[int, int] = {}
+    for b in blocks:
+        for d in (1, 2):
+            if len(b.containers) > d:
+                wanted.setdefault(b.containers[-1 - d], len(wanted))
+    m = len(wanted)
+    cont_mass = np.zeros((m, k))
+    cont_w = np.zeros(m)
+    for i, b in enumerate(blocks):
+        for c in b.containers:
+            slot = wanted.get(c)
+            if slot is not None:
+                cont_mass[slot] += Pw[i]
+                cont_w[slot] += w[i]
+    for d in (1, 2):
+        for i, b in enumerate(blocks):
+            if len(b.containers) > d:
+                slot = wanted[b.containers[-1 - d]]
+                out[i, col:col + k] = cont_mass[slot] / max(cont_w[slot], 1.0)
+            else:
+                out[i, col:col + k] = -1.0
+        col += k
+    # Where the block sits against the page's main text and comments.
+    main, comment = LABELS.index("main"), LABELS.index("comment")
+    for j, which in ((0, main), (1, comment)):
+        before = cum[:-1, which]
+        total = cum[-1, which]
+        out[:, col + j] = before / total if total > 0 else 0.0
+    long_enough = w >= 10
+    pm = np.where(long_enough, P[:, main], 0.0)
+    out[:, col + 2] = np.concatenate([np.maximum.accumulate(pm[::-1])[::-1][1:], [0.0]])
+    pc = np.where(long_enough, P[:, comment], 0.0)
+    out[:, col + 3] = np.concatenate([[0.0], np.maximum.accumulate(pc)[:-1]])
+    col += 4
+    # A readers' section heading before the block, and short lines repeated around it (one per comment).
+    head = np.array([b.words <= 6 and bool(_COMMENT_HEAD.search(b.text)) for b in blocks])
+    idx = np.arange(n)
+    last_head = np.maximum.accumulate(np.where(head, idx, -1))
+    since = np.concatenate([[-1], last_head[:-1]])  # the nearest heading strictly before
+    out[:, col] = since >= 0
+    out[:, col + 1] = np.where(since >= 0, np.log1p(idx - since), -1.0)
+    short = w < 8
+    rep = np.where(short, X[:, DENSE_NAMES.index("repeat_in_page")], 0.0)
+    ui = (X[:, DENSE_NAMES.index("ui_words")] > 0) & short
+    near_rep = np.zeros(n)
+    near_ui = np.zeros(n)
+    for d in range(1, _CTX_NEAR + 1):
+        near_rep[d:] = np.maximum(near_rep[d:], rep[:-d])
+        near_rep[:-d] = np.maximum(near_rep[:-d], rep[d:])
+        near_ui[d:] += ui[:-d]
+        near_ui[:-d] += ui[d:]
+    out[:, col + 2] = near_rep
+    out[:, col + 3] = near_ui
+    # The same heading once the article has begun: after the title and after some likely main text (a "Comments"
+    # item of the site menu above the article says nothing about what follows the article).
+    is_title = X[:, DENSE_NAMES.index("is_title")] > 0
+    likely = (P[:, main] >= 0.5) & (w >= 10)
+    start = int(np.argmax(is_title)) if is_title.any() else (int(np.argmax(likely)) if likely.any() else n)
+    text_before = np.cumsum(np.where(likely & (idx > start), w, 0.0))
+    head_late = head & (idx > start) & (text_before >= _HEAD_AFTER_WORDS)
+    last_late = np.maximum.accumulate(np.where(head_late, idx, -1))
+    since_late = np.concatenate([[-1], last_late[:-1]])
+    out[:, col + 4] = since_late >= 0
+    out[:, col + 5] = np.where(since_late >= 0, np.log1p(idx - since_late), -1.0)
+    col += 6
+    for name in _CTX_RAW:
+        out[:, col] = X[:, DENSE_NAMES.index(name)]
+        col += 1
+    assert col == len(CONTEXT_NAMES)
+    return out
+
+
 class BlockModel:
     """Gradient-boosted trees (sklearn's HistGradientBoosting, exported by benchmarks/fit_blocks.py) over the
     features above, evaluated here with numpy: all trees walked at once, one level per step."""
 
-    def __init__(self, d: dict) -> None:
-        if d.get("format") != "wiretrace-blocks-gbt/1" or d.get("dense_names") != DENSE_NAMES \
-                or d.get("n_hash") != N_HASH:
+    def __init__(self, d: dict, names: list[str] | None = None, n_hash: int = N_HASH) -> None:
+        """`d`: the exported trees; `names`/`n_hash`: the features they were fitted on (the first pass's by
+        default; the second look's are CONTEXT_NAMES with no hashed columns). A `context` entry in `d` is the
+        second look, fitted on the first pass's out-of-fold probabilities."""
+        names = DENSE_NAMES if names is None else names
+        if d.get("format") != "wiretrace-blocks-gbt/1" or d.get("dense_names") != names \
+                or d.get("n_hash") != n_hash:
             raise ValueError("block classifier weights do not match this code's features (refit with "
                              "benchmarks/fit_blocks.py)")
+        self.context: BlockModel | None = BlockModel(d["context"], CONTEXT_NAMES, 0) if d.get("context") else None
         self.labels: tuple[str, ...] = tuple(d["labels"])
         self.threshold = float(d.get("threshold", 0.5))
         self.meta: dict = d.get("meta", {})
@@ -339,8 +484,10 @@ class BlockModel:
         return self._json
 
     @classmethod
-    def from_sklearn(cls, clf, meta: dict) -> BlockModel:  # noqa: ANN001 - a fitted HistGradientBoostingClassifier
+    def from_sklearn(cls, clf, meta: dict, names: list[str] | None = None,  # noqa: ANN001 - sklearn's classifier
+                     n_hash: int = N_HASH) -> BlockModel:
         """Export the fitted trees (fit time only: sklearn is not needed to run the model)."""
+        names = DENSE_NAMES if names is None else names
         feat, thr, left, right, leaf, value, roots, tree_class = [], [], [], [], [], [], [], []
         depth = 0
         labels = [LABELS[c] for c in clf.classes_]
@@ -360,10 +507,22 @@ class BlockModel:
                     value.append(round(float(nd["value"]), 6) if is_leaf else 0.0)
                     depth = max(depth, int(nd["depth"]))
         return cls({"format": "wiretrace-blocks-gbt/1", "labels": labels, "threshold": 0.5,
-                    "n_dense": N_DENSE, "n_hash": N_HASH, "dense_names": DENSE_NAMES,
+                    "n_dense": len(names), "n_hash": n_hash, "dense_names": names,
                     "baseline": np.asarray(clf._baseline_prediction).ravel().round(6).tolist(),
                     "feature": feat, "threshold_value": thr, "left": left, "right": right, "is_leaf": leaf,
-                    "value": value, "roots": roots, "tree_class": tree_class, "max_depth": depth, "meta": meta})
+                    "value": value, "roots": roots, "tree_class": tree_class, "max_depth": depth, "meta": meta},
+                   names, n_hash)
+
+    def with_context(self, context: BlockModel) -> BlockModel:
+        """This first pass with `context` as its second look (one JSON file holds both)."""
+        return BlockModel({**self._json, "context": context.to_json()})
+
+    def predict(self, blocks: list[Block], X: np.ndarray) -> np.ndarray:
+        """Label probabilities of each block: the first pass, then the second look where the weights hold one."""
+        P = self.proba(X)
+        if self.context is None or not len(P):
+            return P
+        return self.context.proba(context_features(blocks, X, P))
 
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "blocks.json"
@@ -378,7 +537,7 @@ def classify(blocks: list[Block], X: np.ndarray, model: BlockModel) -> None:
     """Label each block in place: main when P(main) passes the threshold, else its likeliest other label."""
     if not blocks:
         return
-    P = model.proba(X)
+    P = model.predict(blocks, X)
     main = model.labels.index("main")
     for b, p in zip(blocks, P, strict=True):
         b.p_main = float(p[main])
