@@ -28,6 +28,7 @@ import math
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extraction import fold_of, load_dragnet, load_l3s, load_zyte, page_site  # noqa: E402
 from wiretrace.clean.blocks import (  # noqa: E402
     CONTEXT_NAMES,
+    DENSE_NAMES,
     LABELS,
+    N_HASH,
     BlockModel,
     _norm,
     _shingles,
@@ -104,8 +107,8 @@ def prepare(data: Path, limit: int | None) -> list[dict]:
     return pages
 
 
-def fit(pages: list[dict], iters: int, key: str = "X", names: list[str] | None = None,
-        n_hash: int | None = None, balance: bool = False) -> BlockModel:
+def fit(pages: list[dict], iters: int, key: str = "X", names: list[str] = DENSE_NAMES, n_hash: int = N_HASH,
+        balance: bool = False) -> BlockModel:
     """Trees over the pages' rows `key` (the first pass's features, or the second look's under "C"); `balance`:
     weigh each set of pages alike."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -128,14 +131,18 @@ def fit(pages: list[dict], iters: int, key: str = "X", names: list[str] | None =
     clf.fit(X, y, sample_weight=w)
     if len(clf.classes_) != len(LABELS):
         raise ValueError(f"training pages lack a label: {clf.classes_}")
-    extra = {} if names is None else {"names": names, "n_hash": 0 if n_hash is None else n_hash}
-    model = BlockModel.from_sklearn(clf, {"iters": iters, "blocks": int(len(y)), "pages": len(pages)}, **extra)
+    model = BlockModel.from_sklearn(clf, {"iters": iters, "blocks": int(len(y)), "pages": len(pages)}, names, n_hash)
     # The numpy evaluator must agree with sklearn's own prediction.
     sample = X[:: max(1, len(X) // 3000)]
     diff = float(np.abs(model.proba(sample) - clf.predict_proba(sample)).max())
     if diff > 1e-4:
         raise AssertionError(f"exported trees disagree with sklearn: max |dp| = {diff}")
     return model
+
+
+def fit_context(rows: list[dict], iters: int) -> BlockModel:
+    """The second look over the pages' "C" rows, each set of pages weighing alike."""
+    return fit(rows, iters, "C", CONTEXT_NAMES, 0, balance=True)
 
 
 def with_context_rows(pages: list[dict], first: dict[str, BlockModel]) -> list[dict]:
@@ -148,13 +155,13 @@ def _key(page: dict) -> tuple[str, str]:
     return page["set"], str(page["id"])
 
 
-def block_scores(pages: list[dict], predict) -> dict:  # noqa: ANN001 - page -> probabilities
+def block_scores(pages: list[dict], predict: Callable[[dict], np.ndarray], threshold: float = 0.5) -> dict:
     """Word-counted block figures: main precision / recall, and the share of comment / related words kept."""
     main, com, rel = LABELS.index("main"), LABELS.index("comment"), LABELS.index("related")
     tp = fp = fn = kept_c = all_c = kept_r = all_r = 0.0
     for p in pages:
         words = np.array([b.words for b in p["blocks"]], dtype=np.float64)
-        pred = predict(p)[:, main] >= 0.5
+        pred = predict(p)[:, main] >= threshold
         gold = p["y"] == main
         tp += words[pred & gold].sum()
         fp += words[pred & ~gold].sum()
@@ -174,7 +181,6 @@ def main() -> int:
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--iters", type=int, default=40, help="boosting rounds (each: one tree per label)")
-    ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--cache", default=None, help="pickle of the prepared pages (reused when present)")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--out", default=str(WEIGHTS), help="folder for blocks.json and cv/ (default: the shipped)")
@@ -206,9 +212,15 @@ def main() -> int:
     # models that saw neither the training page's fold nor fold k).
     t1 = time.perf_counter()
     cache = Path(args.first_cache) if args.first_cache else None
-    if cache and cache.exists():
-        first_wo, first_wo_pair, first_all = pickle.loads(cache.read_bytes())
+    # What the cached first passes were fitted on: a cache of other pages, folds, settings or features is refitted.
+    stamp = {"iters": args.iters, "context": args.context, "dense_names": DENSE_NAMES, "n_hash": N_HASH,
+             "pages": sorted((p["set"], str(p["id"]), p["fold"]) for p in pages)}
+    cached = pickle.loads(cache.read_bytes()) if cache and cache.exists() else None
+    if cached and cached.get("stamp") == stamp:
+        first_wo, first_wo_pair, first_all = cached["models"]
     else:
+        if cached:
+            log.warning("%s was fitted on other pages or settings: refitting", cache)
         first_wo = {k: fit([p for p in pages if p["fold"] != k], args.iters) for k in folds}
         first_wo_pair = {}
         if args.context:
@@ -217,19 +229,17 @@ def main() -> int:
                                                                 args.iters)
         first_all = fit(pages, args.iters)
         if cache:
-            cache.write_bytes(pickle.dumps((first_wo, first_wo_pair, first_all)))
+            cache.write_bytes(pickle.dumps({"stamp": stamp, "models": (first_wo, first_wo_pair, first_all)}))
     log.info("first-pass fits: %.0f s", time.perf_counter() - t1)
     cv_first = {_key(p): first_wo[p["fold"]] for p in pages}
     first_scores = block_scores(pages, lambda p: cv_first[_key(p)].proba(p["X"]))
     log.info("cross-validated blocks, first pass: %s", first_scores)
     shipped_cv = dict(first_wo)
     if args.context:
-        second_wo = {}
         for k in folds:
             train = [p for p in pages if p["fold"] != k]
             rows = with_context_rows(train, {_key(p): first_wo_pair[p["fold"], k] for p in train})
-            second_wo[k] = fit(rows, args.iters, "C", CONTEXT_NAMES, 0, balance=True)
-            shipped_cv[k] = first_wo[k].with_context(second_wo[k])
+            shipped_cv[k] = first_wo[k].with_context(fit_context(rows, args.iters))
         log.info("cross-validated blocks, with the second look: %s",
                  block_scores(pages, lambda p: shipped_cv[p["fold"]].predict(p["blocks"], p["X"])))
     if not args.no_write:
@@ -238,8 +248,7 @@ def main() -> int:
             (out / "cv" / f"fold{k}.json").write_text(json.dumps(model.to_json()))
     model = first_all
     if args.context:  # the shipped second look: every page's first-pass probabilities out of fold
-        model = model.with_context(fit(with_context_rows(pages, cv_first), args.iters, "C", CONTEXT_NAMES, 0,
-                                       balance=True))
+        model = model.with_context(fit_context(with_context_rows(pages, cv_first), args.iters))
     if not args.no_write:
         (out / "blocks.json").write_text(json.dumps(model.to_json()))
     log.info("done in %.0f s", time.perf_counter() - t)

@@ -108,7 +108,7 @@ def test_bad_html_with_the_classifier_never_crashes(html: str) -> None:
         assert art.metadata["warnings"], "an empty result must say why"
 
 
-def test_comments_in_the_article_template_are_removed_by_the_second_look() -> None:
+def test_comments_in_the_article_template_are_removed_by_the_second_look(tmp_path: Path) -> None:
     """Readers' comments set in the article's own paragraph template after a "Comments" heading (old newspaper
     CMSs): each reads like prose on its own; the second look sees the heading and the repeated "Posted by" and
     "Report this comment" lines around them. The first pass alone keeps them."""
@@ -123,22 +123,38 @@ def test_comments_in_the_article_template_are_removed_by_the_second_look() -> No
                 "Testing the supports properly")
     for gone in comments:
         assert gone not in out.text
-    assert any("Just get on with it" in r[0] and r[1].startswith("comment") for r in out.removed)
-    first_only = blocks.BlockModel({k: v for k, v in model.to_json().items() if k != "context"})
-    tree = load_html(page)
-    found = blocks.segment(tree)
-    blocks.classify(found, blocks.features(found, "Council delays vote on river bridge repairs", None), first_only)
-    assert any(b.label == "main" and any(c in b.text for c in comments) for b in found)
+    assert any("Just get on with it" in text and reason.startswith("comment") for text, reason in out.removed)
+    first_only = tmp_path / "first-pass.json"
+    first_only.write_text(json.dumps({k: v for k, v in model.to_json().items() if k != "context"}))
+    alone = BlockExtractor(str(first_only)).extract(page)
+    assert any(c in alone.text for c in comments)
 
 
-def test_second_look_rows_name_every_column() -> None:
+def test_second_look_rows() -> None:
+    """Each column of the second look's rows holds what its name says (neighbours, window, before/after)."""
     tree = load_html((DATA / "blocks" / "thread-page.html").read_text())
     found = blocks.segment(tree)
+    n = len(found)
     X = blocks.features(found, "Council delays vote on river bridge repairs", None)
-    P = np.full((len(found), len(blocks.LABELS)), 0.25)
+    P = np.zeros((n, len(blocks.LABELS)))
+    P[:, 0] = np.arange(n) / n  # P(main) rises down the page, so each column's source can be told apart
+    P[:, 1] = 1 - P[:, 0]
     C = blocks.context_features(found, X, P)
-    assert C.shape == (len(found), len(blocks.CONTEXT_NAMES))
+    col = {name: j for j, name in enumerate(blocks.CONTEXT_NAMES)}
+    assert C.shape == (n, len(blocks.CONTEXT_NAMES))
+    assert C[5, col["prev1_p_main"]] == pytest.approx(4 / n) and C[5, col["next2_p_main"]] == pytest.approx(7 / n)
+    assert C[0, col["prev1_p_main"]] == -1 and C[n - 1, col["next1_p_main"]] == -1
+    words = np.array([b.words for b in found], dtype=float)
+    near = [j for j in range(max(0, 10 - 5), min(n, 10 + 6)) if j != 10]
+    assert C[10, col["window_p_main"]] == pytest.approx((P[near, 0] * words[near]).sum() / words[near].sum())
+    long_after = [j for j in range(11, n) if found[j].words >= 10]
+    assert C[10, col["main_after_max"]] == pytest.approx(P[long_after, 0].max())  # strictly after the block
     heading = next(i for i, b in enumerate(found) if b.text == "Comments")
-    after = blocks.CONTEXT_NAMES.index("comment_head_before")
-    assert C[heading, after] == 0 and C[heading + 1, after] == 1
+    assert C[heading, col["comment_head_before"]] == 0 and C[heading + 1, col["comment_head_before"]] == 1
+    likely_main = blocks.context_features(found, X, np.tile([0.9, 0.05, 0.0, 0.05], (n, 1)))
+    after_text = col["comment_head_after_text"]  # the heading follows the title and 50+ words of likely article
+    assert likely_main[heading + 1, after_text] == 1 and likely_main[heading, after_text] == 0
+    assert C[heading + 1, after_text] == 0  # ... which the rising P(main) above does not provide
+    one = blocks.context_features(found[:1], X[:1], P[:1])
+    assert one.shape == (1, len(blocks.CONTEXT_NAMES)) and one[0, col["prev1_p_main"]] == -1
     assert blocks.context_features([], X[:0], P[:0]).shape == (0, len(blocks.CONTEXT_NAMES))

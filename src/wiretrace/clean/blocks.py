@@ -304,7 +304,14 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
 _CTX_WINDOW = 5  # blocks each side for the word-weighted neighbourhood mean
 _HEAD_AFTER_WORDS = 50  # words of likely main text after the title before a readers' heading counts as "after it"
 _CTX_NEAR = 3  # blocks each side where a repeated short line (a "Reply" link, a "Posted by" line) is looked for
-# A short block that heads a readers' section (many languages): the trees learn what it is worth after it.
+_CTX_NEIGHBOURS = (1, 2, 3)  # neighbours each side whose probabilities are columns of their own
+_CTX_CONTAINERS = (1, 2)  # enclosing containers (1 = the nearest above the block's own element) averaged over
+_LONG_BLOCK = 10  # words: a block long enough to count as text when main or comment mass is located
+_SHORT_LINE = 8  # words: a line short enough to be a "Reply" / "Posted by" line
+_HEADING_WORDS = 6  # words: at most this long to be a readers' heading
+# A short block that heads a readers' section (many languages): the trees learn what it is worth after it. It also
+# matches a comment's own short UI lines ("Report this comment", "3 comments"): the distance feature then measures
+# the nearest of those, which is as telling.
 _COMMENT_HEAD = re.compile(r"\b(?:\d+\s+)?(?:comments?|reactions?|responses?|replies|discussion|discuss|have your say|"
                            r"leave a (?:reply|comment)|join the (?:conversation|discussion)|readers?'? (?:say|views|comments)|"
                            r"kommentare?|commentaires?|comentarios?|commenti|reacties|reacciones)\b", re.I)
@@ -312,10 +319,10 @@ _CTX_RAW = ("log_words", "link_density", "base_kept", "rel_pos", "title_dist", "
             "ui_words", "dateish")
 CONTEXT_NAMES: list[str] = (
     [f"p_{lab}" for lab in LABELS]
-    + [f"{side}{k}_p_{lab}" for side in ("prev", "next") for k in (1, 2, 3) for lab in LABELS]
+    + [f"{side}{k}_p_{lab}" for side in ("prev", "next") for k in _CTX_NEIGHBOURS for lab in LABELS]
     + [f"window_p_{lab}" for lab in LABELS]
     + [f"template_p_{lab}" for lab in LABELS] + ["template_log_count", "template_word_share"]
-    + [f"container{k}_p_{lab}" for k in (1, 2) for lab in LABELS]
+    + [f"container{k}_p_{lab}" for k in _CTX_CONTAINERS for lab in LABELS]
     + ["main_mass_before", "comment_mass_before", "main_after_max", "comment_before_max"]
     + ["comment_head_before", "log_blocks_since_comment_head", "near_repeat_short", "near_ui_lines",
        "comment_head_after_text", "log_blocks_since_head_after_text"]
@@ -335,7 +342,7 @@ def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.nd
     out[:, col:col + k] = P
     col += k
     for side in (-1, 1):
-        for d in (1, 2, 3):
+        for d in _CTX_NEIGHBOURS:
             shifted = np.full((n, k), -1.0)  # -1: no such neighbour
             if d < n:
                 if side < 0:
@@ -367,7 +374,7 @@ def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.nd
     # Everything under the block's 1st and 2nd enclosing containers (as in `features`).
     wanted: dict[int, int] = {}
     for b in blocks:
-        for d in (1, 2):
+        for d in _CTX_CONTAINERS:
             if len(b.containers) > d:
                 wanted.setdefault(b.containers[-1 - d], len(wanted))
     m = len(wanted)
@@ -379,7 +386,7 @@ def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.nd
             if slot is not None:
                 cont_mass[slot] += Pw[i]
                 cont_w[slot] += w[i]
-    for d in (1, 2):
+    for d in _CTX_CONTAINERS:
         for i, b in enumerate(blocks):
             if len(b.containers) > d:
                 slot = wanted[b.containers[-1 - d]]
@@ -393,20 +400,20 @@ def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.nd
         before = cum[:-1, which]
         total = cum[-1, which]
         out[:, col + j] = before / total if total > 0 else 0.0
-    long_enough = w >= 10
+    long_enough = w >= _LONG_BLOCK
     pm = np.where(long_enough, P[:, main], 0.0)
     out[:, col + 2] = np.concatenate([np.maximum.accumulate(pm[::-1])[::-1][1:], [0.0]])
     pc = np.where(long_enough, P[:, comment], 0.0)
     out[:, col + 3] = np.concatenate([[0.0], np.maximum.accumulate(pc)[:-1]])
     col += 4
     # A readers' section heading before the block, and short lines repeated around it (one per comment).
-    head = np.array([b.words <= 6 and bool(_COMMENT_HEAD.search(b.text)) for b in blocks])
+    head = np.array([b.words <= _HEADING_WORDS and bool(_COMMENT_HEAD.search(b.text)) for b in blocks])
     idx = np.arange(n)
     last_head = np.maximum.accumulate(np.where(head, idx, -1))
     since = np.concatenate([[-1], last_head[:-1]])  # the nearest heading strictly before
     out[:, col] = since >= 0
     out[:, col + 1] = np.where(since >= 0, np.log1p(idx - since), -1.0)
-    short = w < 8
+    short = w < _SHORT_LINE
     rep = np.where(short, X[:, DENSE_NAMES.index("repeat_in_page")], 0.0)
     ui = (X[:, DENSE_NAMES.index("ui_words")] > 0) & short
     near_rep = np.zeros(n)
@@ -421,7 +428,7 @@ def context_features(blocks: list[Block], X: np.ndarray, P: np.ndarray) -> np.nd
     # The same heading once the article has begun: after the title and after some likely main text (a "Comments"
     # item of the site menu above the article says nothing about what follows the article).
     is_title = X[:, DENSE_NAMES.index("is_title")] > 0
-    likely = (P[:, main] >= 0.5) & (w >= 10)
+    likely = (P[:, main] >= 0.5) & long_enough
     start = int(np.argmax(is_title)) if is_title.any() else (int(np.argmax(likely)) if likely.any() else n)
     text_before = np.cumsum(np.where(likely & (idx > start), w, 0.0))
     head_late = head & (idx > start) & (text_before >= _HEAD_AFTER_WORDS)
@@ -515,7 +522,7 @@ class BlockModel:
 
     def with_context(self, context: BlockModel) -> BlockModel:
         """This first pass with `context` as its second look (one JSON file holds both)."""
-        return BlockModel({**self._json, "context": context.to_json()})
+        return BlockModel({**self._json, "meta": dict(self.meta), "context": context.to_json()})
 
     def predict(self, blocks: list[Block], X: np.ndarray) -> np.ndarray:
         """Label probabilities of each block: the first pass, then the second look where the weights hold one."""
@@ -538,7 +545,7 @@ def classify(blocks: list[Block], X: np.ndarray, model: BlockModel) -> None:
     if not blocks:
         return
     P = model.predict(blocks, X)
-    main = model.labels.index("main")
+    main = (model.context or model).labels.index("main")
     for b, p in zip(blocks, P, strict=True):
         b.p_main = float(p[main])
         if p[main] >= model.threshold:
@@ -546,4 +553,4 @@ def classify(blocks: list[Block], X: np.ndarray, model: BlockModel) -> None:
         else:
             q = p.copy()
             q[main] = -1
-            b.label = model.labels[int(q.argmax())]
+            b.label = (model.context or model).labels[int(q.argmax())]
