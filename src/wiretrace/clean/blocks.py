@@ -178,6 +178,22 @@ DENSE_NAMES: list[str] = (
 N_DENSE = len(DENSE_NAMES)
 
 
+@lru_cache(maxsize=4096)
+def _tag_columns(owner: str, ancestors: tuple[str, ...]) -> tuple[int, ...]:
+    """The owner-tag and ancestor-tag columns a block sets (blocks of one page share a few tag paths)."""
+    own = owner if owner in _OWNER_TAGS else ("h456" if owner in ("h4", "h5", "h6") else "other")
+    cols = [DENSE_NAMES.index(f"owner_{own}")]
+    anc = set(ancestors)
+    for tg in _ANCESTOR_TAGS:
+        hit = bool(anc & _HEADINGS) if tg == "h" else tg in anc
+        if hit:
+            cols.append(DENSE_NAMES.index(f"anc_{tg}"))
+    return tuple(cols)
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 def features(blocks: list[Block], title: str | None, base_text: str | None) -> np.ndarray:
     """One row per block: the dense features (DENSE_NAMES), then hashed class/id tokens (near, far)."""
     n = len(blocks)
@@ -192,7 +208,9 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
         for c in b.containers:
             cont_words[c] = cont_words.get(c, 0) + b.words
             cont_anchor[c] = cont_anchor.get(c, 0) + b.anchor_words
-    norms = [_norm(b.text) for b in blocks]
+    # Each block's lower-case words, found once: its normalised text, its 3-word shingles and its title overlap.
+    words_lc = [_WORD.findall(b.text.lower()) for b in blocks]
+    norms = [" ".join(ws) for ws in words_lc]
     counts: dict[str, int] = {}
     for k in norms:
         counts[k] = counts.get(k, 0) + 1
@@ -213,7 +231,7 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
             for i, b in enumerate(blocks[: min(n, 400)]):
                 if b.words > 3 * len(tw) + 5:
                     continue
-                bw = set(_WORD.findall(b.text.lower()))
+                bw = set(words_lc[i])
                 ov = len(tw & bw) / max(len(tw), len(bw))
                 if ov > best and ov >= 0.6:
                     best, title_i = ov, i
@@ -221,6 +239,19 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
     link = [b.anchor_words / b.words for b in blocks]
     term = [1.0 if _SENT_END.search(b.text[-3:] + " ") else 0.0 for b in blocks]
     lw = [math.log1p(b.words) for b in blocks]
+    # Column numbers as locals: the loop below runs once per block (tens of thousands on a long page).
+    container_cols = [(j, col[f"container{j}_share"], col[f"container{j}_link"] if j < 3 else None) for j in (1, 2, 3)]
+    neighbour_cols = [(step * k, col[f"{side}{k}_log_words"], col[f"{side}{k}_link"], col[f"{side}{k}_terminal"])
+                      for side, step in (("prev", -1), ("next", 1)) for k in (1, 2)]
+    (k_all_caps_share, k_avg_word_len, k_base_kept, k_base_kept_exact, k_before_title, k_cap_share,
+     k_commas_per_word, k_dateish, k_digit_share, k_ends_terminal, k_has_pipe, k_is_title, k_link_density,
+     k_log_depth, k_log_title_dist, k_log_words, k_one_word, k_quote_marks, k_rel_pos, k_rel_words_before,
+     k_repeat_in_page, k_sent_ends_per_word, k_starts_cap, k_title_dist, k_ui_words, k_words_per_sentence) = (
+        col[name] for name in (
+        "all_caps_share", "avg_word_len", "base_kept", "base_kept_exact", "before_title", "cap_share",
+        "commas_per_word", "dateish", "digit_share", "ends_terminal", "has_pipe", "is_title", "link_density",
+        "log_depth", "log_title_dist", "log_words", "one_word", "quote_marks", "rel_pos", "rel_words_before",
+        "repeat_in_page", "sent_ends_per_word", "starts_cap", "title_dist", "ui_words", "words_per_sentence"))
     before = 0
     for i, b in enumerate(blocks):
         t = b.text
@@ -228,67 +259,59 @@ def features(blocks: list[Block], title: str | None, base_text: str | None) -> n
         w = b.words
         ends = len(_SENT_END.findall(t))
         toks = t.split()
-        row[col["log_words"]] = lw[i]
-        row[col["link_density"]] = link[i]
-        row[col["sent_ends_per_word"]] = ends / w
-        row[col["words_per_sentence"]] = min(w / max(ends, 1), 80) / 40
-        row[col["commas_per_word"]] = t.count(",") / w
-        row[col["cap_share"]] = sum(1 for x in toks if x[:1].isupper()) / max(len(toks), 1)
-        row[col["all_caps_share"]] = sum(1 for x in toks if len(x) > 1 and x.isupper()) / max(len(toks), 1)
-        row[col["digit_share"]] = sum(map(str.isdigit, t)) / len(t)
-        row[col["avg_word_len"]] = min(len(t) / max(len(toks), 1), 20) / 10
-        row[col["ends_terminal"]] = term[i]
-        row[col["starts_cap"]] = 1.0 if t[:1].isupper() else 0.0
-        row[col["rel_pos"]] = i / n
-        row[col["rel_words_before"]] = before / total
+        row[k_log_words] = lw[i]
+        row[k_link_density] = link[i]
+        row[k_sent_ends_per_word] = ends / w
+        row[k_words_per_sentence] = min(w / max(ends, 1), 80) / 40
+        row[k_commas_per_word] = t.count(",") / w
+        row[k_cap_share] = sum(1 for x in toks if x[:1].isupper()) / max(len(toks), 1)
+        row[k_all_caps_share] = sum(1 for x in toks if len(x) > 1 and x.isupper()) / max(len(toks), 1)
+        row[k_digit_share] = sum(map(str.isdigit, t)) / len(t)
+        row[k_avg_word_len] = min(len(t) / max(len(toks), 1), 20) / 10
+        row[k_ends_terminal] = term[i]
+        row[k_starts_cap] = 1.0 if t[:1].isupper() else 0.0
+        row[k_rel_pos] = i / n
+        row[k_rel_words_before] = before / total
         before += w
-        row[col["log_depth"]] = math.log1p(len(b.ancestors))
-        row[col["dateish"]] = min(len(_DATEISH.findall(t)), 3) / 3
-        row[col["ui_words"]] = min(len(_AGO.findall(t)), 3) / 3 if w < 60 else 0.0
-        row[col["repeat_in_page"]] = math.log(counts[norms[i]])
-        row[col["quote_marks"]] = min(sum(t.count(q) for q in "\"“”"), 4) / 4
-        row[col["has_pipe"]] = 1.0 if "|" in t or "»" in t else 0.0
-        row[col["one_word"]] = 1.0 if w == 1 else 0.0
+        row[k_log_depth] = math.log1p(len(b.ancestors))
+        row[k_dateish] = min(len(_DATEISH.findall(t)), 3) / 3
+        row[k_ui_words] = min(len(_AGO.findall(t)), 3) / 3 if w < 60 else 0.0
+        row[k_repeat_in_page] = math.log(counts[norms[i]])
+        row[k_quote_marks] = min(sum(t.count(q) for q in "\"“”"), 4) / 4
+        row[k_has_pipe] = 1.0 if "|" in t or "»" in t else 0.0
+        row[k_one_word] = 1.0 if w == 1 else 0.0
         if base_text:
-            sh = _shingles(t)
+            ws = words_lc[i]
+            sh = set(zip(ws, ws[1:], ws[2:], strict=False))
             if sh:
-                row[col["base_kept"]] = len(sh & base_sh) / len(sh)
+                row[k_base_kept] = len(sh & base_sh) / len(sh)
             k = norms[i]
-            row[col["base_kept_exact"]] = 1.0 if k in base_lines or (k and f" {k} " in base_norm and w >= 3) else 0.0
+            row[k_base_kept_exact] = 1.0 if k in base_lines or (k and f" {k} " in base_norm and w >= 3) else 0.0
             if not sh:
-                row[col["base_kept"]] = row[col["base_kept_exact"]]
+                row[k_base_kept] = row[k_base_kept_exact]
         if title_i >= 0:
             d = i - title_i
-            row[col["is_title"]] = 1.0 if d == 0 else 0.0
-            row[col["title_dist"]] = max(-1.0, min(1.0, d / 50))
-            row[col["before_title"]] = 1.0 if d < 0 else 0.0
-            row[col["log_title_dist"]] = math.log1p(abs(d)) / 5
+            row[k_is_title] = 1.0 if d == 0 else 0.0
+            row[k_title_dist] = max(-1.0, min(1.0, d / 50))
+            row[k_before_title] = 1.0 if d < 0 else 0.0
+            row[k_log_title_dist] = math.log1p(abs(d)) / 5
         else:
-            row[col["log_title_dist"]] = 1.0
+            row[k_log_title_dist] = 1.0
         cs = b.containers
-        for j, name in ((1, "container1"), (2, "container2"), (3, "container3")):
+        for j, k_share, k_link in container_cols:
             if len(cs) > j:
-                c = cs[-1 - j] if len(cs) > j else cs[0]
-                row[col[f"{name}_share"]] = cont_words[c] / total
-                if j < 3:
-                    row[col[f"{name}_link"]] = cont_anchor[c] / max(cont_words[c], 1)
-        for side, step in (("prev", -1), ("next", 1)):
-            for k in (1, 2):
-                jj = i + step * k
-                if 0 <= jj < n:
-                    row[col[f"{side}{k}_log_words"]] = lw[jj]
-                    row[col[f"{side}{k}_link"]] = link[jj]
-                    row[col[f"{side}{k}_terminal"]] = term[jj]
-        own = b.owner if b.owner in _OWNER_TAGS else ("h456" if b.owner in ("h4", "h5", "h6") else "other")
-        row[col[f"owner_{own}"]] = 1.0
-        anc = set(b.ancestors)
-        for tg in _ANCESTOR_TAGS:
-            if tg == "h":
-                hit = bool(anc & {"h1", "h2", "h3", "h4", "h5", "h6"})
-            else:
-                hit = tg in anc
-            if hit:
-                row[col[f"anc_{tg}"]] = 1.0
+                c = cs[-1 - j]
+                row[k_share] = cont_words[c] / total
+                if k_link is not None:
+                    row[k_link] = cont_anchor[c] / max(cont_words[c], 1)
+        for offset, k_words, k_link, k_terminal in neighbour_cols:
+            jj = i + offset
+            if 0 <= jj < n:
+                row[k_words] = lw[jj]
+                row[k_link] = link[jj]
+                row[k_terminal] = term[jj]
+        for j in _tag_columns(b.owner, b.ancestors):
+            row[j] = 1.0
         X[i, :N_DENSE] = row
         for tok in set(b.near_tokens):
             X[i, N_DENSE + _hash(tok)] = 1.0
@@ -312,8 +335,9 @@ _HEADING_WORDS = 6  # words: at most this long to be a readers' heading
 # A short block that heads a readers' section (many languages): the trees learn what it is worth after it. It also
 # matches a comment's own short UI lines ("Report this comment", "3 comments"): the distance feature then measures
 # the nearest of those, which is as telling.
-_COMMENT_HEAD = re.compile(r"\b(?:\d+\s+)?(?:comments?|reactions?|responses?|replies|discussion|discuss|have your say|"
-                           r"leave a (?:reply|comment)|join the (?:conversation|discussion)|readers?'? (?:say|views|comments)|"
+_COMMENT_HEAD = re.compile(r"\b(?:\d+\s+)?(?:comments?|reactions?|responses?|replies|discussion|discuss|"
+                           r"have your say|leave a (?:reply|comment)|join the (?:conversation|discussion)|"
+                           r"readers?'? (?:say|views|comments)|"
                            r"kommentare?|commentaires?|comentarios?|commenti|reacties|reacciones)\b", re.I)
 _CTX_RAW = ("log_words", "link_density", "base_kept", "rel_pos", "title_dist", "is_title", "ends_terminal",
             "ui_words", "dateish")
