@@ -186,6 +186,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(WEIGHTS), help="folder for blocks.json and cv/ (default: the shipped)")
     ap.add_argument("--first-cache", default=None,
                     help="pickle of the fitted first-pass models (reused when present: refit only the second look)")
+    ap.add_argument("--balance-first", action="store_true",
+                    help="weigh each set of pages alike in the first pass too (the second look always does)")
     ap.add_argument("--context", action="store_true",
                     help="fit the second look too (stacked on out-of-fold first-pass probabilities)")
     args = ap.parse_args()
@@ -214,6 +216,7 @@ def main() -> int:
     cache = Path(args.first_cache) if args.first_cache else None
     # What the cached first passes were fitted on: a cache of other pages, folds, settings or features is refitted.
     stamp = {"iters": args.iters, "context": args.context, "dense_names": DENSE_NAMES, "n_hash": N_HASH,
+             "balance_first": args.balance_first,
              "pages": sorted((p["set"], str(p["id"]), p["fold"]) for p in pages)}
     cached = pickle.loads(cache.read_bytes()) if cache and cache.exists() else None
     if cached and cached.get("stamp") == stamp:
@@ -221,13 +224,14 @@ def main() -> int:
     else:
         if cached:
             log.warning("%s was fitted on other pages or settings: refitting", cache)
-        first_wo = {k: fit([p for p in pages if p["fold"] != k], args.iters) for k in folds}
+        first_wo = {k: fit([p for p in pages if p["fold"] != k], args.iters, balance=args.balance_first)
+                    for k in folds}
         first_wo_pair = {}
         if args.context:
             for i, j in ((i, j) for i in folds for j in folds if i < j):
                 first_wo_pair[i, j] = first_wo_pair[j, i] = fit([p for p in pages if p["fold"] not in (i, j)],
-                                                                args.iters)
-        first_all = fit(pages, args.iters)
+                                                                args.iters, balance=args.balance_first)
+        first_all = fit(pages, args.iters, balance=args.balance_first)
         if cache:
             cache.write_bytes(pickle.dumps({"stamp": stamp, "models": (first_wo, first_wo_pair, first_all)}))
     log.info("first-pass fits: %.0f s", time.perf_counter() - t1)
