@@ -158,3 +158,31 @@ def test_second_look_rows() -> None:
     one = blocks.context_features(found[:1], X[:1], P[:1])
     assert one.shape == (1, len(blocks.CONTEXT_NAMES)) and one[0, col["prev1_p_main"]] == -1
     assert blocks.context_features([], X[:0], P[:0]).shape == (0, len(blocks.CONTEXT_NAMES))
+
+
+def test_a_second_look_that_keeps_no_text_block_is_overruled() -> None:
+    """Every page handed to the extractor is an article page: when the second look keeps no block of ten words or
+    more, the first pass's answer stands; otherwise the second look's."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    page = (DATA / "blocks" / "thread-page.html").read_text()
+    found = blocks.segment(load_html(page))
+    X = blocks.features(found, "Council delays vote on river bridge repairs", None)
+    first = blocks.BlockModel({k: v for k, v in blocks.load_model().to_json().items() if k != "context"})
+    rng = np.random.default_rng(0)
+    rows = rng.random((800, len(blocks.CONTEXT_NAMES))).astype(np.float32)
+
+    def second_look(main_when_p_main_below: float) -> blocks.BlockModel:
+        y = 1 + (np.arange(len(rows)) % 3)  # comment, related, boilerplate
+        y[rows[:, 0] < main_when_p_main_below] = 0  # main only below a first-pass P(main)
+        clf = HistGradientBoostingClassifier(max_iter=10, max_depth=3, random_state=0).fit(rows, y)
+        return blocks.BlockModel.from_sklearn(clf, {}, blocks.CONTEXT_NAMES, 0)
+
+    rows[:100, 0] = -1.0  # P(main) never goes below 0: this second look never says main
+    never = first.with_context(second_look(-0.5))
+    assert np.array_equal(never.predict(found, X), first.proba(X))
+    rows[:100, 0] = rng.random(100)
+    often = first.with_context(second_look(0.9))
+    answer = often.predict(found, X)
+    assert not np.array_equal(answer, first.proba(X))
+    assert np.allclose(answer, often.context.proba(blocks.context_features(found, X, first.proba(X))))

@@ -553,7 +553,12 @@ class BlockModel:
         P = self.proba(X)
         if self.context is None or not len(P):
             return P
-        return self.context.proba(context_features(blocks, X, P))
+        second = self.context.proba(context_features(blocks, X, P))
+        main = self.labels.index("main")
+        long_blocks = np.array([b.words >= _LONG_BLOCK for b in blocks])
+        if not (long_blocks & (second[:, main] >= self.threshold)).any():
+            return P  # every page given is an article page: a second look that keeps no text block is overruled
+        return second
 
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights") / "blocks.json"
