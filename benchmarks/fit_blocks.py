@@ -145,7 +145,7 @@ def fit_context(rows: list[dict], iters: int) -> BlockModel:
     return fit(rows, iters, "C", CONTEXT_NAMES, 0, balance=True)
 
 
-def with_context_rows(pages: list[dict], first: dict[str, BlockModel]) -> list[dict]:
+def with_context_rows(pages: list[dict], first: dict[tuple[str, str], BlockModel]) -> list[dict]:
     """The pages with their second-look rows "C", from the first-pass model `first[page id]` (one that never saw
     the page's fold: stacking on in-sample probabilities would teach the second look to trust them)."""
     return [{**p, "C": context_features(p["blocks"], p["X"], first[_key(p)].proba(p["X"]))} for p in pages]

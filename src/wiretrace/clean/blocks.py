@@ -554,7 +554,7 @@ class BlockModel:
         if self.context is None or not len(P):
             return P
         second = self.context.proba(context_features(blocks, X, P))
-        main = self.labels.index("main")
+        main = self.context.labels.index("main")  # the second look's columns, in its own label order
         long_blocks = np.array([b.words >= _LONG_BLOCK for b in blocks])
         if not (long_blocks & (second[:, main] >= self.threshold)).any():
             return P  # every page given is an article page: a second look that keeps no text block is overruled
