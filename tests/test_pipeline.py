@@ -222,3 +222,36 @@ def test_process_executor_gives_the_same_answers(tmp_path):
     proc = json.loads((tmp_path / "p.json").read_text())
     _, local_report, _ = analyze(tmp_path, corpus_path(), db="local.db", out="local.json")
     assert decisions(proc) == decisions(local_report)
+
+
+def test_the_claims_parse_is_made_with_the_article_once():
+    """Issue 19: the parse is article-level work, made in the article stages (where the executor spreads it) when
+    one-article stories get claims, and the story stage reads it instead of parsing again."""
+    from wiretrace import claims
+    from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.model import Story
+    from wiretrace.pipeline import clean_batch
+
+    items = [i for i in read_paths([str(corpus_path())]) if not isinstance(i, ReadError)]
+    arts = clean_batch(items, Context())
+    assert arts and all(a.analysis.parse is not None for a in arts)
+    made = {a.id: a.analysis.parse for a in arts}
+    claims.run(Story(id="s", article_ids=[a.id for a in arts]), {a.id: a for a in arts}, Context())
+    assert all(a.analysis.parse is made[a.id] for a in arts)  # read, not parsed again
+
+    off = Context()
+    off.config.singleton_claims = False  # a one-article story never needs it: the story stage parses when it grows
+    items = [i for i in read_paths([str(corpus_path())]) if not isinstance(i, ReadError)]
+    assert all(a.analysis.parse is None for a in clean_batch(items, off))
+
+
+def test_a_worker_keeps_its_models_across_tasks():
+    """An executor pickles the context with every task; a worker must not load spaCy again for each one."""
+    import pickle
+
+    from wiretrace.config import Config
+
+    ctx = Context()
+    first, second = pickle.loads(pickle.dumps(ctx)), pickle.loads(pickle.dumps(ctx))
+    assert first._cache is second._cache and not ctx._cache  # the driver's own cache is its own
+    assert pickle.loads(pickle.dumps(Context(Config(embedder="lexical"))))._cache is not first._cache

@@ -78,12 +78,17 @@ class Context:
         return self._cache[key]
 
     def __getstate__(self) -> dict[str, Any]:
-        # Models are reloaded inside each worker, never pickled.
+        # Models are loaded inside each worker, never pickled.
         return {"config": self.config, "_cache": {}}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # An executor pickles the context with every task: a worker keeps one model cache per configuration, so
+        # each worker loads spaCy and the taggers once, not once per task (a story task of ~50 ms paid ~0.2 s).
         self.config = state["config"]
-        self._cache = {}
+        self._cache = _WORKER_CACHES.setdefault(repr(self.config), {})
+
+
+_WORKER_CACHES: dict[str, dict[str, Any]] = {}  # in a worker process: configuration -> its loaded models
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def _bound_text(batch: list[Article], ctx: Context) -> list[Article]:
 
 
 def article_stages() -> list[Stage]:
-    from wiretrace import cluster
+    from wiretrace import claims, cluster
     from wiretrace.clean import clean_articles
 
     return [
@@ -134,6 +139,7 @@ def article_stages() -> list[Stage]:
         Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis", "article.language")),
         Stage("cluster.fingerprint", cluster.fingerprint_articles, ("article.analysis",),
               ("article.analysis.cluster",)),
+        Stage("claims.parse", claims.parse_stage, ("article.analysis",), ("article.analysis.parse",)),
     ]
 
 

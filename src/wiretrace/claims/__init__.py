@@ -57,7 +57,7 @@ from wiretrace.model import (
 )
 from wiretrace.text.normalize import fold, word_count
 
-__all__ = ["run", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
+__all__ = ["run", "parse_stage", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
            "derivations", "ClaimsSettings", "REQUIRES", "ASSIGNS"]
 
 REQUIRES = ("article.analysis", "story.origins", "story.alignments")
@@ -98,12 +98,13 @@ def parse_articles(articles: list[Article], ctx) -> None:
     hints) and keep it on the article's analysis, so a story that grows never parses its old articles again."""
     nlp = ctx.nlp(ner=True)
     settings = ctx.config.claims
-    names = {a.id: _parser_name(nlp, ctx, a) for a in articles}
-    todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != names[a.id]]
+    # Keyed by object: in the article stages an article has no id yet (ids are computed after them).
+    names = {id(a): _parser_name(nlp, ctx, a) for a in articles}
+    todo = [a for a in articles if analysis_of(a).parse is None or analysis_of(a).parse.parser != names[id(a)]]
     if not todo:
         return
     texts = [a.text or "" for a in todo]
-    docs = list(nlp.pipe(texts)) if nlp else [None] * len(todo)
+    docs = list(nlp.pipe(texts, batch_size=settings.parse_batch)) if nlp else [None] * len(todo)
     for art, text, doc in zip(todo, texts, docs, strict=True):
         an = analysis_of(art)
         weights = settings.attribution_weights  # "" = the shipped taggers (from_doc's default)
@@ -147,9 +148,33 @@ def parse_articles(articles: list[Article], ctx) -> None:
         # The entities stage's per-article part, from the same parse (spaCy runs once per article).
         ents = [] if doc is None else [(e.start_char, e.end_char, e.label_) for e in doc.ents
                                        if e.label_ in _ENTITY_LABELS]
-        an.parse = ArticleParse(parser=names[art.id], attributions=parsed, statements=statements, places=places,
+        an.parse = ArticleParse(parser=names[id(art)], attributions=parsed, statements=statements, places=places,
                                 entities=ents)
         an.dirty = True
+
+
+def parse_stage(articles: list[Article], ctx) -> list[Article]:
+    """Article stage: the claims parse of each article, computed once with the article and stored with it.
+
+    Where one-article stories get claims (the default) every article needs its parse, so it is made here: spaCy
+    runs over the article batch (not one story's one or two texts at a time), and the executor spreads it like the
+    other article stages. With singleton claims off a one-article story never needs one, so the parse waits for
+    the story stage (`run` parses what is missing).
+
+    A parse that fails here is left to the story stage, which meets the same error and marks the story failed with
+    it (as before this stage existed): the article itself is stored, clustered and aligned all the same."""
+    if not ctx.config.singleton_claims:
+        return articles
+    todo = [a for a in articles if a.text]
+    try:
+        parse_articles(todo, ctx)
+    except Exception:  # noqa: BLE001 - one article broke the batch: parse the others one by one
+        for art in todo:
+            try:
+                parse_articles([art], ctx)
+            except Exception:  # noqa: BLE001, S112 - reported by the story stage, where it fails again
+                continue
+    return articles
 
 
 def run(story: Story, articles: Mapping[str, Article], ctx) -> Story:

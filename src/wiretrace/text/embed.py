@@ -87,6 +87,7 @@ class OnnxBertEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model_file), opts, providers=providers or ["CPUExecutionProvider"])
         self.providers = self._session.get_providers()
         self._inputs = {i.name for i in self._session.get_inputs()}

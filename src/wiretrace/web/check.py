@@ -76,7 +76,7 @@ def clean_text(text: str, ctx: Any, name: str = "pasted text", html: bool = Fals
     from wiretrace.pipeline import clean_batch
 
     art = Article(source=name, raw_html=text if html else None, raw_text=None if html else text)
-    return clean_batch([art], ctx)[0]
+    return clean_batch([art], ctx, through="cluster.fingerprint")[0]  # no claims parse: a check never reads it
 
 
 def check_text(text: str, store: Any, index: ShingleIndex, ctx: Any, name: str = "pasted text",
