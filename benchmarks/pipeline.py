@@ -277,11 +277,16 @@ def stream_rows(n: int, args: argparse.Namespace) -> list[dict]:
     return build_stream(n, args.seed, days=args.days)
 
 
+FILE_RECORDS = 10_000  # records per input file: the CLI refuses a file over its size limit (a 50k stream is ~80 MB)
+
+
 def all_at_once(rows: list[dict], env: dict, work: Path, tag: str, timeout: float) -> tuple[dict, list[str] | None]:
-    inp, db, rep = work / f"{tag}.jsonl", work / f"{tag}.db", work / f"{tag}.report.json"
-    sources = write_jsonl(rows, inp)
-    log(f"{tag}: {len(rows)} articles at once ...")
-    res = run_cli([inp], db, rep, env, timeout, work / f"{tag}.log")
+    db, rep = work / f"{tag}.db", work / f"{tag}.report.json"
+    parts = [rows[k : k + FILE_RECORDS] for k in range(0, len(rows), FILE_RECORDS)]
+    inputs = [work / f"{tag}.jsonl"] if len(parts) == 1 else [work / f"{tag}-{k:02d}.jsonl" for k in range(len(parts))]
+    sources = [s for part, inp in zip(parts, inputs, strict=True) for s in write_jsonl(part, inp)]
+    log(f"{tag}: {len(rows)} articles at once ({len(inputs)} input file(s)) ...")
+    res = run_cli(inputs, db, rep, env, timeout, work / f"{tag}.log")
     res.update(rate(len(rows), res))
     pred = None
     if res["rc"] == 0:
