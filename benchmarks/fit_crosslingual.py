@@ -46,7 +46,7 @@ def rows_of(dev: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 
     ctx = Context()
     arts = clean_batch([Article(source=r["id"], title=r["title"], raw_text=r["text"], external_id=r["id"]) for r in dev],
-                       ctx)
+                       ctx, through="cluster.fingerprint")
     gold = {a.id: r["story"] for a, r in zip(arts, dev, strict=True)}
     state = ClusterState()
     weights = {"crosslingual": {"min_cos": -1.0}}
@@ -112,7 +112,7 @@ def align_grid(dev: list[dict]) -> dict:
     ctx = Context()
     ml = ctx.multilingual_embedder()
     arts = clean_batch([Article(source=r["id"], title=r["title"], raw_text=r["text"], external_id=r["id"]) for r in dev],
-                       ctx)
+                       ctx, through="cluster.fingerprint")
     gold = {a.id: r["story"] for a, r in zip(arts, dev, strict=True)}
     docs = {a.id: article_doc(a) for a in arts}
     ensure_vectors(arts, {a.id: set(docs[a.id].usable) for a in arts}, ml)

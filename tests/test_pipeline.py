@@ -255,3 +255,64 @@ def test_a_worker_keeps_its_models_across_tasks():
     first, second = pickle.loads(pickle.dumps(ctx)), pickle.loads(pickle.dumps(ctx))
     assert first._cache is second._cache and not ctx._cache  # the driver's own cache is its own
     assert pickle.loads(pickle.dumps(Context(Config(embedder="lexical"))))._cache is not first._cache
+
+
+class _CountingNlp:
+    """The real spaCy pipeline, recording how many texts each call parses."""
+
+    def __init__(self, nlp) -> None:
+        self.nlp, self.calls = nlp, []
+
+    def pipe(self, texts, **kw):
+        texts = list(texts)
+        self.calls.append(len(texts))
+        return self.nlp.pipe(texts, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.nlp, name)
+
+
+def test_a_stored_article_is_parsed_once_across_stages_and_runs(tmp_path):
+    """Issue 19: the parse made at ingest (one call over the batch) is stored and read by the story stage; when a
+    later run adds an article to the story, only that article is parsed."""
+    from wiretrace.pipeline import analyze as run
+
+    ctx = Context()
+    counting = _CountingNlp(ctx.nlp(ner=True))
+    ctx._cache[next(k for k in ctx._cache if k.startswith("spacy:"))] = counting
+    with Store(tmp_path / "w.db") as store:
+        first = run([str(corpus_path())], store, ctx)
+        assert not first.errors and len(first.new_article_ids) == 6
+        assert counting.calls == [6]  # ingest, all at once; the story stages parsed nothing again
+        later = tmp_path / "later"
+        later.mkdir()
+        wire = (corpus_path() / "meridian-wire.txt").read_text().split("\n", 1)
+        (later / "carried.jsonl").write_text(json.dumps({  # the wire copy carried by one more outlet
+            "url": "https://another-outlet.example/dam", "outlet": "Another Outlet", "title": wire[0],
+            "text": wire[1]}) + "\n")
+        second = run([str(later)], store, ctx)
+        assert len(second.new_article_ids) == 1 and second.story_ids
+        grown = store.story_article_ids(second.story_ids[0])
+        assert len(grown) == 6  # it joined the wire story, whose five stored articles were not parsed again
+        assert counting.calls == [6, 1]
+
+
+def test_a_parse_that_runs_out_of_time_is_left_to_the_story_stage():
+    """The article stages' deadline never costs an article its place: the unparsed rest is parsed by claims."""
+    from wiretrace import claims
+    from wiretrace.ingest import ReadError, read_paths
+    from wiretrace.model import Story
+    from wiretrace.pipeline import clean_batch, deadline
+
+    ctx = Context()
+    items = [i for i in read_paths([str(corpus_path())] * 8) if not isinstance(i, ReadError)]
+    arts = clean_batch(items, ctx, through="cluster.fingerprint")
+    ctx.config.claims = type(ctx.config.claims)(parse_batch=1)
+    ctx.nlp(ner=True)  # loaded outside the deadline
+    with deadline(0.05):
+        out = claims.parse_stage(arts, ctx)
+    assert out is arts and any(a.analysis.parse is None for a in arts)
+    for k, a in enumerate(arts):
+        a.id = f"a{k}"
+    claims.run(Story(id="s", article_ids=[a.id for a in arts]), {a.id: a for a in arts}, ctx)
+    assert all(a.analysis.parse is not None for a in arts)

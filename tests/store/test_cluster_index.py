@@ -40,7 +40,7 @@ def fixture_articles() -> list[Article]:
                                 outlet=r["outlet"]))
     ctx = Context(Config(embedder="lexical"))
     sample = [a for a in read_paths([corpus_path()]) if isinstance(a, Article)]
-    arts += [a for a in clean_batch(sample, ctx) if a.text.strip()]
+    arts += [a for a in clean_batch(sample, ctx, through="cluster.fingerprint") if a.text.strip()]
     for a in arts:
         a.compute_id()
     return arts

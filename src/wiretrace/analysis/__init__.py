@@ -2,9 +2,10 @@
 
 The article stage (`analyse_articles`) runs right after cleaning, inside the executor, so Ray spreads it too:
 sentences with offsets, which of them are long enough to compare, how much of each is quoted, and each stage's
-per-article part (clustering's fingerprint). Two parts are filled lazily, on first need, and stored so they are
-never recomputed: sentence vectors (`ensure_vectors`, only for sentences a story comparison needs) and the
-syntactic parse for claims (`claims.parse_articles`, only for articles of stories with two or more members).
+per-article part (clustering's fingerprint; claims' parse, `claims.parse_stage`, where one-article stories get
+claims). Filled lazily, on first need, and stored so they are never recomputed: sentence vectors (`ensure_vectors`,
+only for sentences a story comparison needs), and the parse where the article stage left it out (with
+`--no-singleton-claims`, for articles of stories with two or more members).
 
 `ANALYSIS_VERSION` names the way the analysis is computed; a stored analysis of another version is recomputed
 when it is next needed (and the run says so), never mixed with new ones.

@@ -162,18 +162,28 @@ def parse_stage(articles: list[Article], ctx) -> list[Article]:
     the story stage (`run` parses what is missing).
 
     A parse that fails here is left to the story stage, which meets the same error and marks the story failed with
-    it (as before this stage existed): the article itself is stored, clustered and aligned all the same."""
+    it (as before this stage existed): the article itself is stored, clustered and aligned all the same. So is a
+    batch that runs out of the article stages' time (`max_input_seconds`): what is parsed by then is kept, the rest
+    is parsed by the story stage under the story's own budget, and no article is lost to the parse."""
+    from wiretrace.pipeline import OverTime
+
     if not ctx.config.singleton_claims:
         return articles
     todo = [a for a in articles if a.text]
+    step = max(1, ctx.config.claims.parse_batch)
     try:
-        parse_articles(todo, ctx)
-    except Exception:  # noqa: BLE001 - one article broke the batch: parse the others one by one
-        for art in todo:
+        for k in range(0, len(todo), step):
+            chunk = todo[k : k + step]
             try:
-                parse_articles([art], ctx)
-            except Exception:  # noqa: BLE001, S112 - reported by the story stage, where it fails again
-                continue
+                parse_articles(chunk, ctx)
+            except Exception:  # noqa: BLE001 - one article broke the chunk: parse the others one by one
+                for art in chunk:
+                    try:
+                        parse_articles([art], ctx)
+                    except Exception:  # noqa: BLE001, S112 - reported by the story stage, where it fails again
+                        continue
+    except OverTime:
+        pass  # the deadline fires once: the unparsed rest waits for the story stage
     return articles
 
 

@@ -1,8 +1,8 @@
 """Run the pure stages in worker processes on this machine (the standard library's process pool).
 
 The same functions as the local executor, so the answers are the same; it only spreads the per-article stages
-(clean, analyse, fingerprint) and the story stages over the machine's cores. Each worker loads its own models
-(the `Context` pickles without them). At most `max_in_flight` items are pending so memory stays bounded.
+(clean, analyse, fingerprint, claims' parse) and the story stages over the machine's cores. Each worker loads its
+own models once (the `Context` pickles without them, and an unpickled one shares the worker's cache). At most `max_in_flight` items are pending so memory stays bounded.
 """
 
 from __future__ import annotations
