@@ -316,3 +316,14 @@ def test_a_parse_that_runs_out_of_time_is_left_to_the_story_stage():
         a.id = f"a{k}"
     claims.run(Story(id="s", article_ids=[a.id for a in arts]), {a.id: a for a in arts}, ctx)
     assert all(a.analysis.parse is not None for a in arts)
+
+
+def test_the_cluster_step_reads_stored_articles_a_chunk_at_a_time_with_the_same_decisions(tmp_path, monkeypatch):
+    """Issue 19 (memory): a big first run must not hold every stored article in memory to cluster them; reading
+    them a chunk at a time changes no decision, merges across chunks included."""
+    inputs = [corpus_path(), *([SEEDS] if SEEDS.exists() else [])]
+    code, whole, _ = analyze(tmp_path, *inputs, db="whole.db", out="whole.json")
+    monkeypatch.setattr(local, "CLUSTER_CHUNK", 2)
+    code2, chunked, _ = analyze(tmp_path, *inputs, db="chunked.db", out="chunked.json")
+    assert code == code2 == 0
+    assert decisions(chunked) == decisions(whole) and len(whole["stories"]) >= 2

@@ -41,6 +41,7 @@ StoryStage = Callable[[Story, Mapping[str, Article], "Context"], Story]
 
 CLUSTER_STATE = "cluster"
 BATCH = 64  # articles per article-stage task (clean looks at lines repeated across one batch)
+CLUSTER_CHUNK = 2000  # stored articles read into memory at once by the cluster step (decisions do not depend on it)
 INPUTS = ("article.raw", "story.article_ids")  # what the driver itself provides
 
 
@@ -425,24 +426,33 @@ def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execu
     if index.imported and result is not None:
         result.warnings.append(f"{store.path}: the clustering state of {index.imported} articles was moved from one "
                                "blob into indexed tables (once; runs now read only what their articles need)")
-    articles = store.get_articles(pending)
-    new = [articles[i] for i in pending if i in articles]
-    missing = [a for a in new if a.analysis is None or a.analysis.cluster is None]
-    if missing:  # a store written before fingerprints were kept, or a model change: fingerprint them once
-        done = {a.id: a for part in executor.map(cluster.fingerprint_articles,
-                                                 [missing[i : i + 500] for i in range(0, len(missing), 500)], ctx)
-                for a in part}
-        new = [done.get(a.id, a) for a in new]
-        store.save_analyses(list(done.values()))
-    prepared = [cluster.prepared_from_print(a.analysis.cluster) for a in new]
-
     def xl_texts(ids: list[str]) -> list[str]:  # stored articles' cross-lingual leads, when clustering needs them
         found = store.get_articles(ids, analyses=False)
         return [cluster.xl_lead_of(found[i]) if i in found else "" for i in ids]
 
-    update = cluster.assign(new, index, ctx, prepared=prepared, xl_texts=xl_texts)
-    progress("cluster", len(pending), len(pending))
-    return store.apply_clustering(run_id, CLUSTER_STATE, index, update.assignments, update.events)
+    # Pending articles are read and assigned a chunk at a time, in order: `assign` decides one article after another
+    # over the same index, so the decisions are those of one call, while only a chunk of articles (texts and whole
+    # analyses) is in memory; reading all 50,000 of a big first run at once took 3 GB.
+    assignments: dict[str, str] = {}
+    events: list[dict] = []
+    for k in range(0, len(pending), CLUSTER_CHUNK):
+        ids = pending[k : k + CLUSTER_CHUNK]
+        articles = store.get_articles(ids)
+        new = [articles[i] for i in ids if i in articles]
+        del articles
+        missing = [a for a in new if a.analysis is None or a.analysis.cluster is None]
+        if missing:  # a store written before fingerprints were kept, or a model change: fingerprint them once
+            done = {a.id: a for part in executor.map(cluster.fingerprint_articles,
+                                                     [missing[i : i + 500] for i in range(0, len(missing), 500)], ctx)
+                    for a in part}
+            new = [done.get(a.id, a) for a in new]
+            store.save_analyses(list(done.values()))
+        prepared = [cluster.prepared_from_print(a.analysis.cluster) for a in new]
+        update = cluster.assign(new, index, ctx, prepared=prepared, xl_texts=xl_texts)
+        assignments.update(update.assignments)  # in order: a later merge relabels an earlier chunk's articles
+        events.extend(update.events)
+        progress("cluster", len(ids), len(pending))
+    return store.apply_clustering(run_id, CLUSTER_STATE, index, assignments, events)
 
 
 def analyse_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor,
