@@ -46,6 +46,7 @@ OLD = {
     ClaimsSettings: {
         "min_group_score": 0.5, "min_words": 6, "max_words": 90, "cos_floor": 0.45, "block": 2048,
         "max_dense": 3000, "max_bound_texts": 200, "attribution_weights": "",
+        "parse_batch": 16,  # new in stop 29 (spaCy's own default batch was used before)
     },
     ClusterSettings: {
         "xl_candidates": 8, "query_terms": 24, "term_candidates": 40, "lsh_candidates": 20, "prefetch": 256,
