@@ -80,8 +80,8 @@ class Config:
     # Characters of raw HTML one page may hand to extraction (news pages are mostly under 1 MB; extraction of a
     # 5 MB page takes a minute); longer pages are cut, with a warning.
     max_html_chars: int = 2_000_000
-    # Wall-clock seconds one input may spend in the article stages (clean, analyse, fingerprint; claims' parse leaves
-    # what it has not parsed by then to the story stage), and one story in
+    # Wall-clock seconds one input may spend in the article stages (clean, analyse, fingerprint; an input over it in
+    # claims' parse goes on unparsed, the story stage parses it), and one story in
     # the story stages; past it the input (or story) is one error line and the batch goes on. Enforced with
     # SIGALRM in the main thread of each process (the CLI and its workers); threads (the web app) run unbounded.
     max_input_seconds: float = 60.0

@@ -107,6 +107,9 @@ class Stage:
     requires: tuple[str, ...]
     assigns: tuple[str, ...]
     applies: Callable[[Story, Context], bool] | None = None  # story stages: whether it runs on this story
+    # Article stages: work a story stage also does where it is missing, so an article on which this stage fails or
+    # overruns keeps its place, without it, instead of being failed.
+    optional: bool = False
 
 
 def _analyse(batch: list[Article], ctx: Context) -> list[Article]:
@@ -146,7 +149,7 @@ def article_stages() -> list[Stage]:
         Stage("analyse", _analyse, ("article.text", "article.language"), ("article.analysis", "article.language")),
         Stage("cluster.fingerprint", cluster.fingerprint_articles, ("article.analysis",),
               ("article.analysis.cluster",)),
-        Stage("claims.parse", claims.parse_stage, ("article.analysis",), ("article.analysis.parse",)),
+        Stage("claims.parse", claims.parse_stage, ("article.analysis",), ("article.analysis.parse",), optional=True),
     ]
 
 
@@ -253,7 +256,8 @@ def _last_line() -> str:
 
 
 def _run_article_stage(st: Stage, batch: list[Article], ctx: Context, failed: list[Article]) -> list[Article]:
-    """One stage over a batch, within the wall-clock budget; on a failure or overrun, again article by article."""
+    """One stage over a batch, within the wall-clock budget; on a failure or overrun, again article by article (an
+    article an optional stage cannot do goes on without it)."""
     if not batch:
         return batch
     per_input = ctx.config.max_input_seconds
@@ -265,10 +269,11 @@ def _run_article_stage(st: Stage, batch: list[Article], ctx: Context, failed: li
             return st.fn(batch, ctx)
     except OverTime:
         if len(batch) == 1:
-            return _fail(batch[0], failed, f"{st.name} stage took over {per_input:.0f} s (the per-input budget)")
+            return batch if st.optional else _fail(batch[0], failed, f"{st.name} stage took over {per_input:.0f} s "
+                                                   "(the per-input budget)")
     except Exception:  # noqa: BLE001 - find the article that broke it; the rest of the batch goes on
         if len(batch) == 1:
-            return _fail(batch[0], failed, f"{st.name} stage failed: {_last_line()}")
+            return batch if st.optional else _fail(batch[0], failed, f"{st.name} stage failed: {_last_line()}")
     out: list[Article] = []
     for art in batch:
         out.extend(_run_article_stage(st, [art], ctx, failed))

@@ -57,8 +57,8 @@ from wiretrace.model import (
 )
 from wiretrace.text.normalize import fold, word_count
 
-__all__ = ["run", "parse_stage", "parse_articles", "extract_attributions", "RawAttribution", "origins_for", "independent",
-           "derivations", "ClaimsSettings", "REQUIRES", "ASSIGNS"]
+__all__ = ["run", "parse_stage", "parse_articles", "extract_attributions", "RawAttribution", "origins_for",
+           "independent", "derivations", "ClaimsSettings", "REQUIRES", "ASSIGNS"]
 
 REQUIRES = ("article.analysis", "story.origins", "story.alignments")
 ASSIGNS = ("story.attributions", "story.claims", "story.conflicts", "article.analysis.parse")
@@ -161,29 +161,11 @@ def parse_stage(articles: list[Article], ctx) -> list[Article]:
     other article stages. With singleton claims off a one-article story never needs one, so the parse waits for
     the story stage (`run` parses what is missing).
 
-    A parse that fails here is left to the story stage, which meets the same error and marks the story failed with
-    it (as before this stage existed): the article itself is stored, clustered and aligned all the same. So is a
-    batch that runs out of the article stages' time (`max_input_seconds`): what is parsed by then is kept, the rest
-    is parsed by the story stage under the story's own budget, and no article is lost to the parse."""
-    from wiretrace.pipeline import OverTime
-
-    if not ctx.config.singleton_claims:
-        return articles
-    todo = [a for a in articles if a.text]
-    step = max(1, ctx.config.claims.parse_batch)
-    try:
-        for k in range(0, len(todo), step):
-            chunk = todo[k : k + step]
-            try:
-                parse_articles(chunk, ctx)
-            except Exception:  # noqa: BLE001 - one article broke the chunk: parse the others one by one
-                for art in chunk:
-                    try:
-                        parse_articles([art], ctx)
-                    except Exception:  # noqa: BLE001, S112 - reported by the story stage, where it fails again
-                        continue
-    except OverTime:
-        pass  # the deadline fires once: the unparsed rest waits for the story stage
+    The stage is optional (`pipeline.Stage.optional`): an article whose parse fails or overruns the article stages'
+    budget goes on unparsed, and the story stage parses it (a failure then marks the story failed, named, as before
+    this stage existed), so no article is lost to the parse."""
+    if ctx.config.singleton_claims:
+        parse_articles([a for a in articles if a.text], ctx)
     return articles
 
 

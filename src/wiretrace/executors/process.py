@@ -2,7 +2,8 @@
 
 The same functions as the local executor, so the answers are the same; it only spreads the per-article stages
 (clean, analyse, fingerprint, claims' parse) and the story stages over the machine's cores. Each worker loads its
-own models once (the `Context` pickles without them, and an unpickled one shares the worker's cache). At most `max_in_flight` items are pending so memory stays bounded.
+own models once (the `Context` pickles without them, and an unpickled one shares the worker's cache). At most
+`max_in_flight` items are pending so memory stays bounded.
 """
 
 from __future__ import annotations
