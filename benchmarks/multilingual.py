@@ -213,12 +213,18 @@ def lid(rows: list[dict]) -> dict:
         res = {}
         for system, fn in (("clean.detect_language", lambda t, x: detect_language((t + "\n" + x).strip())),
                            ("analysis.identify", identify)):
-            wrong = Counter()
+            wrong, abstained = Counter(), 0
             for r in rows:
                 got = fn(*view(r))
-                if got != ISO[r["lang"]]:
+                if got is None:
+                    abstained += 1
+                elif got != ISO[r["lang"]]:
                     wrong[f"{ISO[r['lang']]}->{got}"] += 1
-            res[system] = {"accuracy": round(1 - sum(wrong.values()) / len(rows), 4), "errors": dict(wrong)}
+            n_wrong = sum(wrong.values())
+            # accuracy counts no answer as a miss; `wrong` counts only a wrong language, which misleads downstream
+            res[system] = {"accuracy": round(1 - (n_wrong + abstained) / len(rows), 4),
+                           "wrong": round(n_wrong / len(rows), 4), "no_language": round(abstained / len(rows), 4),
+                           "errors": dict(wrong)}
         out[name] = res
     return out
 

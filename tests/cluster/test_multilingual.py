@@ -31,7 +31,7 @@ DATA = Path(__file__).parents[1] / "data" / "multilingual"
     ("", "Инженеры открыли четыре из шести затворов плотины во вторник", "ru"),
     ("", "Інженери відкрили чотири з шести затворів греблі у вівторок", "uk"),
     ("", "इंजीनियरों ने मंगलवार को बांध के छह में से चार फाटक खोल दिए", "hi"),
-    ("Varna Hollow barajında kapaklar açıldı", "", "tr"),
+    ("Varna Hollow barajında kapaklar açıldı, binlerce kişi evini terk etti", "", "tr"),
 ])
 def test_language_of_short_and_non_latin_texts(title, text, want):
     assert identify(title, text) == want
@@ -46,6 +46,19 @@ def test_short_text_language_replaces_a_body_only_reading():
     assert analyse(art).language == "zh" and art.language is None  # the article stage copies it, not analyse
     long_fr = Article(source="t", text="Le barrage a ouvert ses vannes. " * 20, language="fr")
     assert analyse(long_fr).language == "fr"  # clean's reading of a long body is kept
+
+
+def test_a_heading_too_short_to_tell_gets_no_language():
+    # py3langid reads these as German (0.85) and Lithuanian: a guess, which made every later article of an
+    # English stream pay for a multilingual vector. Clean's full-model reading of the body is not kept either.
+    assert identify("Greek austerity : British views", "") is None
+    assert identify("Obama signs bill", "") is None
+    assert identify("Varna Hollow barajında kapaklar açıldı", "") is None  # tr at 0.69: half of it is a name
+    heading = Article(source="t", title="", text="Greek austerity : British views", language="de")
+    assert analyse(heading).language is None
+    # a short text the model is sure of keeps its language, and a text without letters keeps the declared one
+    assert identify("Le gouvernement annonce une réforme des retraites", "") == "fr"
+    assert analyse(Article(source="t", title="", text="2019 — 12 345", language="sv")).language == "sv"
 
 
 def test_numbers_survive_other_digit_scripts():

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from wiretrace.analysis.codec import pack, unpack
-from wiretrace.analysis.language import identify
+from wiretrace.analysis.language import identify, script_of
 from wiretrace.model import (
     Article,
     ArticleAnalysis,
@@ -48,8 +48,9 @@ __all__ = [
 # 4: language from `language.identify` for short texts, cross-lingual fingerprint fields; 5: quoted shares read
 # German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py), and
 # sentences end at a Devanagari danda (text/sentences.py); a CJK sentence's words are counted by its characters;
-# 6: clustering's numbers next to Han, kana or Hangul letters ("在36小时", "1987年") count (cluster/features.py)
-ANALYSIS_VERSION = 6
+# 6: clustering's numbers next to Han, kana or Hangul letters ("在36小时", "1987年") count (cluster/features.py);
+# 7: a short text the language model reads with less than `language.MIN_CONFIDENCE` gets no language
+ANALYSIS_VERSION = 7
 SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
@@ -61,7 +62,10 @@ def article_language(article: Article) -> str | None:
     text = article.text or ""
     if article.language and len(text) >= SHORT_TEXT:
         return article.language
-    return identify(article.title, text) or article.language
+    if script_of(article.title or "") is None and script_of(text) is None:
+        return article.language  # nothing to read: what the record or page declared, if anything
+    # A short text `identify` cannot tell gets none: clean's reading of it is the full model's guess on fewer words
+    return identify(article.title, text)
 
 
 def analyse(article: Article) -> ArticleAnalysis:

@@ -64,6 +64,12 @@ _URDU_ONLY = frozenset("\u0679\u0688\u0691\u06ba\u06d2\u06d3")
 _PERSIAN_URDU = frozenset("\u067e\u0686\u0698\u06af\u06cc\u06a9")
 _ARABIC_ONLY = frozenset("\u064a\u0643\u0629\u0649")
 SAMPLE_CHARS = 600  # title + opening: enough for the model, and the cost stays a few ms an article
+# A sample the model reads with less confidence than this (its probability normalised over the script's languages)
+# gets no language: a five-word heading ("Greek austerity : British views" -> de, 0.85; "Obama signs bill" -> lt)
+# is a guess, and a wrong language costs more downstream (a cross-lingual comparison of two English texts, and
+# every later article in the window paying for a multilingual vector) than none. A round value, chosen after
+# looking at NTREX's titles (`benchmarks/multilingual.py --lid`, which counts abstentions apart from errors).
+MIN_CONFIDENCE = 0.95
 
 
 def base_language(lang: str | None) -> str | None:
@@ -93,13 +99,14 @@ def _identifier(script: str):
     """A py3langid identifier restricted to the news languages of one script (loaded once per process)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    ident = LanguageIdentifier.from_pickled_model(MODEL_FILE)
+    ident = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(NEWS_LANGUAGES[script]))
     return ident
 
 
-def identify(title: str | None, text: str | None) -> str | None:
-    """ISO 639-1 code of `title` + the opening of `text`, or None when there are no letters to go by."""
+def identify(title: str | None, text: str | None, min_confidence: float = MIN_CONFIDENCE) -> str | None:
+    """ISO 639-1 code of `title` + the opening of `text`, or None when there are no letters to go by or the
+    model's reading of them is less sure than `min_confidence` (see MIN_CONFIDENCE)."""
     sample = ((title or "").strip() + "\n" + (text or "")[:SAMPLE_CHARS]).strip()
     script = script_of(sample)
     if script is None:
@@ -115,5 +122,5 @@ def identify(title: str | None, text: str | None) -> str | None:
             al = sum(t.startswith("\u0627\u0644") for t in toks) / max(1, len(toks))
             if letters & _ARABIC_ONLY or al >= 0.2:
                 return "ar"  # Arabic letters or the article al- on many words, and nothing Persian or Urdu add
-    lang, _ = _identifier(script).classify(sample)
-    return str(lang)
+    lang, confidence = _identifier(script).classify(sample)
+    return str(lang) if confidence >= min_confidence else None
