@@ -297,6 +297,36 @@ def test_a_stored_article_is_parsed_once_across_stages_and_runs(tmp_path):
         assert counting.calls == [6, 1]
 
 
+def test_an_input_read_again_is_not_analysed_again(tmp_path, monkeypatch):
+    """Issue 19: a feed read every hour repeats most of its items. A publication the store holds with a current
+    analysis is cleaned (its id is known only then) and recorded as seen again, never re-analysed; one stored with
+    an analysis of another version is analysed again."""
+    import wiretrace.analysis as analysis
+    from wiretrace.pipeline import analyze as run
+
+    ctx = Context()
+    counting = _CountingNlp(ctx.nlp(ner=True))
+    ctx._cache[next(k for k in ctx._cache if k.startswith("spacy:"))] = counting
+    analysed: list[int] = []
+    real = analysis.analyse
+    monkeypatch.setattr(analysis, "analyse", lambda art: analysed.append(1) or real(art))
+    with Store(tmp_path / "w.db") as store:
+        first = run([str(corpus_path())], store, ctx)
+        assert len(first.new_article_ids) == 6 and len(analysed) == 6 and counting.calls == [6]
+        copy = tmp_path / "again"
+        shutil.copytree(corpus_path(), copy)  # the same publications, read from another input
+        again = run([str(corpus_path()), str(copy)], store, ctx)
+        assert not again.errors and not again.new_article_ids
+        assert len(analysed) == 6 and counting.calls == [6]  # nothing analysed, nothing parsed
+        assert sorted(again.article_ids) == sorted(first.article_ids) and again.story_ids == first.story_ids
+        inputs = store.article_inputs(first.article_ids)
+        assert all(len(v) == 2 for v in inputs.values())  # each seen in both inputs
+        monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
+        run([str(corpus_path())], store, ctx)
+        assert len(analysed) == 12 and counting.calls == [6, 6]  # another version: analysed (and stored) again
+        assert store.analysis_counts() == {"current": 6, "missing_or_outdated": 0}
+
+
 def test_a_parse_that_runs_out_of_time_is_left_to_the_story_stage():
     """The article stages' deadline never costs an article its place: the parse is optional, the article goes on
     unparsed, and claims parses it."""

@@ -191,6 +191,9 @@ def pipeline_order() -> list[Stage]:
 FAILED = "wiretrace.failed"  # article.metadata key: why an article stage failed on this article (the driver reports it)
 
 
+READ_STAGES = ("clean", "bound")  # after these an article's publication (its id) is known; the rest analyse it
+
+
 def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
     """Article stages over one batch (clean, bound, analyse, fingerprint, claims' parse), or up to and including
     `through` (callers that never read claims stop at "cluster.fingerprint").
@@ -199,15 +202,49 @@ def clean_batch(batch: list[Article], ctx: Context, through: str | None = None) 
     content as read, so an id never depends on what else is in the batch. A stage that raises on the batch is run
     again on each article alone: the one that fails is marked (`metadata[FAILED]`, its text emptied) and skipped by
     later stages; the others go on."""
+    read = read_batch(batch, ctx, through=through)
+    if through in READ_STAGES:
+        return read
+    return analyse_read(ReadBatch(read), ctx, through=through)
+
+
+def read_batch(batch: list[Article], ctx: Context, through: str | None = None) -> list[Article]:
+    """The read stages (clean, bound) over one batch, then ids (see `clean_batch`); failed articles come last."""
     as_read = {id(art): art.as_read() for art in batch}
     failed: list[Article] = []
     for st in article_stages():
+        if st.name not in READ_STAGES:
+            break
         batch = _run_article_stage(st, batch, ctx, failed)
         if st.name == through:
             break
     for art in batch + failed:
         art.compute_id(as_read.get(id(art)))
     return batch + failed
+
+
+@dataclass
+class ReadBatch:
+    """A read batch on its way to the analysis stages, with the publications the store holds analysed already:
+    those are not analysed again (a feed read every hour repeats most of its items; `add_articles` would keep the
+    stored analysis and drop the new one anyway)."""
+
+    articles: list[Article]
+    stored: frozenset[str] = frozenset()  # publication keys stored with an analysis of the current version
+
+
+def analyse_read(item: ReadBatch, ctx: Context, through: str | None = None) -> list[Article]:
+    """The analysis stages over a read batch's articles that need them, in the batch's order."""
+    todo = [a for a in item.articles if not a.metadata.get(FAILED) and a.publication not in item.stored]
+    failed: list[Article] = []
+    for st in article_stages():
+        if st.name in READ_STAGES:
+            continue
+        todo = _run_article_stage(st, todo, ctx, failed)
+        if st.name == through:
+            break
+    failed_now = {id(a) for a in failed}
+    return [a for a in item.articles if id(a) not in failed_now] + failed if failed else item.articles
 
 
 class OverTime(BaseException):  # noqa: N818 - like KeyboardInterrupt: stage code's `except Exception` must not eat it
@@ -379,8 +416,14 @@ def _batches(paths: Iterable[str | Path], ctx: Context, result: AnalyzeResult, s
 def ingest(paths: Iterable[str | Path], store, run_id: int, ctx: Context, result: AnalyzeResult,
            progress: Progress, executor: Executor) -> None:
     """Read on the driver, run the article stages through the executor, store each batch in one transaction."""
+    def to_analyse(read: Iterator[list[Article]]) -> Iterator[ReadBatch]:  # on the driver, between the two maps
+        for arts in read:
+            yield ReadBatch(arts, frozenset(store.analysed_publications(
+                [a.publication for a in arts if a.publication and not a.metadata.get(FAILED)])))
+
     seen: set[str] = set()
-    for cleaned in executor.map(clean_batch, _batches(paths, ctx, result, store), ctx):
+    read = executor.map(read_batch, _batches(paths, ctx, result, store), ctx)
+    for cleaned in executor.map(analyse_read, to_analyse(read), ctx):
         keep: list[Article] = []
         for art in cleaned:
             warnings = list(art.metadata.get("warnings", []) or [])

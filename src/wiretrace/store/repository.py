@@ -455,6 +455,20 @@ class Store(PagesMixin):
                 except ValueError:
                     continue  # an unreadable record is recomputed on first need and written over
 
+    def analysed_publications(self, keys: Iterable[str]) -> set[str]:
+        """Those of the publication `keys` stored with an analysis of the current version (nothing to redo)."""
+        from wiretrace.analysis import ANALYSIS_VERSION
+
+        keys = list(dict.fromkeys(keys))
+        out: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(row[0] for row in self.conn.execute(
+                "SELECT a.publication FROM articles a JOIN article_analysis x ON x.article_id = a.id"
+                f" WHERE x.version = ? AND a.publication IN ({marks})", [ANALYSIS_VERSION, *chunk]))
+        return out
+
     def analysis_counts(self) -> dict[str, int]:
         """Stored articles with a current analysis, and without one (older schema or another version)."""
         from wiretrace.analysis import ANALYSIS_VERSION
