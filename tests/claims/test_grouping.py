@@ -57,3 +57,46 @@ def test_a_claim_of_twenty_thousand_copies_stays_small():
         tracemalloc.stop()
     assert len(row) == 20_000 and 0 <= rep < 20_000
     assert peak < 50_000_000, peak  # the dense matrix alone would take 1.6 GB
+
+
+def test_average_linkage_gives_sklearns_partition_without_sklearn():
+    """`_average_linkage` replaced sklearn's AgglomerativeClustering (importing sklearn cost ~1 s a run): the same
+    partition on random similarity matrices, rounded ones (ties) included."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
+    from wiretrace.claims.grouping import _average_linkage
+
+    rng = np.random.default_rng(7)
+    for case in range(300):
+        n = int(rng.integers(2, 30))
+        x = rng.normal(size=(n, int(rng.integers(2, 8))))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        sc = np.round(x @ x.T, 1) if case % 3 == 0 else x @ x.T
+        np.fill_diagonal(sc, 1.0)
+        threshold = float(rng.choice([0.3, 0.5, 0.7, 0.8]))
+        dist = 1.0 - sc
+        np.fill_diagonal(dist, 0.0)
+        labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                         distance_threshold=1.0 - threshold).fit_predict(dist)
+        want: dict[int, list[int]] = {}
+        for k, label in enumerate(labels):
+            want.setdefault(int(label), []).append(k)
+        assert sorted(_average_linkage(sc, threshold)) == sorted(want.values())
+
+
+def test_a_run_of_the_command_never_imports_sklearn(tmp_path):
+    """sklearn (with scipy.stats and pandas) took ~1 s to import, paid by every run of `wiretrace analyze`; it is
+    needed to fit models, never to run them."""
+    import subprocess
+    import sys
+
+    from wiretrace.samples import corpus_path
+
+    code = ("import sys; from wiretrace.cli import app\n"
+            f"sys.argv = ['wiretrace', 'analyze', {str(corpus_path())!r}, '--db', {str(tmp_path / 'w.db')!r},"
+            f" '-o', {str(tmp_path / 'r.json')!r}]\n"
+            "try:\n    app()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+            "assert 'sklearn' not in sys.modules, 'sklearn was imported'\nprint('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from wiretrace.model import Article
 
@@ -30,7 +29,28 @@ MAX_TITLE = 16
 SHINGLE = 3
 MAX_SHINGLE_TOKENS = 600  # MinHash over the first 600 words: enough to see a re-post, bounded cost
 
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {
+
+
+def _glasgow_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (the Glasgow IR group's list), read from its own module file: importing
+    them the usual way imports sklearn, scipy.stats and pandas (~1 s), a fixed cost on every run of the command."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
+    path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py" if spec and spec.origin else None
+    if path is not None and path.is_file():
+        module_spec = importlib.util.spec_from_file_location("wiretrace_sklearn_stop_words", path)
+        if module_spec and module_spec.loader:
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            return frozenset(module.ENGLISH_STOP_WORDS)
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # another layout: the slow, sure way
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+_STOP = _glasgow_stop_words() | {
     "said", "says", "say", "told", "mr", "mrs", "ms", "year", "years", "new", "also", "like", "just",
     "would", "could", "one", "two", "people", "time", "according", "s", "t", "nt", "ll", "ve", "re",
 }
