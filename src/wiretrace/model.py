@@ -18,6 +18,8 @@ import numpy as np
 Relation = Literal["copy", "rewrite", "translation", "cites"]
 AlignLabel = Literal["verbatim", "paraphrase"]
 ConflictKind = Literal["number", "denial", "assessment", "date", "other"]
+# `Article.metadata` key: clean guessed `language` from the body (the record and the page declared none).
+LANGUAGE_GUESSED = "language_guessed"
 
 
 @dataclass(slots=True)

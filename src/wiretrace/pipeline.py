@@ -220,6 +220,7 @@ def read_batch(batch: list[Article], ctx: Context, through: str | None = None) -
             break
     for art in batch + failed:
         art.compute_id(as_read.get(id(art)))
+        art.raw_html = art.raw_text = None  # read: never needed again, and not carried back and forth by executors
     return batch + failed
 
 
@@ -236,6 +237,7 @@ class ReadBatch:
 def analyse_read(item: ReadBatch, ctx: Context, through: str | None = None) -> list[Article]:
     """The analysis stages over a read batch's articles that need them, in the batch's order."""
     todo = [a for a in item.articles if not a.metadata.get(FAILED) and a.publication not in item.stored]
+    sent = {id(a) for a in todo}
     failed: list[Article] = []
     for st in article_stages():
         if st.name in READ_STAGES:
@@ -243,8 +245,11 @@ def analyse_read(item: ReadBatch, ctx: Context, through: str | None = None) -> l
         todo = _run_article_stage(st, todo, ctx, failed)
         if st.name == through:
             break
-    failed_now = {id(a) for a in failed}
-    return [a for a in item.articles if id(a) not in failed_now] + failed if failed else item.articles
+    back = {id(a) for a in todo}
+    # The batch's order: skipped and read-failed articles as they were, analysed ones as the stages returned them
+    # (in place when a stage kept the object, after the batch when it returned another), failed ones last.
+    return ([a for a in item.articles if id(a) not in sent or id(a) in back]
+            + [a for a in todo if id(a) not in sent] + failed)
 
 
 class OverTime(BaseException):  # noqa: N818 - like KeyboardInterrupt: stage code's `except Exception` must not eat it

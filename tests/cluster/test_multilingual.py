@@ -17,7 +17,7 @@ from wiretrace.analysis.language import identify, script_of
 from wiretrace.cluster.features import numbers, xl_lead_of
 from wiretrace.cluster.incremental import assign, base_lang, xl_candidates
 from wiretrace.cluster.state import ClusterState, XlTail
-from wiretrace.model import Article, ClusterPrint
+from wiretrace.model import LANGUAGE_GUESSED, Article, ClusterPrint
 
 DATA = Path(__file__).parents[1] / "data" / "multilingual"
 
@@ -54,8 +54,16 @@ def test_a_heading_too_short_to_tell_gets_no_language():
     assert identify("Greek austerity : British views", "") is None
     assert identify("Obama signs bill", "") is None
     assert identify("Varna Hollow barajında kapaklar açıldı", "") is None  # tr at 0.69: half of it is a name
-    heading = Article(source="t", title="", text="Greek austerity : British views", language="de")
-    assert analyse(heading).language is None
+    guessed = Article(source="t", title="", text="Greek austerity : British views", language="de",
+                      metadata={LANGUAGE_GUESSED: True})
+    assert analyse(guessed).language is None  # clean's guess from the body is not kept
+    declared = Article(source="t", title="", text="Greek austerity : British views", language="de")
+    assert analyse(declared).language == "de"  # the record's or the page's own word is
+    from wiretrace.pipeline import Context, clean_batch
+
+    through = clean_batch([Article(source="t", raw_text="Greek austerity : British views")], Context(),
+                          through="analyse")[0]
+    assert through.metadata[LANGUAGE_GUESSED] and through.language is None
     # a short text the model is sure of keeps its language, and a text without letters keeps the declared one
     assert identify("Le gouvernement annonce une réforme des retraites", "") == "fr"
     assert analyse(Article(source="t", title="", text="2019 — 12 345", language="sv")).language == "sv"

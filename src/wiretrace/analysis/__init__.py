@@ -20,6 +20,7 @@ import numpy as np
 from wiretrace.analysis.codec import pack, unpack
 from wiretrace.analysis.language import identify, script_of
 from wiretrace.model import (
+    LANGUAGE_GUESSED,
     Article,
     ArticleAnalysis,
     ArticleParse,
@@ -62,10 +63,12 @@ def article_language(article: Article) -> str | None:
     text = article.text or ""
     if article.language and len(text) >= SHORT_TEXT:
         return article.language
+    declared = None if article.metadata.get(LANGUAGE_GUESSED) else article.language
     if script_of(article.title or "") is None and script_of(text) is None:
-        return article.language  # nothing to read: what the record or page declared, if anything
-    # A short text `identify` cannot tell gets none: clean's reading of it is the full model's guess on fewer words
-    return identify(article.title, text)
+        return article.language  # nothing to read: what the record or page said, if anything
+    # A short text `identify` cannot tell keeps the language its record or page declared, else gets none: clean's
+    # guess from the body is the full model's reading of fewer words.
+    return identify(article.title, text) or declared
 
 
 def analyse(article: Article) -> ArticleAnalysis:

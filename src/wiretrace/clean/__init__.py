@@ -30,7 +30,7 @@ from wiretrace.clean.meta import (
 )
 from wiretrace.clean.settings import CLEAN_DEFAULTS, CleanSettings
 from wiretrace.clean.sources import extract_cited_sources
-from wiretrace.model import Article, Removed
+from wiretrace.model import LANGUAGE_GUESSED, Article, Removed
 from wiretrace.text.media import AGENCIES, CREDIT_LINE, canonical
 
 __all__ = [
@@ -147,7 +147,10 @@ def clean_article(art: Article, repeats: set[str] | None = None, extractor: Html
         art.published = relative_date(text, reference)
 
     if not art.language:
-        art.language = (detect_language(text) if text else None) or page.language
+        guessed = detect_language(text) if text else None
+        art.language = guessed or page.language
+        if guessed:
+            art.metadata[LANGUAGE_GUESSED] = True  # read off the body, not declared by the record or the page
 
     cited = extract_cited_sources(text, art.metadata.get("dateline_full"))
     credit = any(CREDIT_LINE.match(p) for p in paragraphs[-6:])

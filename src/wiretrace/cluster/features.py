@@ -39,12 +39,14 @@ def _glasgow_stop_words() -> frozenset[str]:
 
     spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
     path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py" if spec and spec.origin else None
-    if path is not None and path.is_file():
-        module_spec = importlib.util.spec_from_file_location("wiretrace_sklearn_stop_words", path)
+    try:
+        module_spec = importlib.util.spec_from_file_location("wiretrace_sklearn_stop_words", path) if path else None
         if module_spec and module_spec.loader:
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
             return frozenset(module.ENGLISH_STOP_WORDS)
+    except Exception:  # noqa: BLE001 - another sklearn layout: fall back to the package's own import below
+        pass
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # another layout: the slow, sure way
 
     return frozenset(ENGLISH_STOP_WORDS)
