@@ -212,12 +212,7 @@ def read_batch(batch: list[Article], ctx: Context, through: str | None = None) -
     """The read stages (clean, bound) over one batch, then ids (see `clean_batch`); failed articles come last."""
     as_read = {id(art): art.as_read() for art in batch}
     failed: list[Article] = []
-    for st in article_stages():
-        if st.name not in READ_STAGES:
-            break
-        batch = _run_article_stage(st, batch, ctx, failed)
-        if st.name == through:
-            break
+    batch = _run_stages([st for st in article_stages() if st.name in READ_STAGES], batch, ctx, failed, through)
     for art in batch + failed:
         art.compute_id(as_read.get(id(art)))
         art.raw_html = art.raw_text = None  # read: never needed again, and not carried back and forth by executors
@@ -239,17 +234,22 @@ def analyse_read(item: ReadBatch, ctx: Context, through: str | None = None) -> l
     todo = [a for a in item.articles if not a.metadata.get(FAILED) and a.publication not in item.stored]
     sent = {id(a) for a in todo}
     failed: list[Article] = []
-    for st in article_stages():
-        if st.name in READ_STAGES:
-            continue
-        todo = _run_article_stage(st, todo, ctx, failed)
-        if st.name == through:
-            break
+    todo = _run_stages([st for st in article_stages() if st.name not in READ_STAGES], todo, ctx, failed, through)
     back = {id(a) for a in todo}
     # The batch's order: skipped and read-failed articles as they were, analysed ones as the stages returned them
     # (in place when a stage kept the object, after the batch when it returned another), failed ones last.
     return ([a for a in item.articles if id(a) not in sent or id(a) in back]
             + [a for a in todo if id(a) not in sent] + failed)
+
+
+def _run_stages(stages: list[Stage], batch: list[Article], ctx: Context, failed: list[Article],
+                through: str | None) -> list[Article]:
+    """`stages` in order over one batch, stopping after `through` when it is one of them."""
+    for st in stages:
+        batch = _run_article_stage(st, batch, ctx, failed)
+        if st.name == through:
+            break
+    return batch
 
 
 class OverTime(BaseException):  # noqa: N818 - like KeyboardInterrupt: stage code's `except Exception` must not eat it

@@ -30,7 +30,6 @@ SHINGLE = 3
 MAX_SHINGLE_TOKENS = 600  # MinHash over the first 600 words: enough to see a re-post, bounded cost
 
 
-
 def _glasgow_stop_words() -> frozenset[str]:
     """scikit-learn's English stop words (the Glasgow IR group's list), read from its own module file: importing
     them the usual way imports sklearn, scipy.stats and pandas (~1 s), a fixed cost on every run of the command."""
@@ -47,7 +46,7 @@ def _glasgow_stop_words() -> frozenset[str]:
             return frozenset(module.ENGLISH_STOP_WORDS)
     except Exception:  # noqa: BLE001 - another sklearn layout: fall back to the package's own import below
         pass
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # another layout: the slow, sure way
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # the slow, sure way
 
     return frozenset(ENGLISH_STOP_WORDS)
 

@@ -459,15 +459,9 @@ class Store(PagesMixin):
         """Those of the publication `keys` stored with an analysis of the current version (nothing to redo)."""
         from wiretrace.analysis import ANALYSIS_VERSION
 
-        keys = list(dict.fromkeys(keys))
-        out: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(row[0] for row in self.conn.execute(
-                "SELECT a.publication FROM articles a JOIN article_analysis x ON x.article_id = a.id"
-                f" WHERE x.version = ? AND a.publication IN ({marks})", [ANALYSIS_VERSION, *chunk]))
-        return out
+        sql = ("SELECT a.publication FROM articles a JOIN article_analysis x ON x.article_id = a.id"
+               f" WHERE x.version = {int(ANALYSIS_VERSION)} AND a.publication IN ({{marks}})")
+        return {row[0] for row in self._rows_in(sql, list(dict.fromkeys(keys)))}
 
     def analysis_counts(self) -> dict[str, int]:
         """Stored articles with a current analysis, and without one (older schema or another version)."""
