@@ -199,3 +199,34 @@ def test_text_years_speak_only_where_a_publication_date_is_missing() -> None:
     assert (one_dated[same], one_dated[clash]) == (0.0, 1.0)
     both_dated = features_against("2013-05-21", "2013-05-22")
     assert (both_dated[same], both_dated[clash]) == (0.0, 0.0)
+
+
+def test_with_merge_check_a_round_up_of_two_stories_does_not_merge_them() -> None:
+    """A digest carrying two unrelated stories matches both; their own articles do not match each other, so with
+    `merge_check` the stories stay apart and the refused merge is recorded with the members compared. Without it
+    (the default) the digest merges them."""
+    from wiretrace.cluster.settings import ClusterSettings
+
+    arts, labels = corpus()
+    festival = next(a for a, lab in zip(arts, labels, strict=True) if lab == "festival")
+    bridge = next(a for a, lab in zip(arts, labels, strict=True) if lab == "bridge")
+    digest = Article(source="digest", title="Morning briefing", text=f"{festival.text}\n\n{bridge.text}",
+                     published=festival.published, outlet="The Daily Digest")
+    digest.compute_id()
+    weights = load_weights()
+    eager = {k: dict(v, threshold=0.3, merge_threshold=0.3) if isinstance(v, dict) else v for k, v in weights.items()}
+    for check in (False, True):
+        ctx = Context(Config(embedder="lexical", cluster=ClusterSettings(merge_check=check)))
+        state = assign([festival, bridge], ClusterState.empty(ctx.config), ctx).state
+        assert len(set(stories_of(state, [festival, bridge]))) == 2
+        upd = assign([digest], state, ctx, weights=eager)
+        merges = [e for e in upd.events if e["kind"] == "merge"]
+        refused = [e for e in upd.events if e["kind"] == "merge_refused"]
+        if not check:
+            assert len(merges) == 1 and not refused
+            continue
+        assert not merges
+        assert len(refused) == 1 and sorted(refused[0]["compared"]) == sorted([[festival.id], [bridge.id]])
+        assert refused[0]["p_link"] < 0.3 <= min(refused[0]["p_article"])
+        assert len(set(stories_of(upd.state, [festival, bridge]))) == 2
+        assert stories_of(upd.state, [digest])[0] in set(stories_of(upd.state, [festival, bridge]))

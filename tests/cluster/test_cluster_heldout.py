@@ -148,3 +148,16 @@ def test_merge_is_recorded_and_old_members_reassigned(lexical: Context) -> None:
     assert upd.assignments == {b.id: older, ab.id: older}
     assert set(story_of(upd.state, arts).values()) == {older}
     assert not [e for e in upd.events if e["kind"] == "new"]
+
+
+def test_merge_check_keeps_two_parts_of_one_story_apart_too() -> None:
+    """`merge_check`'s known price (cluster/settings.py): the two halves of one story share too little text for the
+    pair model (P ~0.03, as low as two unrelated events), so the later article telling both does not merge them."""
+    from wiretrace.cluster.settings import ClusterSettings
+
+    ctx = Context(Config(embedder="lexical", cluster=ClusterSettings(merge_check=True)))
+    arts, _, _ = load("bridge.jsonl")
+    upd = run(arts[2:], ctx, run(arts[:2], ctx).state)
+    assert not [e for e in upd.events if e["kind"] == "merge"]
+    refused = [e for e in upd.events if e["kind"] == "merge_refused"]
+    assert len(refused) == 1 and refused[0]["p_link"] < 0.1

@@ -182,7 +182,8 @@ def same_tables(a: dict[str, list], b: dict[str, list]) -> None:
 
 
 # -- identical decisions ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("setting", ["lexical", "eager-merges", "embeddings", "short-tails", "tiny-caches"])
+@pytest.mark.parametrize("setting", ["lexical", "eager-merges", "embeddings", "short-tails", "tiny-caches",
+                                     "merge-check"])
 def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: list[Article], setting: str,
                                                       monkeypatch) -> None:
     from wiretrace.cluster import state as state_module
@@ -190,7 +191,9 @@ def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: li
     ctx = tiny() if setting == "embeddings" else Context(Config(embedder="lexical"))
     if setting == "tiny-caches":  # store reads batched ahead for only a few articles at a time
         ctx.config.cluster = ClusterSettings(prefetch=7)
-    weights = eager_merges() if setting in ("eager-merges", "short-tails") else None
+    if setting == "merge-check":  # merges judged on the stories' own members too (first article, witness)
+        ctx.config.cluster = ClusterSettings(merge_check=True)
+    weights = eager_merges() if setting in ("eager-merges", "short-tails", "merge-check") else None
     if setting == "short-tails":  # posting lists longer than the tail the candidate step reads
         monkeypatch.setattr(state_module, "POSTING_TAIL", 5)
         monkeypatch.setattr(ci, "POSTING_TAIL", 5)
@@ -200,13 +203,20 @@ def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: li
     mem = assign(corpus, ClusterState.empty(), ctx, weights=weights)
     assert len({s for s in mem.assignments.values()}) > 10
     if weights is not None:
-        assert sum(e["kind"] == "merge" for e in mem.events) >= 3
+        assert sum(e["kind"] == "merge" for e in mem.events) >= (1 if setting == "merge-check" else 3)
     with Store(tmp_path / "w.db") as store:
         store.add_articles(corpus, None)
         cuts = [0, 1, 40, 41, *range(60, len(corpus), 25), len(corpus)]
         stats: dict = {}
         assignments, events = run_index(store, corpus, ctx, cuts, weights, stats=stats)
         assert assignments == mem.assignments
+        if setting == "merge-check":  # a refusal is recorded once per story pair and run: runs repeat some
+            def pairs(evs: list[dict]) -> set[tuple[str, str]]:
+                return {(e["story"], e["other"]) for e in evs if e["kind"] == "merge_refused"}
+
+            assert pairs(events) == pairs(mem.events) and pairs(events)
+            events = [e for e in events if e["kind"] != "merge_refused"]
+            mem.events = [e for e in mem.events if e["kind"] != "merge_refused"]
         assert events == mem.events
         if weights is not None:
             assert stats["relabelled"] > 0  # merges moved articles stored by earlier runs

@@ -151,6 +151,8 @@ class StateView(Protocol):
 
     def story_size(self, s: int) -> int: ...
 
+    def first_member(self, s: int) -> int: ...  # index of the story's first article (what it is about)
+
     def story_id(self, s: int) -> str: ...
 
     def article_id(self, i: int) -> str: ...
@@ -229,6 +231,9 @@ class ClusterState:
 
     def story_size(self, s: int) -> int:
         return len(self.members[s])
+
+    def first_member(self, s: int) -> int:
+        return self.members[s][0]
 
     def story_id(self, s: int) -> str:
         return self.story_ids[s]

@@ -408,6 +408,9 @@ class ClusterIndex:
     def story_size(self, s: int) -> int:
         return len(self._members(s))
 
+    def first_member(self, s: int) -> int:
+        return self._members(s)[0]
+
     def story_id(self, s: int) -> str:
         if s >= self.base_stories:
             return self._new_story_ids[s - self.base_stories]
