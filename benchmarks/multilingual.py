@@ -67,7 +67,8 @@ def halves(rows: list[dict]) -> dict[str, list[dict]]:
 
 
 # -- wiretrace, the whole pipeline ---------------------------------------------------------------------------------
-def run_wiretrace(rows: list[dict], workdir: Path, name: str, crosslingual: str | None = None) -> tuple[dict, float]:
+def run_wiretrace(rows: list[dict], workdir: Path, name: str, crosslingual: str | None = None,
+                  merge_check: bool = False) -> tuple[dict, float]:
     from wiretrace.pipeline import Context, analyze, report_for
     from wiretrace.store import Store
 
@@ -78,6 +79,10 @@ def run_wiretrace(rows: list[dict], workdir: Path, name: str, crosslingual: str 
     ctx = Context()
     if crosslingual is not None:
         ctx.config.crosslingual_embedder = crosslingual
+    if merge_check:
+        from wiretrace.cluster.settings import ClusterSettings
+
+        ctx.config.cluster = ClusterSettings(merge_check=True)
     t0 = time.perf_counter()
     with Store(workdir / f"{name}.db") as store:
         result = analyze([str(src)], store, ctx)
@@ -253,6 +258,7 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--parts", default="dev,test")
     ap.add_argument("--crosslingual", default=None, help="Config.crosslingual_embedder for the wiretrace run")
+    ap.add_argument("--merge-check", action="store_true", help="ClusterSettings.merge_check on for the wiretrace run")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -266,7 +272,7 @@ def main() -> None:
         parts = halves(rows)
         with tempfile.TemporaryDirectory(prefix="wiretrace-ntrex-") as tmp:
             for name in args.parts.split(","):
-                report, secs = run_wiretrace(parts[name], Path(tmp), name, args.crosslingual)
+                report, secs = run_wiretrace(parts[name], Path(tmp), name, args.crosslingual, args.merge_check)
                 res.setdefault("wiretrace", {})[name] = {**score_report(report, parts[name]),
                                                          "seconds": round(secs, 1)}
                 print(json.dumps({name: res["wiretrace"][name]}), file=sys.stderr, flush=True)
