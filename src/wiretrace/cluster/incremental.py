@@ -467,8 +467,8 @@ def assign(
             absorb = [s for s, (pv, _) in ranked[1:] if pv >= merge_t]
             if absorb and settings.merge_check:
                 # Two stories merge only when they would join on their own members.
-                absorb = _confirmed(state, story, absorb, cand, best, weights, join, emb is not None, a, events,
-                                    refused)
+                scorer = _MemberScorer(state, weights, emb is not None, xl_name is not None, join, settings)
+                absorb = _confirmed(scorer, story, absorb, cand, best, a, events, refused)
             if absorb:
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
         state.add(a.id, f, digest, mh, emb, story)
@@ -547,29 +547,45 @@ def _story_scores(
     return out
 
 
-def _scores_from(state: StateView, i: int, others: list[int], weights: dict[str, Any], use_emb: bool) -> np.ndarray:
-    """P(same story) of stored article `i` with each of `others`, both read from the state, by the model the arriving
-    article was scored with (`use_emb`: the embedding model where both have a lead vector; else the lexical one). The
-    same-language model: a pair across languages scores low, so with the check on, a merge across languages is
-    refused."""
-    terms, tf, ents, nums, title, digest, emb, day, year, lang, _xl = (col[0] for col in state.gather([i]))
-    f = ArticleFeatures(np.asarray(terms, dtype=np.int64), np.asarray(tf, dtype=np.float32),
-                        np.asarray(ents, dtype=np.int64), np.asarray(nums, dtype=np.int64),
-                        np.asarray(title, dtype=np.int64), [], day, "", year, "", lang, None)
-    vec = None if emb is None or not use_emb else np.asarray(emb, dtype=np.float32)
-    x, both = pair_features(state, f, np.asarray(digest, dtype=np.uint32), vec, np.asarray(others, dtype=np.int64))
-    return score(x, both, weights)
+@dataclass(slots=True)
+class _MemberScorer:
+    """P(same story) between stored articles, by the models the arriving article was scored with: `use_emb`, the
+    embedding model where both have a lead vector (else the lexical one); `use_xl`, the cross-lingual model for a
+    pair across languages where both have a cross-lingual vector (as when an arriving article meets another
+    language), put on the join threshold's scale (`join`)."""
+
+    state: StateView
+    weights: dict[str, Any]
+    use_emb: bool
+    use_xl: bool
+    join: float
+    settings: ClusterSettings
+
+    def scores_from(self, i: int, others: list[int]) -> np.ndarray:
+        """P(same story) of stored article `i` with each of `others`."""
+        terms, tf, ents, nums, title, digest, emb, day, year, lang, xl = (col[0] for col in self.state.gather([i]))
+        f = ArticleFeatures(np.asarray(terms, dtype=np.int64), np.asarray(tf, dtype=np.float32),
+                            np.asarray(ents, dtype=np.int64), np.asarray(nums, dtype=np.int64),
+                            np.asarray(title, dtype=np.int64), [], day, "", year, "", lang,
+                            None if xl is None or not self.use_xl else np.asarray(xl, dtype=np.float32))
+        vec = None if emb is None or not self.use_emb else np.asarray(emb, dtype=np.float32)
+        xl_rows: list | None = [] if f.xl is not None and "crosslingual" in self.weights else None
+        x, both = pair_features(self.state, f, np.asarray(digest, dtype=np.uint32), vec,
+                                np.asarray(others, dtype=np.int64), xl_rows, self.settings)
+        p = score(x, both, self.weights)
+        for rows, xr in xl_rows or ():
+            p[rows] = score_crosslingual(xr, self.weights, self.join)
+        return p
 
 
 def _confirmed(
-    state: StateView, keep: int, absorb: list[int], cand: np.ndarray, best: dict[int, tuple[float, int]],
-    weights: dict[str, Any], link_t: float, use_emb: bool, a: Article, events: list[dict],
-    refused: set[tuple[int, int]],
+    scorer: _MemberScorer, keep: int, absorb: list[int], cand: np.ndarray, best: dict[int, tuple[float, int]],
+    a: Article, events: list[dict], refused: set[tuple[int, int]],
 ) -> list[int]:
     """The stories of `absorb` that are one story with `keep` on their own evidence, not only on the arriving
     article's: each story is represented by its first article (what it is about) and its witness (the member that
     made the article match it; one member when they are the same), and the mean P(same story) over the pairs across
-    the two stories must reach `link_t`, the join threshold (average link). The others stay apart; each refusal is
+    the two stories must reach the join threshold (average link). The others stay apart; each refusal is
     recorded once per run and story pair (`merge_refused`, with the article and the members compared).
 
     Why: one article that matches two stories does not make them one. A round-up, a digest or a live blog carries
@@ -578,15 +594,16 @@ def _confirmed(
     into one story of 10,000 articles on a 50,000-article stream (benchmarks/RESULTS-cluster.md, "Merges on one
     article's word").
     """
+    state = scorer.state
     sides = {s: sorted({int(cand[best[s][1]]), state.first_member(s)}) for s in [keep, *absorb]}
     right = [i for s in absorb for i in sides[s]]
-    p = np.stack([_scores_from(state, i, right, weights, use_emb) for i in sides[keep]])
+    p = np.stack([scorer.scores_from(i, right) for i in sides[keep]])
     out, at = [], 0
     for s in absorb:
         k = len(sides[s])
         link = float(p[:, at : at + k].mean())
         at += k
-        if link >= link_t:
+        if link >= scorer.join:
             out.append(s)
         elif (key := (min(keep, s), max(keep, s))) not in refused:
             refused.add(key)
