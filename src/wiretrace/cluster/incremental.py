@@ -465,9 +465,11 @@ def assign(
             ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
             story = ranked[0][0]
             absorb = [s for s, (pv, _) in ranked[1:] if pv >= merge_t]
-            if absorb and settings.merge_check:
-                # Two stories merge only when they would join on their own members.
-                scorer = _MemberScorer(state, weights, emb is not None, xl_name is not None, join, settings)
+            if absorb and settings.merge_check and emb is not None:
+                # Two stories merge only when they would join on their own members. Not on the lexical fallback:
+                # its pair scores are too weak to confirm (two independent write-ups of one event share few words),
+                # and on ECB+/BASIL the check only refused right merges there (RESULTS-cluster).
+                scorer = _MemberScorer(state, weights, True, xl_name is not None, join, settings)
                 absorb = _confirmed(scorer, story, absorb, cand, best, a, events, refused)
             if absorb:
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
@@ -584,24 +586,31 @@ def _confirmed(
 ) -> list[int]:
     """The stories of `absorb` that are one story with `keep` on their own evidence, not only on the arriving
     article's: each story is represented by its first article (what it is about) and its witness (the member that
-    made the article match it; one member when they are the same), and the mean P(same story) over the pairs across
-    the two stories must reach the join threshold (average link). The others stay apart; each refusal is
-    recorded once per run and story pair (`merge_refused`, with the article and the members compared).
+    made the article match it; one member when they are the same), and some pair across the two stories with a first
+    article in it must reach the join threshold: one story's first article matches the other's first article or
+    witness. The others stay apart; each refusal is recorded once per run and story pair (`merge_refused`, with the
+    article, the members compared and the best such P).
 
     Why: one article that matches two stories does not make them one. A round-up, a digest or a live blog carries
     paragraphs of several stories and matches each of them; worse, such an article that has joined story Y is then
     Y's witness for any article of story X it shares a paragraph with. Merging on that word chained unrelated events
-    into one story of 10,000 articles on a 50,000-article stream (benchmarks/RESULTS-cluster.md, "Merges on one
-    article's word").
+    into one story of 10,000 articles on a 50,000-article stream. The two witnesses alone prove nothing: they are
+    the pair such an article fakes (it carries X's text, so it matches X's witness), and merging on them brought the
+    chains back; the mean over all pairs (the first rule) refused more merges of one event than this one does
+    (benchmarks/RESULTS-cluster.md, "Merges on one article's word").
     """
     state = scorer.state
-    sides = {s: sorted({int(cand[best[s][1]]), state.first_member(s)}) for s in [keep, *absorb]}
+    firsts = {s: state.first_member(s) for s in [keep, *absorb]}
+    sides = {s: sorted({int(cand[best[s][1]]), firsts[s]}) for s in [keep, *absorb]}
     right = [i for s in absorb for i in sides[s]]
     p = np.stack([scorer.scores_from(i, right) for i in sides[keep]])
+    first_keep = np.asarray([i == firsts[keep] for i in sides[keep]])
     out, at = [], 0
     for s in absorb:
         k = len(sides[s])
-        link = float(p[:, at : at + k].mean())
+        block = p[:, at : at + k]
+        first_s = np.asarray([i == firsts[s] for i in sides[s]])
+        link = float(block[first_keep[:, None] | first_s[None, :]].max())  # every pair but witness with witness
         at += k
         if link >= scorer.join:
             out.append(s)
