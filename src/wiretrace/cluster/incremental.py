@@ -14,10 +14,11 @@ Per article:
    `benchmarks/fit_cluster.py`) turns them into P(same story);
 4. the article joins the story of its best candidate when P >= threshold; any
    other story it also matches with P >= merge threshold is merged in (the larger,
-   then older, story keeps its id) and the merge is recorded with its evidence,
-   with `ClusterSettings.merge_check`, only when the two stories also match on their
-   own members (their first articles and the candidates that made the article match
-   each); otherwise the refusal is recorded (`merge_refused`).
+   then older, story keeps its id) and the merge is recorded with its evidence;
+   with `ClusterSettings.merge_check` (on; embedding model only), only when the two
+   stories also match on their own members (one's first article against the other's
+   first article or the candidate that made the article match it); otherwise the
+   refusal is recorded (`merge_refused`).
 """
 
 from __future__ import annotations
