@@ -31,7 +31,7 @@ DATA = ROOT.parent / "shared" / "data" / "clustering"
 sys.path.insert(0, str(ROOT / "src"))
 
 from metrics import bcubed  # noqa: E402
-from wiretrace.cluster.settings import CLUSTER_DEFAULTS  # noqa: E402
+from wiretrace.cluster.settings import CLUSTER_DEFAULTS, ClusterSettings  # noqa: E402
 from wiretrace.config import Config  # noqa: E402
 from wiretrace.model import Article  # noqa: E402
 from wiretrace.pipeline import Context  # noqa: E402
@@ -83,7 +83,6 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
 def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None,
                   merge_check: bool = CLUSTER_DEFAULTS.merge_check) -> list[str]:
     from wiretrace.cluster import ClusterState, assign
-    from wiretrace.cluster.settings import ClusterSettings
 
     ctx = ctx or Context(Config(embedder=embedder, cluster=ClusterSettings(merge_check=merge_check)))
     upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
@@ -183,8 +182,6 @@ def throughput(
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
     if system == "wiretrace":
-        from wiretrace.cluster.settings import ClusterSettings
-
         # The corpora are English (make_corpus.py) and carry no language: no pair across languages can occur, and the
         # pipeline computes no cross-lingual vector then (`LazyXl`); computing one for every article here took > 20 min.
         ctx = Context(Config(embedder=embedder, crosslingual_embedder="none",

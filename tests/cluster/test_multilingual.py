@@ -202,7 +202,7 @@ def test_merge_check_scores_members_across_languages_with_the_crosslingual_model
     join, _merge = threshold(weights, True)
 
     def scores(use_xl: bool) -> list[float]:
-        return _MemberScorer(state, weights, True, use_xl, join, ctx.config.cluster).scores_from(0, [1, 2, 3]).tolist()
+        return _MemberScorer(state, weights, use_xl, join, ctx.config.cluster).scores_from(0, [1, 2, 3]).tolist()
 
     fr, zh, unrelated = scores(True)
     assert min(fr, zh) >= join > unrelated

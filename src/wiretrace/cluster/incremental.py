@@ -470,7 +470,7 @@ def assign(
                 # Two stories merge only when they would join on their own members. Not on the lexical fallback:
                 # its pair scores are too weak to confirm (two independent write-ups of one event share few words),
                 # and on ECB+/BASIL the check only refused right merges there (RESULTS-cluster).
-                scorer = _MemberScorer(state, weights, True, xl_name is not None, join, settings)
+                scorer = _MemberScorer(state, weights, xl_name is not None, join, settings)
                 absorb = _confirmed(scorer, story, absorb, cand, best, a, events, refused)
             if absorb:
                 story = _merge(state, [story, *absorb], a, x, cand, best, events, assignments)
@@ -552,14 +552,13 @@ def _story_scores(
 
 @dataclass(slots=True)
 class _MemberScorer:
-    """P(same story) between stored articles, by the models the arriving article was scored with: `use_emb`, the
-    embedding model where both have a lead vector (else the lexical one); `use_xl`, the cross-lingual model for a
-    pair across languages where both have a cross-lingual vector (as when an arriving article meets another
-    language), put on the join threshold's scale (`join`)."""
+    """P(same story) between stored articles, by the models an arriving article is scored with: the embedding model
+    where both have a lead vector (else the lexical one); with `use_xl`, the cross-lingual model for a pair across
+    languages where both have a cross-lingual vector (as when an arriving article meets another language), put on
+    the join threshold's scale (`join`)."""
 
     state: StateView
     weights: dict[str, Any]
-    use_emb: bool
     use_xl: bool
     join: float
     settings: ClusterSettings
@@ -571,7 +570,7 @@ class _MemberScorer:
                             np.asarray(ents, dtype=np.int64), np.asarray(nums, dtype=np.int64),
                             np.asarray(title, dtype=np.int64), [], day, "", year, "", lang,
                             None if xl is None or not self.use_xl else np.asarray(xl, dtype=np.float32))
-        vec = None if emb is None or not self.use_emb else np.asarray(emb, dtype=np.float32)
+        vec = None if emb is None else np.asarray(emb, dtype=np.float32)
         xl_rows: list | None = [] if f.xl is not None and "crosslingual" in self.weights else None
         x, both = pair_features(self.state, f, np.asarray(digest, dtype=np.uint32), vec,
                                 np.asarray(others, dtype=np.int64), xl_rows, self.settings)
