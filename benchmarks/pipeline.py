@@ -306,6 +306,32 @@ def part_stream(args: argparse.Namespace, env: dict, work: Path, cache: dict) ->
     return res
 
 
+def cost_model(batches: list[dict], key: str) -> dict | None:
+    """Least squares over the batches: cost = fixed + per_article x articles + per_hour x hour, with standard errors.
+
+    Why: the issue's figure (the last batch against the first, per article) compares two small batches of different
+    sizes, and one run's batches spread from 0.15 to 0.28 s an article with no trend; a run-wide fit says whether the
+    cost grows with the store (per_hour) apart from the batch's size and the fixed cost of one run. `mean_batch_ratio`:
+    a batch of the mean size at the last hour against the same batch at the first."""
+    import numpy as np
+
+    if len(batches) < 4:
+        return None
+    n = np.asarray([b["records"] for b in batches], dtype=float)
+    h = np.asarray([b["hour"] for b in batches], dtype=float)
+    y = np.asarray([b[key] for b in batches], dtype=float)
+    x = np.column_stack([np.ones_like(n), n, h])
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ coef
+    se = np.sqrt(np.diag((resid @ resid) / (len(y) - 3) * np.linalg.pinv(x.T @ x)))
+    first = coef[0] + coef[1] * n.mean() + coef[2] * h.min()
+    last = first + coef[2] * (h.max() - h.min())
+    return {"fixed_s": round(float(coef[0]), 3), "fixed_se": round(float(se[0]), 3),
+            "per_article_s": round(float(coef[1]), 4), "per_article_se": round(float(se[1]), 4),
+            "per_hour_s": round(float(coef[2]), 4), "per_hour_se": round(float(se[2]), 4),
+            "mean_batch_ratio": round(float(last / first), 3) if first > 0 else None}
+
+
 def part_incremental(args: argparse.Namespace, env: dict, work: Path, cache: dict) -> dict:
     n = args.incremental_n or args.n
     rows = stream_rows(n, args)
@@ -348,6 +374,7 @@ def part_incremental(args: argparse.Namespace, env: dict, work: Path, cache: dic
         "articles_per_cpu_s": round(sum(b["records"] for b in ok) / (sum(b["cpu_s"] for b in ok) or 1), 3),
         "peak_rss_mb": max(b["peak_rss_mb"] for b in ok),
         "store_bytes": store_bytes(db),
+        "cost_model": {key: cost_model(ok, key) for key in ("wall_s", "cpu_s")},
     })
     stored = sum((b.get("counts") or {}).get("articles_new", 0) for b in ok)
     if stored:
@@ -421,6 +448,11 @@ def table(results: dict) -> str:
                      f"{la['s_per_article']} s/art; ratio last/first {inc['ratio_last_first_s_per_article']} "
                      f"(in-pipeline s/art {f['pipeline_s_per_article']} -> {la['pipeline_s_per_article']})")
         lines.append("incremental s/article per batch: " + " ".join(f"{b['s_per_article']:.2f}" for b in inc["batches"]))
+        for key, m in (inc.get("cost_model") or {}).items():
+            if m:
+                lines.append(f"incremental {key} per batch = {m['fixed_s']} (se {m['fixed_se']}) + {m['per_article_s']} "
+                             f"(se {m['per_article_se']}) x articles + {m['per_hour_s']} (se {m['per_hour_se']}) x hour; "
+                             f"a mean-size batch, last hour / first: {m['mean_batch_ratio']}")
         if inc.get("vs_all_at_once"):
             v = inc["vs_all_at_once"]
             b = v["b3_incremental_vs_all_at_once"]
