@@ -82,7 +82,12 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
 
 def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None,
                   merge_check: bool = CLUSTER_DEFAULTS.merge_check) -> list[str]:
+    """Story id per article from one `assign` over an empty state. A `ctx` given brings its own settings (its
+    `config.cluster`, merge check included); `embedder` and `merge_check` build the context only when none is."""
     from wiretrace.cluster import ClusterState, assign
+
+    if ctx is not None and ctx.config.cluster.merge_check != merge_check and merge_check != CLUSTER_DEFAULTS.merge_check:
+        raise ValueError("run_wiretrace: merge_check and ctx disagree; set it in the context's ClusterSettings")
 
     ctx = ctx or Context(Config(embedder=embedder, cluster=ClusterSettings(merge_check=merge_check)))
     upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
