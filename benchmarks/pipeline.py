@@ -18,7 +18,9 @@ Parts (`--parts`, comma-separated):
   of one partition against the other.
 
 Each CLI call records wall time, the child's CPU time and peak RSS (os.wait4 on that child), the report's own
-`run.timings`, and the store size (.db + -wal bytes) per stored article. Records are mapped back to the report by
+`run.timings`, and the store size (.db + -wal bytes) per stored article; the child's RSS is also sampled every
+`RSS_EVERY_S` seconds into `<log>.rss.tsv` beside its log (kept with `--keep`), so a run that is cut off still
+shows its memory curve. Records are mapped back to the report by
 the input's `id` (`articles[].external_id`); a record the pipeline stored once with an identical earlier record
 (same title and cleaned text: it has no report entry of its own) is mapped through the store's `article_sources`
 table (input path:line) when the store has one. Load average is recorded before and after each part.
@@ -96,22 +98,46 @@ def store_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
+RSS_EVERY_S = 5.0  # how often run_cli samples the child's resident memory into its .rss.tsv
+
+
+def rss_mb(pid: int) -> float | None:
+    """The process's resident memory in MB from /proc (Linux), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def run_cli(inputs: list[Path], db: Path, report: Path, env: dict[str, str], timeout: float, logfile: Path) -> dict:
     """One `wiretrace analyze` in a child process: wall, CPU, peak RSS of that child, the report's run block."""
     cmd = [sys.executable, "-c", CLI, "analyze", *map(str, inputs), "--db", str(db), "-o", str(report), *EXTRA_ARGS]
     t0 = time.perf_counter()
-    with open(logfile, "w") as fh:
+    trace = logfile.with_suffix(".rss.tsv")  # seconds since start, RSS MB: survives a run that is cut off
+    next_sample = 1.0
+    with open(logfile, "w") as fh, open(trace, "w") as rss_out:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            if time.perf_counter() - t0 > timeout:
+            elapsed = time.perf_counter() - t0
+            if elapsed > timeout:
                 proc.kill()
                 timed_out = True
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
+            if elapsed >= next_sample:
+                rss = rss_mb(proc.pid)
+                if rss is not None:
+                    rss_out.write(f"{elapsed:.1f}\t{rss:.1f}\n")
+                    rss_out.flush()
+                next_sample = elapsed + RSS_EVERY_S
             time.sleep(0.05)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
