@@ -81,15 +81,16 @@ def scores(pred: list[str], gold: list[str]) -> dict[str, float]:
 
 
 def run_wiretrace(arts: list[Article], embedder: str, weights: dict | None = None, ctx: Context | None = None,
-                  merge_check: bool = CLUSTER_DEFAULTS.merge_check) -> list[str]:
+                  merge_check: bool | None = None) -> list[str]:
     """Story id per article from one `assign` over an empty state. A `ctx` given brings its own settings (its
-    `config.cluster`, merge check included); `embedder` and `merge_check` build the context only when none is."""
+    `config.cluster`, merge check included); `embedder` and `merge_check` (None: the default) build the context
+    only when none is given."""
     from wiretrace.cluster import ClusterState, assign
 
-    if ctx is not None and ctx.config.cluster.merge_check != merge_check and merge_check != CLUSTER_DEFAULTS.merge_check:
+    if ctx is not None and merge_check is not None and ctx.config.cluster.merge_check != merge_check:
         raise ValueError("run_wiretrace: merge_check and ctx disagree; set it in the context's ClusterSettings")
-
-    ctx = ctx or Context(Config(embedder=embedder, cluster=ClusterSettings(merge_check=merge_check)))
+    check = CLUSTER_DEFAULTS.merge_check if merge_check is None else merge_check
+    ctx = ctx or Context(Config(embedder=embedder, cluster=ClusterSettings(merge_check=check)))
     upd = assign(arts, ClusterState.empty(ctx.config), ctx, weights=weights)
     story = {a.id: None for a in arts}
     story.update({aid: s for aid, s in upd.assignments.items()})
