@@ -360,3 +360,49 @@ def test_the_cluster_step_reads_stored_articles_a_chunk_at_a_time_with_the_same_
     code2, chunked, _ = analyze(tmp_path, *inputs, db="chunked.db", out="chunked.json")
     assert code == code2 == 0
     assert decisions(chunked) == decisions(whole) and len(whole["stories"]) >= 2
+
+
+def test_the_cluster_step_commits_a_few_articles_at_a_time_with_the_same_decisions(tmp_path, monkeypatch):
+    """Issue 19 (memory): the cluster step writes its state every CLUSTER_COMMIT articles, so a run's overlay
+    follows the step, not the run; the next step reads what the last wrote and decides the same."""
+    inputs = [corpus_path(), *([SEEDS] if SEEDS.exists() else [])]
+    code, whole, _ = analyze(tmp_path, *inputs, db="whole.db", out="whole.json")
+    monkeypatch.setattr(local, "CLUSTER_CHUNK", 2)
+    monkeypatch.setattr(local, "CLUSTER_COMMIT", 3)
+    code2, stepped, _ = analyze(tmp_path, *inputs, db="stepped.db", out="stepped.json")
+    assert code == code2 == 0
+    assert decisions(stepped) == decisions(whole) and len(whole["stories"]) >= 2
+    with Store(tmp_path / "stepped.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM cluster_articles").fetchone()[0] == len(whole["articles"])
+
+
+def test_a_run_killed_between_cluster_steps_is_finished_by_the_next_with_the_same_decisions(tmp_path, monkeypatch):
+    """A run that dies after some cluster steps committed keeps them; the next run assigns the rest and the
+    stories, edges and origins are those of an uninterrupted run (no article assigned twice)."""
+    inputs = [corpus_path(), *([SEEDS] if SEEDS.exists() else [])]
+    code, whole, _ = analyze(tmp_path, *inputs, db="whole.db", out="whole.json")
+    monkeypatch.setattr(local, "CLUSTER_COMMIT", 3)
+    step = local._cluster_step
+    calls = []
+
+    class Killed(BaseException):
+        pass
+
+    def dies_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise Killed
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(local, "_cluster_step", dies_on_the_third)
+    with Store(tmp_path / "killed.db") as store, pytest.raises(Killed):
+        local.analyze([str(p) for p in inputs], store, Context())
+    with Store(tmp_path / "killed.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM cluster_articles").fetchone()[0] == 6  # two steps kept
+    monkeypatch.setattr(local, "_cluster_step", step)
+    code2, again, _ = analyze(tmp_path, *inputs, db="killed.db", out="again.json")
+    assert code == code2 == 0
+    assert decisions(again) == decisions(whole)
+    with Store(tmp_path / "killed.db") as store:
+        n = store.conn.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM cluster_articles").fetchone()
+        assert n[0] == n[1] == len(whole["articles"])

@@ -42,6 +42,7 @@ StoryStage = Callable[[Story, Mapping[str, Article], "Context"], Story]
 CLUSTER_STATE = "cluster"
 BATCH = 64  # articles per article-stage task (clean looks at lines repeated across one batch)
 CLUSTER_CHUNK = 2000  # stored articles read into memory at once by the cluster step (decisions do not depend on it)
+CLUSTER_COMMIT = 10_000  # articles the cluster step assigns per committed transaction (nor do they depend on this)
 INPUTS = ("article.raw", "story.article_ids")  # what the driver itself provides
 
 
@@ -455,26 +456,38 @@ def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execut
                     result: AnalyzeResult | None = None) -> set[str]:
     """Assign every unassigned stored article to a story; return the stories that changed.
 
-    The clustering state lives in indexed store tables (`Store.cluster_index`): a run reads only what its new
+    The clustering state lives in indexed store tables (`Store.cluster_index`): a step reads only what its
     articles need (their terms' frequencies and posting tails, their LSH buckets, their candidates' features) and
     writes only what changed, with the assignments and events, in one transaction (which also holds the reads, so
-    concurrent runs serialise here). A store from before the tables kept the state as one blob; it is moved into
-    the tables on first use (said in `result.warnings`).
+    concurrent runs serialise here). A step takes at most `CLUSTER_COMMIT` articles, in arrival order, and the
+    next step reads the state the last one wrote: the decisions are those of one step over all of them (`assign`
+    gives the same on a stored or an in-memory state), while what a run holds in memory follows the step, not the
+    run (one 100,000-article step held ~8 KB an article). A run killed between steps keeps the steps it
+    committed; the next run assigns the rest, with the same decisions. A store from before the tables kept the
+    state as one blob; it is moved into the tables on first use (said in `result.warnings`).
     """
-    # One write transaction from reading the state to writing it back: a second run (or the web app's "add") waits
-    # for it instead of assigning into the same state and overwriting this one's (a story silently split).
-    with store.transaction():
-        return _cluster_pending(store, run_id, ctx, progress, executor, result)
+    executor = executor or LocalExecutor()
+    touched: set[str] = set()
+    tried: set[str] = set()  # ids a step already took: one that stays unassigned (unreadable) is not retried
+    total: int | None = None
+    while True:
+        # One write transaction from reading the state to writing it back: a second run (or the web app's "add")
+        # waits for it instead of assigning into the same state and overwriting this one's (a story silently split).
+        with store.transaction():
+            pending = [i for i in store.unassigned_article_ids() if i not in tried]
+            if not pending:
+                return touched
+            if total is None:
+                total = len(pending)
+            step = pending[:CLUSTER_COMMIT]
+            tried.update(step)
+            touched |= _cluster_step(store, step, run_id, ctx, progress, executor, result, total)
 
 
-def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, executor: Executor | None,
-                     result: AnalyzeResult | None) -> set[str]:
+def _cluster_step(store, ids: list[str], run_id: int, ctx: Context, progress: Progress, executor: Executor,
+                  result: AnalyzeResult | None, total: int) -> set[str]:
     from wiretrace import cluster
 
-    pending = store.unassigned_article_ids()
-    if not pending:
-        return set()
-    executor = executor or LocalExecutor()
     index = store.cluster_index(CLUSTER_STATE)
     if index.imported and result is not None:
         result.warnings.append(f"{store.path}: the clustering state of {index.imported} articles was moved from one "
@@ -483,15 +496,15 @@ def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execu
         found = store.get_articles(ids, analyses=False)
         return [cluster.xl_lead_of(found[i]) if i in found else "" for i in ids]
 
-    # Pending articles are read and assigned a chunk at a time, in order: `assign` decides one article after another
-    # over the same index, so the decisions are those of one call, while only a chunk of articles (texts and whole
+    # Articles are read and assigned a chunk at a time, in order: `assign` decides one article after another over
+    # the same index, so the decisions are those of one call, while only a chunk of articles (texts and whole
     # analyses) is in memory; reading all 50,000 of a big first run at once took 3 GB.
     assignments: dict[str, str] = {}
     events: list[dict] = []
-    for k in range(0, len(pending), CLUSTER_CHUNK):
-        ids = pending[k : k + CLUSTER_CHUNK]
-        articles = store.get_articles(ids)
-        new = [articles[i] for i in ids if i in articles]
+    for k in range(0, len(ids), CLUSTER_CHUNK):
+        chunk = ids[k : k + CLUSTER_CHUNK]
+        articles = store.get_articles(chunk)
+        new = [articles[i] for i in chunk if i in articles]
         del articles
         missing = [a for a in new if a.analysis is None or a.analysis.cluster is None]
         if missing:  # a store written before fingerprints were kept, or a model change: fingerprint them once
@@ -504,7 +517,7 @@ def _cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execu
         update = cluster.assign(new, index, ctx, prepared=prepared, xl_texts=xl_texts)
         assignments.update(update.assignments)  # in order: a later merge relabels an earlier chunk's articles
         events.extend(update.events)
-        progress("cluster", len(ids), len(pending))
+        progress("cluster", len(chunk), total)
     return store.apply_clustering(run_id, CLUSTER_STATE, index, assignments, events)
 
 
@@ -551,6 +564,7 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
     try:
         t0 = time.perf_counter()
         ingest(paths, store, run_id, ctx, result, progress, executor)
+        release_after_article_stages()
         t1 = time.perf_counter()
         cluster_pending(store, run_id, ctx, progress, executor, result)
         t2 = time.perf_counter()
@@ -580,6 +594,17 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
             # The step that failed (a full disk, say) is the error to show; the run stays `running` until the
             # next run marks it `interrupted`.
     return result
+
+
+def release_after_article_stages() -> None:
+    """What only the article stages read (the embedders' sentence caches) is dropped before clustering and the
+    story stages, and the freed pages go back to the system: with the local executor the article stages ran in
+    this process (issue 19: a 100,000-article run carried ~1.7 GB into clustering)."""
+    from wiretrace.memory import return_free_memory
+    from wiretrace.text.embed import release_caches
+
+    release_caches()
+    return_free_memory()
 
 
 def report_for(store, result: AnalyzeResult, ctx: Context) -> dict[str, Any]:

@@ -47,30 +47,59 @@ class XlTail:
     """The most recent articles' cross-lingual document vectors as one matrix (nearest-neighbour candidates for
     a translation, which shares no terms or shingles with its source). Every article takes a row, with its language,
     whether or not its vector was computed yet (`has`): a vector is computed only where it can decide (see
-    `incremental.LazyXl`) and filled in later with `set`. Grows by doubling; a query reads a view."""
+    `incremental.LazyXl`) and filled in later with `set`. Only the last `keep` rows are ever read, so rows older
+    than that are dropped when the arrays would grow: memory follows the window, not the run (a 100,000-article
+    run kept every row, ~200 MB of vectors). Row numbers are absolute (`n` counts every row appended); `_off` is
+    the absolute number of the first row still held."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = XL_TAIL) -> None:
+        self.keep = keep
         self.idx = np.zeros(0, dtype=np.int64)
         self.mat = np.zeros((0, 0), dtype=np.float32)
         self.has = np.zeros(0, dtype=bool)
         self.langs: list[str | None] = []
         self.n = 0
-        self._pos: dict[int, int] = {}  # article index -> row
-        self.last_row: dict[str | None, int] = {}  # base language -> its latest row
-        self.missing: set[int] = set()  # rows without a vector (pruned as they leave the window)
+        self._off = 0  # absolute row number of held row 0
+        self._pos: dict[int, int] = {}  # article index -> absolute row
+        self.last_row: dict[str | None, int] = {}  # base language -> its latest absolute row
+        self.missing: set[int] = set()  # absolute rows without a vector (pruned as they leave the window)
+
+    def _drop_old(self) -> None:
+        """Forget rows that can no longer be read (older than the last `keep`), in place."""
+        cut = self.n - self.keep - self._off  # held rows to drop
+        if cut <= 0:
+            return
+        held = self.n - self._off
+        self.idx[: held - cut] = self.idx[cut:held]
+        self.has[: held - cut] = self.has[cut:held]
+        if self.mat.shape[1]:
+            self.mat[: held - cut] = self.mat[cut:held]
+        gone_to = self._off + cut
+        for i in list(self._pos):
+            if self._pos[i] < gone_to:
+                del self._pos[i]
+        del self.langs[:cut]
+        self.missing = {r for r in self.missing if r >= gone_to}
+        self.last_row = {lang: r for lang, r in self.last_row.items() if r >= gone_to}
+        self._off = gone_to
 
     def _fit(self, rows: int, dim: int) -> None:
-        if rows <= len(self.idx) and (dim == 0 or dim == self.mat.shape[1]):
+        """Room for `rows` rows (absolute count) and vectors of width `dim` (0: keep the width)."""
+        if rows - self._off > len(self.idx) and self.n - self._off >= 2 * self.keep:
+            self._drop_old()  # amortised: at most once per `keep` rows appended
+        held = rows - self._off
+        if held <= len(self.idx) and (dim == 0 or dim == self.mat.shape[1]):
             return
-        cap = max(64, 2 * self.n, rows)
+        cap = max(64, 2 * (self.n - self._off), held)
         width = dim or self.mat.shape[1]
         idx = np.zeros(cap, dtype=np.int64)
         mat = np.zeros((cap, width), dtype=np.float32)
         has = np.zeros(cap, dtype=bool)
-        if self.n:
-            idx[: self.n], has[: self.n] = self.idx[: self.n], self.has[: self.n]
+        now = self.n - self._off
+        if now:
+            idx[:now], has[:now] = self.idx[:now], self.has[:now]
             if self.mat.shape[1] == width:
-                mat[: self.n] = self.mat[: self.n]
+                mat[:now] = self.mat[:now]
         self.idx, self.mat, self.has = idx, mat, has
 
     def _usable(self, vec: np.ndarray | None) -> np.ndarray | None:
@@ -81,10 +110,12 @@ class XlTail:
         vec = self._usable(vec)
         self._fit(self.n + 1, 0 if vec is None or self.mat.shape[1] else vec.shape[0])
         row = self.n
-        self.idx[row] = i
+        held = row - self._off
+        self.idx[held] = i
         if vec is not None:
-            self.mat[row], self.has[row] = vec, True
+            self.mat[held], self.has[held] = vec, True
         else:
+            self.has[held] = False
             self.missing.add(row)
         self.langs.append(lang)
         self._pos[i] = row
@@ -92,31 +123,38 @@ class XlTail:
         self.n += 1
 
     def set(self, i: int, vec: np.ndarray) -> None:
-        """Fill article `i`'s vector (computed later than its row)."""
+        """Fill article `i`'s vector (computed later than its row); a row already dropped is ignored."""
         row = self._pos.get(i)
         vec = self._usable(vec)
         if row is None or vec is None:
             return
         self._fit(self.n, 0 if self.mat.shape[1] else vec.shape[0])
-        self.mat[row], self.has[row] = vec, True
+        held = row - self._off
+        self.mat[held], self.has[held] = vec, True
         self.missing.discard(row)
 
+    def _window(self, k: int) -> int:
+        if k > self.keep:
+            raise ValueError(f"this XlTail keeps the last {self.keep} rows, not {k}")
+        return max(self._off, self.n - k)
+
     def recent(self, k: int = XL_TAIL) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
-        lo = max(0, self.n - k)
-        return self.idx[lo : self.n], self.mat[lo : self.n], self.langs[lo : self.n], self.has[lo : self.n]
+        lo, hi = self._window(k) - self._off, self.n - self._off
+        return self.idx[lo:hi], self.mat[lo:hi], self.langs[lo:hi], self.has[lo:hi]
 
     def other_languages(self, me: str, k: int = XL_TAIL) -> bool:
         """Whether the last `k` rows hold an article whose base language is known and not `me`."""
-        lo = self.n - k
+        lo = self._window(k)
         return any(row >= lo for lang, row in self.last_row.items() if lang is not None and lang != me)
 
     def missing_other(self, me: str, k: int = XL_TAIL) -> list[int]:
         """Article indexes in the last `k` rows, of a known base language other than `me`, without a vector yet."""
-        lo = self.n - k
+        lo = self._window(k)
         gone = [row for row in self.missing if row < lo]
         self.missing.difference_update(gone)  # the window only moves forward
-        return [int(self.idx[row]) for row in sorted(self.missing)
-                if (b := base_lang(self.langs[row])) is not None and b != me]
+        off = self._off
+        return [int(self.idx[row - off]) for row in sorted(self.missing)
+                if (b := base_lang(self.langs[row - off])) is not None and b != me]
 
 
 def _gather(values: Any, idx: list[int]) -> list:
