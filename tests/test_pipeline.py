@@ -406,3 +406,19 @@ def test_a_run_killed_between_cluster_steps_is_finished_by_the_next_with_the_sam
     with Store(tmp_path / "killed.db") as store:
         n = store.conn.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM cluster_articles").fetchone()
         assert n[0] == n[1] == len(whole["articles"])
+
+
+def test_a_stepped_cluster_step_reports_every_story_it_made_and_none_a_later_step_absorbed(tmp_path, monkeypatch):
+    """Into an empty store every story is new: the changed stories are exactly the stored ones, whatever a later
+    step merged away."""
+    from wiretrace.executors import LocalExecutor
+
+    monkeypatch.setattr(local, "CLUSTER_COMMIT", 2)
+    inputs = [corpus_path(), *([SEEDS] if SEEDS.exists() else [])]
+    with Store(tmp_path / "s.db") as store:
+        ctx = Context()
+        run_id = store.start_run([])
+        result = local.AnalyzeResult(run_id=run_id)
+        local.ingest([str(p) for p in inputs], store, run_id, ctx, result, local._no_progress, LocalExecutor())
+        touched = local.cluster_pending(store, run_id, ctx, local._no_progress)
+        assert touched == set(store.story_ids()) and touched

@@ -476,7 +476,7 @@ def cluster_pending(store, run_id: int, ctx: Context, progress: Progress, execut
         with store.transaction():
             pending = [i for i in store.unassigned_article_ids() if i not in tried]
             if not pending:
-                return touched
+                return store.existing_stories(touched)  # not those a later step's merge absorbed
             if total is None:
                 total = len(pending)
             step = pending[:CLUSTER_COMMIT]

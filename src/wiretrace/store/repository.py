@@ -629,6 +629,12 @@ class Store(PagesMixin):
     def story_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM stories ORDER BY rowid")]
 
+    def existing_stories(self, story_ids: Iterable[str]) -> set[str]:
+        """Which of `story_ids` are stored stories (a merge deletes the stories it absorbs)."""
+        rows = self.conn.execute("SELECT id FROM stories WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(sorted(story_ids)),))
+        return {r[0] for r in rows}
+
     def story_article_ids(self, story_id: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT sa.article_id FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
