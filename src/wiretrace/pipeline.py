@@ -597,7 +597,7 @@ def analyze(paths: list[str], store, ctx: Context | None = None, progress: Progr
 
 
 def release_after_article_stages() -> None:
-    """What only the article stages read (the embedders' sentence caches) is dropped before clustering and the
+    """What only the article stages read (the embedders' text caches) is dropped before clustering and the
     story stages, and the freed pages go back to the system: with the local executor the article stages ran in
     this process (issue 19: a 100,000-article run carried ~1.7 GB into clustering)."""
     from wiretrace.memory import return_free_memory

@@ -76,7 +76,7 @@ MIN_CONFIDENCE = 0.95
 # 100,000-article stream made the next 4,000 articles compute the multilingual vector (issue 19, stop 34).
 MIN_PLAIN_WORDS = 3
 _CASED = frozenset({"latin", "cyrillic"})
-_PLAIN_WORD = re.compile(r"(?<!\w)[^\W\d_A-Z\u00C0-\u00DE\u0400-\u042F]\w+")
+_WORD = re.compile(r"(?<!\w)[^\W\d_]\w+")  # a word of two or more characters, starting with a letter
 
 
 def base_language(lang: str | None) -> str | None:
@@ -129,7 +129,7 @@ def identify(title: str | None, text: str | None, min_confidence: float = MIN_CO
             al = sum(t.startswith("\u0627\u0644") for t in toks) / max(1, len(toks))
             if letters & _ARABIC_ONLY or al >= 0.2:
                 return "ar"  # Arabic letters or the article al- on many words, and nothing Persian or Urdu add
-    if script in _CASED and len({w for w in _PLAIN_WORD.findall(sample) if w.islower()}) < MIN_PLAIN_WORDS:
+    if script in _CASED and len({w for w in _WORD.findall(sample) if w.islower()}) < MIN_PLAIN_WORDS:
         return None
     lang, confidence = _identifier(script).classify(sample)
     return str(lang) if confidence >= min_confidence else None
