@@ -50,8 +50,9 @@ __all__ = [
 # German „…“ and CJK 「…」 quotations and ignore a stray straight quote after a letter (text/quotes.py), and
 # sentences end at a Devanagari danda (text/sentences.py); a CJK sentence's words are counted by its characters;
 # 6: clustering's numbers next to Han, kana or Hangul letters ("在36小时", "1987年") count (cluster/features.py);
-# 7: a short text the language model reads with less than `language.MIN_CONFIDENCE` gets no language
-ANALYSIS_VERSION = 7
+# 7: a short text the language model reads with less than `language.MIN_CONFIDENCE` gets no language;
+# 8: a Latin or Cyrillic text with fewer than `language.MIN_PLAIN_WORDS` lower-case words (a line of names) gets none
+ANALYSIS_VERSION = 8
 SHORT_TEXT = 400  # characters: below this clean's body-only language reading is replaced (see article_language)
 MIN_WORDS = 4  # shorter fragments ("0 $", "Support SouthFront") are page junk or headings, never compared
 
