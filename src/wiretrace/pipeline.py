@@ -683,7 +683,7 @@ class StoredReport:
 
         if path.suffix.lower() == ".json":
             workers = min(os.cpu_count() or 1, 4) if len(self.story_ids) >= PARALLEL_CHECK_MIN_STORIES else 1
-            return write_json_parts(path, self.head, self.articles(), self.store.iter_story_texts(self.story_ids),
+            return write_json_parts(path, self.head, self.articles(), self.store.iter_story_entries(self.story_ids),
                                     workers)
         checker = ReportChecker(self.head)
         counts = [0, 0]

@@ -100,3 +100,25 @@ def test_a_run_of_the_command_never_imports_sklearn(tmp_path):
             "assert 'sklearn' not in sys.modules, 'sklearn was imported'\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_a_dense_block_reads_every_pair_as_one_pair_reads():
+    """The block's verbatim, conflict and polarity overrides, found through each unit's partners, give what
+    `scores[i, j]` gives cell by cell (the definition), whatever the order of `idx` and with a repeated unit."""
+    scores = _scores(n_units=300, n_texts=8, max_dense=10_000, seed=3)
+    assert scores.forced and scores.zero
+    rng = np.random.default_rng(5)
+    for idx in (list(range(300)), rng.permutation(300)[:120].tolist(), [4, 5, 4, 7, 6, 9, 8, 1, 0]):
+        block = scores.submatrix(idx)
+        last = {u: k for k, u in enumerate(idx)}
+        for a, u in enumerate(idx):
+            for b, v in enumerate(idx):
+                if last[u] == a and last[v] == b:  # a repeated unit's overrides land on its last position
+                    assert abs(float(block[a, b]) - scores[u, v]) < 1e-6, (u, v)
+    scores.set_zero(0, 1)  # a conflict found later still reaches the next block
+    assert scores.submatrix([0, 1])[0, 1] == 0.0
+    for i in range(300):  # partners: the units of scored texts and the verbatim partners, each read as one pair
+        texts = {b if a == scores.text_of[i] else a for a, b in scores.pairs if scores.text_of[i] in (a, b)}
+        near = {k for k in range(300) if scores.text_of[k] in texts} | {b if a == i else a for a, b in scores.forced
+                                                                        if i in (a, b)}
+        assert scores.partners(i, 0.3) == sorted(k for k in near - {i} if scores[i, k] >= 0.3)

@@ -111,3 +111,55 @@ def test_stories_checked_in_worker_processes_give_the_same_file(store_path, tmp_
     assert one == two == (6, 2)
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
     assert not (tmp_path / "bad.json").exists()
+
+
+def test_a_story_stored_in_parts_is_written_and_checked_a_field_at_a_time(store_path, tmp_path, monkeypatch):
+    from wiretrace.report import json_report
+    from wiretrace.store import repository
+
+    db = tmp_path / "parts.db"
+    db.write_bytes(store_path.read_bytes())
+    with Store(db) as store:
+        ids = store.story_ids()
+        (tmp_path / "whole.json").write_text("")
+        StoredReport(store, ids, RUN()).write(tmp_path / "whole.json")
+        monkeypatch.setattr(repository, "STORY_PART_CHARS", 500)
+        for sid in ids:
+            store.save_story(store.get_story(sid), None)
+        assert any(not isinstance(e, str) for e in store.iter_story_entries(ids))
+        StoredReport(store, ids, RUN()).write(tmp_path / "parts.json")
+        monkeypatch.setattr(json_report, "LARGE_STORY_CHARS", 100)  # whole texts checked field by field too
+        texts = list(store.iter_story_texts(ids))
+        report = StoredReport(store, ids, RUN())
+        write_json_parts(tmp_path / "streamed.json", report.head, report.articles(), texts)
+        # A wrong item inside a part is found and named, and nothing is written.
+        sid = ids[-1]
+        bad = json.loads(texts[-1])
+        bad["reuse"].append({"source": 1})
+        store.conn.execute("UPDATE story_parts SET data=? WHERE story_id=? AND seq=(SELECT seq FROM story_parts "
+                           "WHERE story_id=? AND data LIKE '\"reuse\":%')",
+                           ('"reuse": ' + json.dumps(bad["reuse"]), sid, sid))
+        with pytest.raises(jsonschema.ValidationError, match=rf"stories\[1\] \('{sid}'\): reuse\[{len(bad['reuse']) - 1}\]"):
+            StoredReport(store, ids, RUN()).write(tmp_path / "bad.json")
+        for wrong in (dict(bad, reuse=bad["reuse"][:-1], title=7), dict(bad, reuse=bad["reuse"][:-1], article_ids=[])):
+            with pytest.raises(jsonschema.ValidationError):  # the small fields too, as the whole check finds them
+                write_json_parts(tmp_path / "bad.json", report.head, report.articles(), [texts[0], json.dumps(wrong)])
+    whole = (tmp_path / "whole.json").read_text(encoding="utf-8")
+    assert _without_time((tmp_path / "parts.json").read_text(encoding="utf-8")) == _without_time(whole)
+    assert _without_time((tmp_path / "streamed.json").read_text(encoding="utf-8")) == _without_time(whole)
+    assert not (tmp_path / "bad.json").exists()
+
+
+@pytest.mark.parametrize("text", ['{"id": "s", "title": "t", "article_ids": ["a"], "reuse": [{}, ]}',
+                                  '{"id": "s", "title": "t", "article_ids": ["a"]} x', '{"id": "s"',
+                                  '{"id": "s", "title": "t" "article_ids": ["a"]}'])
+def test_a_story_text_that_is_not_json_is_refused_field_by_field_as_whole(text):
+    from wiretrace.report.json_report import _check_large_story
+
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    try:
+        verdict = _check_large_story(text)
+    except json.JSONDecodeError:
+        return
+    assert verdict[2] is not None  # or refused by the schema before the bad text is reached

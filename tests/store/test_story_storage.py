@@ -41,3 +41,34 @@ def test_a_story_from_a_newer_version_loads_what_this_one_knows():
     story = Story.from_report(data)
     assert story.origins[0].name == "Reuters" and story.origins[0].evidence[0].kind == "credit"
     assert "a_later_field" not in story.to_report() and story.to_report()["origins"][0]["secondary"] is False
+
+
+def test_a_large_story_is_stored_a_field_a_row_and_reads_back_the_same(tmp_path, monkeypatch):
+    """Past `STORY_PART_CHARS` a story's report form is stored one field a row (a story of 4,000 articles is
+    ~100 MB of JSON): read back it is the same text and the same report; writing its results again, resetting
+    them or a merge that deletes the story drops the parts."""
+    from wiretrace.store import repository
+
+    ctx = Context()
+    with Store(tmp_path / "s.db") as store:
+        analyze([str(corpus_path())], store, ctx)
+        wire = max(store.story_ids(), key=lambda sid: len(store.story_article_ids(sid)))
+        story = store.get_story(wire)
+        whole = store.story_report(wire)
+        assert story.to_json() == json.dumps(whole, ensure_ascii=False)  # field by field, the same text
+        monkeypatch.setattr(repository, "STORY_PART_CHARS", 500)
+        store.save_story(story, None)
+        data, = store.conn.execute("SELECT data FROM stories WHERE id=?", (wire,)).fetchone()
+        parts = store.conn.execute("SELECT COUNT(*) FROM story_parts WHERE story_id=?", (wire,)).fetchone()[0]
+        assert data == "" and parts == len(whole)  # every field a row, once the first ones pass the limit
+        assert next(store.iter_story_texts([wire])) == story.to_json()
+        assert store.story_report(wire) == whole and store.get_story(wire).to_report() == whole
+        assert store.stories_with_results([wire]) == [wire] and wire not in store.stories_needing_analysis()
+        store.invalidate_stories([wire])
+        assert store.conn.execute("SELECT COUNT(*) FROM story_parts").fetchone()[0] == 0
+        assert wire in store.stories_needing_analysis()
+        store.save_story(story, None)
+        monkeypatch.setattr(repository, "STORY_PART_CHARS", 10**9)
+        store.save_story(story, None)  # saved whole again: the parts go
+        assert store.conn.execute("SELECT COUNT(*) FROM story_parts").fetchone()[0] == 0
+        assert store.story_report(wire) == whole

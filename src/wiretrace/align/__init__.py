@@ -16,12 +16,12 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
 
-from wiretrace.align.features import family_of, load_classifier, prepare
+from wiretrace.align.features import Prepared, family_of, load_classifier, prepare
 from wiretrace.align.pairs import (
     Doc,
     align_cross_lingual,
@@ -74,15 +74,24 @@ def pair_version(embedder_name: str, settings: AlignSettings = ALIGN_DEFAULTS) -
     return f"{base}.s{digest}"
 
 
-def article_doc(article: Article) -> Doc:
+def article_doc(article: Article, prepared: dict[str, Prepared] | None = None) -> Doc:
     """The align view of one article, from its analysis: sentences and the lexical preparation of usable ones.
 
     Preparing a sentence (tokens, n-gram sets) takes microseconds; storing it would cost more than recomputing.
+    `prepared`, shared by the docs of one story, holds one preparation per distinct sentence text: a preparation
+    weighs ~9 KB, and a syndicated story repeats its sentences (the 100k stream's story of 4,000 articles has 30,378
+    usable sentences and 278 distinct texts), so its docs weigh what its distinct sentences weigh.
     """
     an = analysis_of(article)
     texts = sentence_texts(article)
     sents = [Sentence(article.id, i, s, e, texts[i]) for i, (s, e) in enumerate(an.sentences)]
-    return Doc(article.id, sents, list(an.usable), {i: prepare(texts[i]) for i in an.usable}, None, article.language)
+    if prepared is None:
+        prepared = {}
+    ready = {}
+    for i in an.usable:
+        text = texts[i]
+        ready[i] = prepared.get(text) or prepared.setdefault(text, prepare(text))
+    return Doc(article.id, sents, list(an.usable), ready, None, article.language)
 
 
 def _needs_embedding(x: Doc, y: Doc, settings: AlignSettings) -> tuple[set[int], set[int]]:
@@ -148,7 +157,8 @@ def flip(al: Alignment) -> Alignment:
     )
 
 
-def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tuple[set[int], set[int]],
+def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf,
+               keep: tuple[Collection[int], Collection[int]],
                multilingual, settings: AlignSettings) -> Alignment:
     """Alignment of one article pair, vectors already ensured for both (`keep`: each side's sentences this pair
     gives a reason to embed, from `_needs_embedding`)."""
@@ -158,7 +168,7 @@ def align_pair(x: Doc, y: Doc, xa: Article, ya: Article, embedder, clf, keep: tu
         return align_cross_lingual(x, y, xl_min_cos(multilingual.name, settings), settings=settings,
                                    floor=xl_floor(multilingual.name, settings))
     dim = _dim(xa, embedder.name, _dim(ya, embedder.name, 1))
-    for d, art, kept in ((x, xa, keep[0]), (y, ya, keep[1])):
+    for d, art, kept in ((x, xa, set(keep[0])), (y, ya, set(keep[1]))):
         d.emb = vector_rows(art, embedder.name, d.usable, dim)
         mask = np.asarray([i in kept for i in d.usable], dtype=bool)
         if len(mask):
@@ -183,7 +193,8 @@ def align_articles(members: list[Article], embedder, multilingual=None,
     (they must have been computed with the same `settings`: the driver loads them by `pair_version`).
     """
     known = dict(known or {})
-    docs = [article_doc(a) for a in members]
+    prepared: dict[str, Prepared] = {}
+    docs = [article_doc(a, prepared) for a in members]
     by_id = {a.id: a for a in members}
     cand = candidate_article_pairs(docs, settings)
     todo = [(i, j) for i, j in cand if (docs[i].id, docs[j].id) not in known and (docs[j].id, docs[i].id) not in known]
@@ -195,13 +206,16 @@ def align_articles(members: list[Article], embedder, multilingual=None,
             xl = set()
         want: dict[str, set[int]] = defaultdict(set)
         want_xl: dict[str, set[int]] = defaultdict(set)
-        keep: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
+        # Each pair's sentences to embed, kept as tuples until the pair is aligned: ~100,000 candidate pairs in one
+        # story held as sets weighed ~1 KB a pair.
+        keep: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         for i, j in todo:
             if (i, j) in xl:
                 want_xl[docs[i].id].update(docs[i].usable)
                 want_xl[docs[j].id].update(docs[j].usable)
             else:
-                keep[(i, j)] = kx, ky = _needs_embedding(docs[i], docs[j], settings)
+                kx, ky = _needs_embedding(docs[i], docs[j], settings)
+                keep[(i, j)] = tuple(kx), tuple(ky)
                 want[docs[i].id].update(kx)
                 want[docs[j].id].update(ky)
         ensure_vectors(members, want, embedder)
@@ -210,7 +224,7 @@ def align_articles(members: list[Article], embedder, multilingual=None,
         clf = load_classifier(family_of(embedder), settings.weights)
         for i, j in todo:
             al = align_pair(docs[i], docs[j], by_id[docs[i].id], by_id[docs[j].id], embedder, clf,
-                            keep.get((i, j), (set(), set())), multilingual if (i, j) in xl else None, settings)
+                            keep.get((i, j), ((), ())), multilingual if (i, j) in xl else None, settings)
             known[(docs[i].id, docs[j].id)] = al
     out: list[Alignment] = []
     for i, j in cand:

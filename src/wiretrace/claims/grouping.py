@@ -114,9 +114,32 @@ class ClaimScores:
             scores = scorer.many([(uniq[a], uniq[b], cos) for a, b, cos in todo])
             self.pairs = {(a, b): float(sc) for (a, b, _), sc in zip(todo, scores, strict=True)}
         self._partners: dict[int, list[int]] | None = None
+        self._forced_at: dict[int, list[int]] | None = None
+        self._zero_at: dict[int, list[int]] | None = None
 
     def set_zero(self, i: int, j: int) -> None:
         self.zero.add((min(i, j), max(i, j)))
+        self._zero_at = None
+
+    @staticmethod
+    def _by_unit(pairs: set[tuple[int, int]]) -> dict[int, list[int]]:
+        at: dict[int, list[int]] = {}
+        for i, j in pairs:
+            at.setdefault(i, []).append(j)
+            at.setdefault(j, []).append(i)
+        return at
+
+    def _forced_partners(self) -> dict[int, list[int]]:
+        """Each unit's verbatim partners: a story of thousands of copies holds ~200,000 forced pairs, and every
+        dense block used to walk all of them."""
+        if self._forced_at is None:
+            self._forced_at = self._by_unit(self.forced)
+        return self._forced_at
+
+    def _zero_partners(self) -> dict[int, list[int]]:
+        if self._zero_at is None:
+            self._zero_at = self._by_unit(self.zero)
+        return self._zero_at
 
     def __getitem__(self, ij: tuple[int, int]) -> float:
         i, j = ij
@@ -137,7 +160,9 @@ class ClaimScores:
         """Dense scores among the units `idx` (rows and columns in that order)."""
         t = self.text_of[idx]
         e = self.emb[t]
-        out = np.maximum(e @ e.T, 0.0) * 0.5
+        out = e @ e.T  # in place from here: a block of 3,000 units is 36 MB a copy
+        np.maximum(out, 0.0, out=out)
+        out *= 0.5
         uniq = sorted(set(t.tolist()))
         where: dict[int, np.ndarray] = {u: np.flatnonzero(t == u) for u in uniq}
         for x in range(len(uniq)):
@@ -148,16 +173,21 @@ class ClaimScores:
                     out[np.ix_(rows, cols)] = sc
                     out[np.ix_(cols, rows)] = sc
         local = {u: k for k, u in enumerate(idx)}
-        for i, j in self.forced:
-            if i in local and j in local:
-                out[local[i], local[j]] = out[local[j], local[i]] = 1.0
-        p = self.pol[idx]
-        out[np.outer(p, p) < 0] = 0.0
-        for i, j in self.zero:
-            if i in local and j in local:
-                out[local[i], local[j]] = out[local[j], local[i]] = 0.0
+        self._set_pairs(out, local, self._forced_partners(), 1.0)
+        sign = np.sign(self.pol[idx]).astype(np.int8)
+        out[np.outer(sign, sign) < 0] = 0.0
+        self._set_pairs(out, local, self._zero_partners(), 0.0)
         np.fill_diagonal(out, 1.0)
         return out
+
+    @staticmethod
+    def _set_pairs(out: np.ndarray, local: dict[int, int], partners: dict[int, list[int]], value: float) -> None:
+        """`value` at both cells of every pair in `partners` whose two units are among the block's (`local`)."""
+        for u, k in local.items():
+            for v in partners.get(u, ()):
+                m = local.get(v)
+                if m is not None:
+                    out[k, m] = out[m, k] = value
 
     def medoid(self, idx: list[int], pool: list[int]) -> tuple[int, np.ndarray]:
         """The position in `idx` of the unit of `pool` (positions) whose scores against all of `idx` sum highest,
@@ -219,7 +249,7 @@ class ClaimScores:
         ti = int(self.text_of[i])
         texts = set(self._partners.get(ti, ()))
         cands = {int(k) for k in np.flatnonzero(np.isin(self.text_of, list(texts)))} if texts else set()
-        cands |= {j if i == k else k for k, j in self.forced if i in (k, j)}
+        cands |= set(self._forced_partners().get(i, ()))
         cands.discard(i)
         return sorted(k for k in cands if self[i, k] >= min_score)
 

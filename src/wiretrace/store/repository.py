@@ -90,6 +90,28 @@ def _expected_columns() -> dict[str, list[str]]:
         conn.close()
 
 
+# A story whose report form passes this many characters is stored a field a row (schema migration 7).
+STORY_PART_CHARS = 2_000_000
+
+
+class StoryParts:
+    """A story stored in parts: its `"key": value` texts in order (`pieces`, read a row at a time), or joined
+    into the story's JSON text (`text`, the same text as stored whole)."""
+
+    def __init__(self, conn: sqlite3.Connection, story_id: str) -> None:
+        self.conn, self.story_id = conn, story_id
+
+    def pieces(self) -> Iterator[str]:
+        seq = -1
+        while row := self.conn.execute("SELECT seq, data FROM story_parts WHERE story_id=? AND seq>? ORDER BY seq "
+                                       "LIMIT 1", (self.story_id, seq)).fetchone():
+            seq = row[0]
+            yield row[1]
+
+    def text(self) -> str:
+        return "{" + ", ".join(self.pieces()) + "}"
+
+
 class Store(PagesMixin):
     """A wiretrace database file. Use as a context manager or call close().
 
@@ -606,6 +628,7 @@ class Store(PagesMixin):
             for sid in list(touched):
                 n = c.execute("SELECT COUNT(*) FROM story_articles WHERE story_id=?", (sid,)).fetchone()[0]
                 if n == 0:
+                    c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
                     c.execute("DELETE FROM stories WHERE id=?", (sid,))
                     touched.discard(sid)
                 else:
@@ -613,6 +636,7 @@ class Store(PagesMixin):
                     # leaves the story marked for analysis, never stale.
                     c.execute("UPDATE stories SET n_articles=?, updated_run=?, data='{}', failed=NULL WHERE id=?",
                               (n, run_id, sid))
+                    c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
         return touched
 
     def story_of(self, article_id: str) -> str | None:
@@ -662,6 +686,7 @@ class Store(PagesMixin):
         with self.transaction() as c:
             for sid in story_ids:
                 c.execute("UPDATE stories SET data='{}', failed=NULL WHERE id=?", (sid,))
+                c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
 
     def save_story(self, story: Story, run_id: int | None) -> None:
         """Store one story (its report form) and the summary columns listings read."""
@@ -673,6 +698,20 @@ class Store(PagesMixin):
         first, last = c.execute(
             "SELECT MIN(a.published), MAX(a.published) FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
             " WHERE sa.story_id=? AND a.published IS NOT NULL AND a.published != ''", (story.id,)).fetchone()
+        # Whole in `data` while small; past STORY_PART_CHARS every field is a row of `story_parts` as it is made,
+        # and `data` is '' (`iter_story_entries` reads either form).
+        c.execute("DELETE FROM story_parts WHERE story_id=?", (story.id,))
+        fields: list[str] = []
+        size = n_parts = 0
+        for text in story.json_fields():
+            fields.append(text)
+            size += len(text)
+            if n_parts or size > STORY_PART_CHARS:
+                for piece in fields:
+                    c.execute("INSERT INTO story_parts(story_id, seq, data) VALUES(?,?,?)", (story.id, n_parts, piece))
+                    n_parts += 1
+                fields = []
+        data = "" if n_parts else "{" + ", ".join(fields) + "}"
         c.execute(
             "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
             " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
@@ -684,7 +723,7 @@ class Store(PagesMixin):
                 len(story.conflicts) if story.conflicts is not None else None,
                 first,
                 last,
-                json.dumps(story.to_report(), ensure_ascii=False),
+                data,
                 run_id,
                 story.id,
             ),
@@ -737,13 +776,22 @@ class Store(PagesMixin):
             yield json.loads(text)
 
     def iter_story_texts(self, story_ids: list[str], chunk: int = 100) -> Iterator[str]:
-        """`iter_story_reports` as the stored JSON text (a report writes it as it is)."""
+        """`iter_story_reports` as the stored JSON text (a large story's parts joined)."""
+        for entry in self.iter_story_entries(story_ids, chunk):
+            yield entry if isinstance(entry, str) else entry.text()
+
+    def iter_story_entries(self, story_ids: list[str], chunk: int = 100) -> Iterator[str | StoryParts]:
+        """Stored stories in the order given, each as its JSON text or, when stored in parts, as `StoryParts`
+        (read a field at a time: how a report writes a story of thousands of articles). Stories without results
+        are skipped."""
         for start in range(0, len(story_ids), chunk):
             part = story_ids[start : start + chunk]
             rows = dict(self._rows_in("SELECT id, data FROM stories WHERE id IN ({marks})", part))
             for sid in part:
                 text = rows.get(sid)
-                if text and text != "{}":
+                if text == "":
+                    yield StoryParts(self.conn, sid)
+                elif text and text != "{}":
                     yield text
 
     def story_member_ids(self, story_ids: list[str]) -> list[str]:
