@@ -3,6 +3,10 @@ batch it was encoded in."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -39,3 +43,28 @@ def test_vectors_do_not_depend_on_the_batch() -> None:
     assert np.allclose(alone, together, atol=1e-6)
     assert len(embed._length_batches(sorted(range(len(SENTS)), key=lambda i: len(SENTS[i])),
                                      [len(t) for t in SENTS], 64)) > 1  # the call above did use several batches
+
+
+_ARENA_PROBE = """
+import random, sys
+from wiretrace.text import embed
+def rss():
+    return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
+e = embed.get_embedder()
+e.encode(["warm up"])
+before = rss()
+random.seed(0)
+e.encode([" ".join(random.choices([f"word{i}" for i in range(500)], k=150)) for _ in range(128)])
+print(rss() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from /proc")
+def test_the_model_gives_back_its_working_memory_after_each_call() -> None:
+    """Two batches of 64 full-width texts: an arena that only grows keeps ~800 MB resident afterwards; the
+    embedder's arena shrinks at the end of each call (measured in a fresh process)."""
+    if embed.get_embedder().name != embed.DEFAULT_MODEL:
+        pytest.skip("the shipped MiniLM is not installed")
+    grown = int(subprocess.run([sys.executable, "-c", _ARENA_PROBE], capture_output=True, text=True,
+                               check=True).stdout.split()[-1])
+    assert grown < 300, f"RSS grew {grown} MB"

@@ -89,6 +89,11 @@ class OnnxBertEmbedder:
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model_file), opts, providers=providers or ["CPUExecutionProvider"])
+        # The CPU arena gives back what a call no longer needs when the call ends: every batch has its own width, and
+        # an arena that only grows held ~800 MB after 6,000 sentences (RSS 1,067 MB against ~450 MB), for ~5 % of
+        # the model's time (RESULTS-pipeline, stop 35). The vectors are the same to the bit.
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.providers = self._session.get_providers()
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tok = BertWordPieceTokenizer(str(vocab_file), lowercase=True)
@@ -137,7 +142,7 @@ class OnnxBertEmbedder:
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         with self._lock:
-            hidden = self._session.run(None, feeds)[0]
+            hidden = self._session.run(None, feeds, self._run_options)[0]
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
