@@ -450,44 +450,49 @@ class Story:
     def to_report(self) -> dict[str, Any]:
         """The report's `stories[]` item (docs/report-format.md), which is also how a story is stored: a field
         whose stage has not run is left out, never faked; `pair_results` are stored per article pair, not here."""
-        return dict(self.report_fields())
+        return {key: list(value) if isinstance(value, Iterator) else value for key, value in self.report_fields()}
 
     def to_json(self) -> str:
         """`json.dumps(self.to_report(), ensure_ascii=False)`, the same text, made one field at a time."""
         return "{" + ", ".join(self.json_fields()) + "}"
 
     def json_fields(self) -> Iterator[str]:
-        """The report form's `"key": value` texts in order (`to_json` joins them with ", " inside braces), each
-        made when it is reached: the report form of a story of 4,000 articles is ~100 MB of JSON and several times
-        that as one dict, so the store saves it holding one field's dict at a time."""
+        """The report form's `"key": value` texts in order (`to_json` joins them with ", " inside braces), a list
+        made one item at a time: the report form of a story of 4,000 articles is ~100 MB of JSON and several times
+        that as dicts, so the store saves it holding one item's dict at a time."""
         for key, value in self.report_fields():
-            yield json.dumps(key) + ": " + json.dumps(value, ensure_ascii=False)
+            if isinstance(value, Iterator):  # json.dumps writes a list as its items joined by ", " in brackets
+                text = "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in value) + "]"
+            else:
+                text = json.dumps(value, ensure_ascii=False)
+            yield json.dumps(key) + ": " + text
 
     def report_fields(self) -> Iterator[tuple[str, Any]]:
-        """The report form's (key, value) pairs in order, each value built when it is reached."""
+        """The report form's (key, value) pairs in order; a list of the stages' records comes as an iterator
+        that builds each item's dict when it is reached (`to_report` makes it a list)."""
         yield from (("id", self.id), ("title", self.title), ("summary", self.summary),
                     ("article_ids", list(self.article_ids)), ("stages", list(self.stages)))
         if self.alignments is not None:
-            yield "alignments", [asdict(a) for a in self.alignments]
+            yield "alignments", (asdict(a) for a in self.alignments)
         if self.reuse is not None:
-            yield "reuse", [_edge_to_report(e) for e in self.reuse]
+            yield "reuse", (_edge_to_report(e) for e in self.reuse)
         if self.origins is not None:
-            yield "origins", [asdict(o) for o in self.origins]
+            yield "origins", (asdict(o) for o in self.origins)
         if self.independent_origins is not None:
             yield "independent_origins", self.independent_origins
         if self.independent_origin_chains is not None:
             yield "independent_origin_chains", self.independent_origin_chains
         if self.additions is not None:
-            yield "additions", [asdict(a) for a in self.additions]
+            yield "additions", (asdict(a) for a in self.additions)
         if self.attributions is not None:
-            yield "attributions", [_attribution_to_report(a) for a in self.attributions]
+            yield "attributions", (_attribution_to_report(a) for a in self.attributions)
         for name in ("claims", "conflicts", "timeline"):
             if (items := getattr(self, name)) is not None:
-                yield name, [asdict(x) for x in items]
+                yield name, (asdict(x) for x in items)
         if self.times is not None:
             yield "times", {aid: asdict(t) for aid, t in self.times.items()}
         if self.entities is not None:
-            yield "entities", [asdict(e) for e in self.entities]
+            yield "entities", (asdict(e) for e in self.entities)
 
     @classmethod
     def from_report(cls, data: dict[str, Any]) -> Story:
