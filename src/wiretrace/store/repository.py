@@ -94,6 +94,12 @@ def _expected_columns() -> dict[str, list[str]]:
 STORY_PART_CHARS = 2_000_000
 
 
+def _drop_story_parts(c: sqlite3.Connection, story_id: str) -> None:
+    """Forget a story's stored parts: every write of its results, reset, invalidation or deletion goes through here,
+    so no part outlives the text it belonged to."""
+    c.execute("DELETE FROM story_parts WHERE story_id=?", (story_id,))
+
+
 class StoryParts:
     """A story stored in parts: its `"key": value` texts in order (`pieces`, read a row at a time), or joined
     into the story's JSON text (`text`, the same text as stored whole)."""
@@ -628,7 +634,7 @@ class Store(PagesMixin):
             for sid in list(touched):
                 n = c.execute("SELECT COUNT(*) FROM story_articles WHERE story_id=?", (sid,)).fetchone()[0]
                 if n == 0:
-                    c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
+                    _drop_story_parts(c, sid)
                     c.execute("DELETE FROM stories WHERE id=?", (sid,))
                     touched.discard(sid)
                 else:
@@ -636,7 +642,7 @@ class Store(PagesMixin):
                     # leaves the story marked for analysis, never stale.
                     c.execute("UPDATE stories SET n_articles=?, updated_run=?, data='{}', failed=NULL WHERE id=?",
                               (n, run_id, sid))
-                    c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
+                    _drop_story_parts(c, sid)
         return touched
 
     def story_of(self, article_id: str) -> str | None:
@@ -686,7 +692,7 @@ class Store(PagesMixin):
         with self.transaction() as c:
             for sid in story_ids:
                 c.execute("UPDATE stories SET data='{}', failed=NULL WHERE id=?", (sid,))
-                c.execute("DELETE FROM story_parts WHERE story_id=?", (sid,))
+                _drop_story_parts(c, sid)
 
     def save_story(self, story: Story, run_id: int | None) -> None:
         """Store one story (its report form) and the summary columns listings read."""
@@ -700,7 +706,7 @@ class Store(PagesMixin):
             " WHERE sa.story_id=? AND a.published IS NOT NULL AND a.published != ''", (story.id,)).fetchone()
         # Whole in `data` while small; past STORY_PART_CHARS every field is a row of `story_parts` as it is made,
         # and `data` is '' (`iter_story_entries` reads either form).
-        c.execute("DELETE FROM story_parts WHERE story_id=?", (story.id,))
+        _drop_story_parts(c, story.id)
         fields: list[str] = []
         size = n_parts = 0
         for text in story.json_fields():
