@@ -454,7 +454,7 @@ class Story:
 
     def to_json(self) -> str:
         """`json.dumps(self.to_report(), ensure_ascii=False)`, the same text, made one field at a time."""
-        return "{" + ", ".join(self.json_fields()) + "}"
+        return json_object(self.json_fields())
 
     def json_fields(self) -> Iterator[str]:
         """The report form's `"key": value` texts in order (`to_json` joins them with ", " inside braces), a list
@@ -560,6 +560,12 @@ def _typed(cls: type, data: dict[str, Any], **nested: Any) -> Any:
 def _alignment_from_report(d: dict[str, Any]) -> Alignment:
     return _typed(Alignment, d, pairs=[_typed(SentencePair, p) for p in d.get("pairs", [])],
                   passages=[_typed(Passage, p) for p in d.get("passages", [])])
+
+
+def json_object(fields: Iterable[str]) -> str:
+    """The JSON object whose `"key": value` texts are `fields` (`Story.json_fields`), written as `json.dumps`
+    writes a dict: the one place that says how a story stored a field at a time joins back into its text."""
+    return "{" + ", ".join(fields) + "}"
 
 
 def _edge_to_report(edge: ReuseEdge) -> dict[str, Any]:

@@ -87,10 +87,12 @@ def article_doc(article: Article, prepared: dict[str, Prepared] | None = None) -
     sents = [Sentence(article.id, i, s, e, texts[i]) for i, (s, e) in enumerate(an.sentences)]
     if prepared is None:
         prepared = {}
-    ready = {}
+    ready: dict[int, Prepared] = {}
     for i in an.usable:
         text = texts[i]
-        ready[i] = prepared.get(text) or prepared.setdefault(text, prepare(text))
+        if text not in prepared:
+            prepared[text] = prepare(text)
+        ready[i] = prepared[text]
     return Doc(article.id, sents, list(an.usable), ready, None, article.language)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wiretrace.ingest.errors import printable
-from wiretrace.model import Alignment, Article, Passage, SentencePair, Story
+from wiretrace.model import Alignment, Article, Passage, SentencePair, Story, json_object
 from wiretrace.store.pages import PagesMixin
 from wiretrace.store.schema import MIGRATIONS
 
@@ -115,7 +115,7 @@ class StoryParts:
             yield row[1]
 
     def text(self) -> str:
-        return "{" + ", ".join(self.pieces()) + "}"
+        return json_object(self.pieces())
 
 
 class Store(PagesMixin):
@@ -717,7 +717,7 @@ class Store(PagesMixin):
                     c.execute("INSERT INTO story_parts(story_id, seq, data) VALUES(?,?,?)", (story.id, n_parts, piece))
                     n_parts += 1
                 fields = []
-        data = "" if n_parts else "{" + ", ".join(fields) + "}"
+        data = "" if n_parts else json_object(fields)
         c.execute(
             "UPDATE stories SET title=?, summary=?, n_articles=?, n_independent=?, n_conflicts=?,"
             " first_published=?, last_published=?, data=?, updated_run=? WHERE id=?",
